@@ -1,0 +1,92 @@
+// Builds the extension host bundle (node, CJS, `vscode` external), the headless CLI, the webview
+// bundle (browser) and the demo services. `--watch` rebuilds on change with a problem-matcher
+// friendly log; `--production` minifies and drops sourcemaps.
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints esbuild's start/end markers and errors in the format of the `$esbuild-watch` problem matcher. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'silent',
+  plugins: [problemMatcherPlugin],
+};
+
+const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+function demoEntries() {
+  const entries = {};
+  for (const dir of ['demo/servers', 'demo/agents']) {
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) {
+      if (file.endsWith('.ts')) entries[`demo/${path.basename(file, '.ts')}`] = path.join(dir, file);
+    }
+  }
+  if (existsSync('demo/launch.ts')) entries['demo/launch'] = 'demo/launch.ts';
+  return entries;
+}
+
+const builds = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  {
+    ...nodeCommon,
+    entryPoints: { cli: 'src/extension/cli.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'src/webview/main.tsx' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+  },
+  { ...nodeCommon, entryPoints: demoEntries(), outdir: 'dist' },
+];
+
+async function main() {
+  const contexts = await Promise.all(builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)));
+  if (watch) {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+    return;
+  }
+  try {
+    const results = await Promise.all(contexts.map((ctx) => ctx.rebuild()));
+    if (results.some((r) => r.errors.length > 0)) process.exitCode = 1;
+  } catch {
+    // esbuild already printed the errors through the plugin
+    process.exitCode = 1;
+  } finally {
+    await Promise.all(contexts.map((ctx) => ctx.dispose()));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+// `agent-mesh serve`: the engine without VS Code, for browsers on other devices, team servers and tests.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LISTENING_LINE_PREFIX } from '../shared/api';
+import { readConfigFile } from './engine/config/configFile';
+import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
+import { Engine } from './engine/engine';
+import { createJsonLogger, isLogLevel } from './engine/log';
+import { generateToken } from './engine/security/token';
+
+const USAGE = `Usage: agent-mesh serve [options]
+
+Options:
+  --workspace DIR   workspace folder (default: the current folder)
+  --config FILE     JSON file of agentMesh.* settings (default: DIR/agent-mesh.config.json if present)
+  --host HOST       interface to bind (default 127.0.0.1)
+  --port N          port, 0 picks a free one (default 0)
+  --token T         relay token (default: $AGENT_MESH_TOKEN, else generated and printed once)
+  --data-dir DIR    where the embedded store keeps its files (default: DIR/.agent-mesh)
+  --log-level L     trace|debug|info|warn|error|off (default info); logs go to stderr as JSON lines
+  -h, --help        show this help`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
+
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      workspace: { type: 'string' },
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const logLevel = values['log-level'] ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of trace, debug, info, warn, error, off`);
+  const logger = createJsonLogger((line) => process.stderr.write(line + '\n'), logLevel);
+
+  const workspace = path.resolve(values.workspace ?? process.cwd());
+  const fileSource = await loadConfig(values.config, workspace, logger.warn);
+  const overrides = new Map<SettingKey, unknown>();
+  if (values.host !== undefined) overrides.set('agentMesh.relay.host', values.host);
+  if (values.port !== undefined) {
+    if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}"`);
+    overrides.set('agentMesh.relay.port', Number(values.port));
+  }
+  const { settings, issues } = resolveSettings((key) => (overrides.has(key) ? overrides.get(key) : fileSource(key)));
+  if (issues.length > 0) {
+    throw new UsageError(issues.map((i) => `${i.key}: ${i.message}`).join('\n'));
+  }
+
+  let token = values.token ?? process.env.AGENT_MESH_TOKEN;
+  const generated = token === undefined || token === '';
+  if (generated) token = generateToken();
+
+  const engine = await Engine.start({
+    settings,
+    token: token!,
+    dataDir: path.resolve(values['data-dir'] ?? path.join(workspace, '.agent-mesh')),
+    extensionRoot: path.resolve(__dirname, '..'),
+    logger,
+  });
+  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
+  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`received ${signal}, stopping`);
+    await engine.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function loadConfig(file: string | undefined, workspace: string, warn: (m: string) => void): Promise<SettingsSource> {
+  const candidate = file ?? path.join(workspace, 'agent-mesh.config.json');
+  if (file === undefined && !existsSync(candidate)) return () => undefined;
+  const { source, unknownKeys } = await readConfigFile(path.resolve(candidate));
+  if (unknownKeys.length > 0) warn(`${candidate}: settings not known to this version are ignored: ${unknownKeys.join(', ')}`);
+  return source;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`agent-mesh: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(`agent-mesh: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+
+/** A fresh 256-bit token, URL-safe. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Constant-time comparison. Both sides are hashed first so that the comparison takes the same
+ * time whatever the lengths are (timingSafeEqual itself throws on different lengths).
+ */
+export function tokensEqual(expected: string, presented: string | undefined): boolean {
+  if (presented === undefined || expected.length === 0) return false;
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(presented).digest();
+  return timingSafeEqual(a, b);
+}

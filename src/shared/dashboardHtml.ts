@@ -1,0 +1,46 @@
+// The dashboard's HTML shell, used both by the VS Code webview and by the relay's browser page, so
+// the two faces load the same app with the same strict CSP shape.
+
+export interface DashboardHtmlOptions {
+  title: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+  /** Sources the page may load scripts, styles and fonts from, beside the nonce. */
+  cspSource: string;
+  /** Where the page may open sockets and fetch from. */
+  connectSrc: string;
+}
+
+export function renderDashboardHtml(o: DashboardHtmlOptions): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${o.cspSource} data:`,
+    `style-src ${o.cspSource} 'unsafe-inline'`,
+    `font-src ${o.cspSource}`,
+    `script-src 'nonce-${o.nonce}'`,
+    `connect-src ${o.connectSrc}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
+<title>${escapeText(o.title)}</title>
+</head>
+<body>
+<div id="app" role="application" aria-label="${escapeAttr(o.title)}"></div>
+<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+</body>
+</html>`;
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+}

@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { JsonValue } from '../shared/protocol';
+import type { Endpoint } from './host';
+import type { DashboardState, DashboardStore } from './sync/store';
+import { Badge } from './ui/Badge';
+import { Button } from './ui/Button';
+import { ProgressRing } from './ui/ProgressRing';
+
+const STATUS_TEXT: Record<DashboardState['status'], string> = {
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+  unauthorized: 'unauthorized',
+  offline: 'offline',
+};
+
+export function App({ store, endpoint, openInBrowser }: { store: DashboardStore; endpoint: Endpoint | undefined; openInBrowser?: () => void }) {
+  const [state, setState] = useState(store.snapshot);
+  useEffect(() => store.subscribe(setState), [store]);
+  const keys = Object.keys(state.state);
+
+  return (
+    <main class="dashboard">
+      <header class="dashboard-header">
+        <h1>Agent Mesh</h1>
+        <span class={`status status-${state.status}`} data-testid="connection-status" role="status" aria-live="polite" title={state.statusDetail}>
+          {STATUS_TEXT[state.status]}
+        </span>
+      </header>
+
+      {state.status !== 'connected' && state.status !== 'offline' && (
+        <div class="notice">
+          <ProgressRing label="Connecting to the relay" /> <span>Connecting to the relay…</span>
+        </div>
+      )}
+      {state.status === 'offline' && (
+        <div class="notice notice-error" role="alert">
+          The relay is unreachable or refused the token{state.statusDetail ? ` (${state.statusDetail})` : ''}. Retrying in the background.
+        </div>
+      )}
+
+      <section class="card" aria-labelledby="state-heading">
+        <div class="card-title">
+          <h2 id="state-heading">Shared state</h2>
+          <Badge label={`state version ${state.version}`}>v{state.version}</Badge>
+        </div>
+        {keys.length === 0 ? (
+          <p class="muted" data-testid="state-empty">
+            Nothing shared yet. Agents, the extension and other dashboards write here through the relay; every open dashboard sees the same state.
+          </p>
+        ) : (
+          <ul class="state-tree" data-testid="state-tree">
+            {keys.map((key) => (
+              <StateEntry key={key} name={key} value={state.state[key]} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      {state.lastError && (
+        <div class="notice notice-error" role="alert">
+          {state.lastError}
+        </div>
+      )}
+
+      <footer class="dashboard-footer">
+        <span class="muted" title="Relay">
+          {endpoint ? endpoint.relayUrl : '…'}
+          {state.deviceId ? ` · device ${state.deviceId}` : ''}
+        </span>
+        {openInBrowser && (
+          <Button appearance="secondary" onClick={openInBrowser} title="Open this dashboard in a browser">
+            Open in browser
+          </Button>
+        )}
+      </footer>
+    </main>
+  );
+}
+
+function StateEntry({ name, value }: { name: string; value: JsonValue }) {
+  if (typeof value === 'object' && value !== null) {
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    return (
+      <li>
+        <details open>
+          <summary>
+            <code>{name}</code> <span class="muted">{Array.isArray(value) ? `[${value.length}]` : `{${entries.length}}`}</span>
+          </summary>
+          <ul>
+            {entries.map(([k, v]) => (
+              <StateEntry key={k} name={k} value={v} />
+            ))}
+          </ul>
+        </details>
+      </li>
+    );
+  }
+  return (
+    <li>
+      <code>{name}</code>: <span class="value">{JSON.stringify(value)}</span>
+    </li>
+  );
+}

@@ -1,0 +1,3 @@
+export function ProgressRing({ label }: { label: string }) {
+  return <vscode-progress-ring aria-label={label} />;
+}

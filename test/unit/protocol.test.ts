@@ -1,0 +1,51 @@
+import { strict as assert } from 'node:assert';
+import { MAX_FRAME_BYTES, parseClientFrame } from '../../src/shared/protocol';
+
+const update = (path: string, extra: object = {}) =>
+  JSON.stringify({ type: 'state:update', id: 'u1', path, value: { a: 1 }, version: 1, timestamp: 1, ...extra });
+
+describe('client frame validation', () => {
+  it('accepts a valid state:update and splits its path', () => {
+    const parsed = parseClientFrame(update('widgets.build'));
+    assert.ok(parsed.ok);
+    assert.equal(parsed.frame.type, 'state:update');
+    if (parsed.frame.type === 'state:update') assert.deepEqual(parsed.frame.path, ['widgets', 'build']);
+  });
+
+  it('refuses text that is not JSON', () => {
+    const parsed = parseClientFrame('{not json');
+    assert.equal(parsed.ok, false);
+    assert.equal(!parsed.ok && parsed.code, 'invalid_json');
+  });
+
+  it('refuses frames over the size limit before parsing them', () => {
+    const parsed = parseClientFrame('x'.repeat(MAX_FRAME_BYTES + 1));
+    assert.equal(!parsed.ok && parsed.code, 'frame_too_large');
+  });
+
+  it('refuses unknown frame types and non-objects', () => {
+    assert.equal((p => !p.ok && p.code)(parseClientFrame(JSON.stringify({ type: 'state:delete' }))), 'unknown_type');
+    assert.equal((p => !p.ok && p.code)(parseClientFrame('[1,2]')), 'invalid_frame');
+    assert.equal((p => !p.ok && p.code)(parseClientFrame('null')), 'invalid_frame');
+  });
+
+  for (const path of ['__proto__.polluted', 'a.constructor.prototype', 'prototype', 'a..b', '']) {
+    it(`refuses the path ${JSON.stringify(path)}`, () => {
+      const parsed = parseClientFrame(update(path));
+      assert.equal(parsed.ok, false);
+      assert.ok(!parsed.ok && ['forbidden_path', 'invalid_frame'].includes(parsed.code));
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+  }
+
+  it('names forbidden segments as such', () => {
+    const parsed = parseClientFrame(update('a.__proto__'));
+    assert.equal(!parsed.ok && parsed.code, 'forbidden_path');
+    assert.equal(!parsed.ok && parsed.id, 'u1');
+  });
+
+  it('refuses a state:update without a version', () => {
+    const parsed = parseClientFrame(JSON.stringify({ type: 'state:update', path: 'a', value: 1, timestamp: 1 }));
+    assert.equal(!parsed.ok && parsed.code, 'invalid_frame');
+  });
+});

@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import { silentLogger } from '../../src/extension/engine/log';
+import { StateService, wins } from '../../src/extension/engine/state/stateService';
+import type { StateDocument, StateStore } from '../../src/extension/engine/state/store';
+
+/** An in-memory store that records every save and can hold saves back, to observe coalescing. */
+class RecordingStore implements StateStore {
+  readonly kind = 'file' as const;
+  saves: StateDocument[] = [];
+  private gate: Promise<void> = Promise.resolve();
+  private release: (() => void) | undefined;
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+  open(): void {
+    this.release?.();
+  }
+  async load() {
+    return undefined;
+  }
+  async save(doc: StateDocument) {
+    await this.gate;
+    this.saves.push(doc);
+  }
+  async close() {}
+}
+
+describe('state conflict resolution', () => {
+  it('orders writes by version, then timestamp, then device id', () => {
+    assert.equal(wins({ version: 2, timestamp: 1, deviceId: 'a' }, { version: 1, timestamp: 9, deviceId: 'z' }), true);
+    assert.equal(wins({ version: 1, timestamp: 9, deviceId: 'a' }, { version: 2, timestamp: 1, deviceId: 'z' }), false);
+    assert.equal(wins({ version: 2, timestamp: 5, deviceId: 'a' }, { version: 2, timestamp: 4, deviceId: 'z' }), true);
+    assert.equal(wins({ version: 2, timestamp: 5, deviceId: 'b' }, { version: 2, timestamp: 5, deviceId: 'a' }), true);
+    assert.equal(wins({ version: 2, timestamp: 5, deviceId: 'a' }, { version: 2, timestamp: 5, deviceId: 'a' }), false);
+    assert.equal(wins({ version: 0, timestamp: 0, deviceId: '' }, undefined), true);
+  });
+
+  it('converges whatever order three devices\' writes arrive in', async () => {
+    const writes = [
+      { value: 'from-a', stamp: { version: 3, timestamp: 100, deviceId: 'a' } },
+      { value: 'from-b', stamp: { version: 3, timestamp: 100, deviceId: 'b' } },
+      { value: 'from-c', stamp: { version: 2, timestamp: 200, deviceId: 'c' } },
+    ];
+    const orders = [[0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]];
+    const finals = new Set<string>();
+    for (const order of orders) {
+      const service = new StateService(new RecordingStore(), silentLogger);
+      for (const i of order) await service.update(['shared', 'title'], writes[i].value, writes[i].stamp);
+      finals.add(JSON.stringify(service.snapshot().state));
+    }
+    assert.deepEqual([...finals], [JSON.stringify({ shared: { title: 'from-b' } })]);
+  });
+
+  it('refuses a stale write and reports the current stamp, changing nothing', async () => {
+    const service = new StateService(new RecordingStore(), silentLogger);
+    await service.update(['a'], 1, { version: 5, timestamp: 1, deviceId: 'x' });
+    const outcome = await service.update(['a'], 2, { version: 4, timestamp: 9, deviceId: 'y' });
+    assert.equal(outcome.accepted, false);
+    assert.equal(!outcome.accepted && outcome.current.stamp?.version, 5);
+    assert.deepEqual(service.snapshot().state, { a: 1 });
+    assert.equal(service.snapshot().version, 1);
+  });
+
+  it('replaces a scalar on the way to a nested path', async () => {
+    const service = new StateService(new RecordingStore(), silentLogger);
+    await service.update(['a'], 1, { version: 1, timestamp: 1, deviceId: 'x' });
+    await service.update(['a', 'b'], 2, { version: 1, timestamp: 1, deviceId: 'x' });
+    assert.deepEqual(service.snapshot().state, { a: { b: 2 } });
+  });
+});
+
+describe('state persistence', () => {
+  it('coalesces a burst of updates into few writes and resolves each only once durable', async () => {
+    const store = new RecordingStore();
+    const service = new StateService(store, silentLogger);
+    store.hold();
+    const first = service.update(['k0'], 0, { version: 1, timestamp: 1, deviceId: 'd' });
+    const rest = Array.from({ length: 49 }, (_, i) => service.update([`k${i + 1}`], i + 1, { version: 1, timestamp: 1, deviceId: 'd' }));
+    let settled = false;
+    void Promise.all(rest).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(settled, false, 'updates must not resolve before their write is done');
+    store.open();
+    await Promise.all([first, ...rest]);
+    assert.ok(store.saves.length <= 2, `expected at most 2 writes, saw ${store.saves.length}`);
+    assert.equal(Object.keys(store.saves.at(-1)!.state).length, 50);
+  });
+});
