@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: system packages and code-server (idempotent, cached),
+# npm packages, the build and type-check, then the four tiers: unit, integration (real Redis, real
+# sockets and processes), e2e in a real VS Code (code-server in headless Chromium) and the
+# in-editor suite, and the .vsix package check. Ends with one line "N passed, N failed".
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+LOG_DIR="$ROOT/test-results/logs"
+mkdir -p "$LOG_DIR"
+passed=0
+failed=0
+declare -a tier_lines=()
+
+phase() { printf '\n== %s ==\n' "$*"; }
+
+# Runs one tier, tees its output, and adds its counts from mocha's "N passing / N failing" lines
+# (or a closing "N passed, N failed" line). A tier that ran no test fails: nothing is skipped quietly.
+tier() {
+  local name="$1"; shift
+  local log="$LOG_DIR/$name.log" status=0 p f
+  phase "$name"
+  "$@" 2>&1 | tee "$log" || status=$?
+  p=$(grep -Eo '^ *[0-9]+ passing' "$log" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo '^ *[0-9]+ failing' "$log" | awk '{s+=$1} END {print s+0}')
+  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+    p=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}')
+    f=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{print $3+0}')
+  fi
+  p=${p:-0}; f=${f:-0}
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+    echo "tier $name ran no test" >&2
+    f=1
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  tier_lines+=("$(printf '%-12s %4d passed, %d failed' "$name" "$p" "$f")")
+}
+
+phase "setup: system packages and code-server"
+bash scripts/setup-e2e.sh
+
+phase "setup: npm packages"
+if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+
+phase "build and type-check"
+node esbuild.mjs
+npx tsc -p . --noEmit
+
+tier unit npx mocha --config test/unit/.mocharc.json
+tier integration npx mocha --config test/integration/.mocharc.json
+tier e2e node test/e2e/run.mjs
+tier package bash scripts/check-package.sh
+
+phase "summary"
+printf '%s\n' "${tier_lines[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
