@@ -8,7 +8,7 @@ import { silentLogger } from '../src/extension/engine/log';
 import { writeFileAtomic } from '../src/extension/engine/state/atomicFile';
 import { FileStore } from '../src/extension/engine/state/fileStore';
 import { StateService } from '../src/extension/engine/state/stateService';
-import type { Bench } from './run';
+import type { Bench, BenchCase } from './run';
 
 const WRITES = 200;
 const payload = JSON.stringify({ widgets: Array.from({ length: 200 }, (_, i) => ({ id: `w${i}`, title: `Widget ${i}`, value: i * 3.14 })) });
@@ -38,14 +38,15 @@ const bench: Bench = {
       const burst = await timeMs(async () => {
         await Promise.all(Array.from({ length: WRITES }, (_, i) => service.update(['widgets', `w${i}`], { value: i }, { version: 1, timestamp: i, deviceId: 'bench' })));
       });
+      const cases: BenchCase[] = [
+        { label: 'plain writeFile (not crash-safe)', metrics: { totalMs: plain, perWriteMs: plain / WRITES } },
+        { label: 'atomic write (temp + fsync + rename)', metrics: { totalMs: atomic, perWriteMs: atomic / WRITES } },
+        { label: `burst of ${WRITES} updates, coalesced`, metrics: { totalMs: burst, fileWrites: saves } },
+      ];
       return {
         name: 'store-write',
         description: `${WRITES} writes of a ${(payload.length / 1024).toFixed(0)} KB state file.`,
-        cases: [
-          { label: 'plain writeFile (not crash-safe)', metrics: { totalMs: plain, perWriteMs: plain / WRITES } },
-          { label: 'atomic write (temp + fsync + rename)', metrics: { totalMs: atomic, perWriteMs: atomic / WRITES } },
-          { label: `burst of ${WRITES} updates, coalesced`, metrics: { totalMs: burst, fileWrites: saves } },
-        ],
+        cases,
         ratios: {
           'atomic vs plain (cost)': atomic / plain,
           'coalesced burst vs one atomic write per update': atomic / burst,

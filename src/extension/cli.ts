@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
     token: token!,
     dataDir: path.resolve(values['data-dir'] ?? path.join(workspace, '.agent-mesh')),
     extensionRoot: path.resolve(__dirname, '..'),
+    workspaceDir: workspace,
     logger,
   });
   console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);

@@ -28,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       token,
       dataDir: context.globalStorageUri.fsPath,
       extensionRoot: context.extensionUri.fsPath,
+      workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
     });
   };

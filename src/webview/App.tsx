@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
+import { panels, type RelayApi } from './panels';
 import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
 import { Button } from './ui/Button';
@@ -14,7 +15,14 @@ const STATUS_TEXT: Record<DashboardState['status'], string> = {
   offline: 'offline',
 };
 
-export function App({ store, endpoint, openInBrowser }: { store: DashboardStore; endpoint: Endpoint | undefined; openInBrowser?: () => void }) {
+interface AppProps {
+  store: DashboardStore;
+  endpoint: Endpoint | undefined;
+  api: RelayApi | undefined;
+  openInBrowser?: () => void;
+}
+
+export function App({ store, endpoint, api, openInBrowser }: AppProps) {
   const [state, setState] = useState(store.snapshot);
   useEffect(() => store.subscribe(setState), [store]);
   const keys = Object.keys(state.state);
@@ -38,6 +46,16 @@ export function App({ store, endpoint, openInBrowser }: { store: DashboardStore;
           The relay is unreachable or refused the token{state.statusDetail ? ` (${state.statusDetail})` : ''}. Retrying in the background.
         </div>
       )}
+
+      {api &&
+        panels.map((panel) => (
+          <section key={panel.id} class="card" aria-labelledby={`panel-${panel.id}`} data-testid={`panel-${panel.id}`}>
+            <div class="card-title">
+              <h2 id={`panel-${panel.id}`}>{panel.title}</h2>
+            </div>
+            <panel.component data={state.channels[panel.channel]} api={api} />
+          </section>
+        ))}
 
       <section class="card" aria-labelledby="state-heading">
         <div class="card-title">

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { HealthBody } from '../../shared/api';
-import type { ClientFrame } from '../../shared/protocol';
+import type { ClientFrame, EventChannel, JsonValue } from '../../shared/protocol';
 import type { Settings } from './config/settings';
 import type { Logger } from './log';
 import { registerDashboardRoutes } from './relay/dashboardRoutes';
@@ -21,6 +21,8 @@ export interface EngineOptions {
   dataDir: string;
   /** The extension's root folder (dist/ and media/ beneath it), for the browser dashboard. */
   extensionRoot: string;
+  /** The workspace folder (where `.vscode/mcp.json` lives); absent when none is open. */
+  workspaceDir?: string;
   logger: Logger;
   /** Overrides the store chosen from the settings (tests). */
   store?: StateStore;
@@ -35,6 +37,7 @@ export class Engine {
   readonly hub: Hub;
   readonly state: StateService;
   private relay: RelayServer | undefined;
+  private readonly snapshots = new Map<EventChannel, () => JsonValue>();
 
   private constructor(options: EngineOptions) {
     const store = options.store ?? new FileStore(path.join(options.dataDir, 'dashboard-state.json'));
@@ -67,6 +70,19 @@ export class Engine {
     return engine;
   }
 
+  /**
+   * Declares what a dashboard receives when it subscribes to a channel: an `event` named
+   * `snapshot` with this payload, followed by the channel's live events.
+   */
+  provideSnapshot(channel: EventChannel, snapshot: () => JsonValue): void {
+    this.snapshots.set(channel, snapshot);
+  }
+
+  /** Sends an event to every dashboard subscribed to the channel. */
+  publish(channel: EventChannel, name: string, payload: JsonValue): void {
+    this.hub.publish(channel, name, payload);
+  }
+
   get url(): string {
     if (!this.relay) throw new Error('engine is not started');
     return this.relay.url;
@@ -94,9 +110,12 @@ export class Engine {
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
-      case 'subscribe':
+      case 'subscribe': {
         client.channels.add(frame.channel);
+        const snapshot = this.snapshots.get(frame.channel);
+        if (snapshot) client.send({ type: 'event', channel: frame.channel, name: 'snapshot', payload: snapshot() });
         return;
+      }
       case 'ack':
         return;
       case 'state:update': {

@@ -1,4 +1,5 @@
-import type { JsonObject, JsonValue, ServerFrame } from '../../shared/protocol';
+import type { EventChannel, JsonObject, JsonValue, ServerFrame } from '../../shared/protocol';
+import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
 
 export interface DashboardState {
@@ -7,6 +8,8 @@ export interface DashboardState {
   deviceId?: string;
   version: number;
   state: JsonObject;
+  /** The latest copy of every subscribed event channel (approvals, tasks, mesh, mcp, widgets). */
+  channels: Partial<Record<EventChannel, JsonValue>>;
   lastError?: string;
 }
 
@@ -14,7 +17,7 @@ type Listener = (state: DashboardState) => void;
 
 /** The webview's copy of the relay state; `state:full` replaces it, `state:sync` patches one path. */
 export class DashboardStore {
-  private current: DashboardState = { status: 'connecting', version: 0, state: {} };
+  private current: DashboardState = { status: 'connecting', version: 0, state: {}, channels: {} };
   private readonly listeners = new Set<Listener>();
 
   get snapshot(): DashboardState {
@@ -41,6 +44,9 @@ export class DashboardStore {
         return;
       case 'state:sync':
         this.set({ ...this.current, state: withValueAt(this.current.state, frame.path.split('.'), frame.value) });
+        return;
+      case 'event':
+        this.set({ ...this.current, channels: { ...this.current.channels, [frame.channel]: reduceChannel(frame.channel, this.current.channels[frame.channel], frame.name, frame.payload) } });
         return;
       case 'error':
         this.set({ ...this.current, lastError: `${frame.code}: ${frame.message}` });
