@@ -6,6 +6,11 @@ import { z } from 'zod';
 export const settingSchemas = {
   'agentMesh.relay.host': z.string().min(1).regex(/^[0-9a-zA-Z.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
   'agentMesh.relay.port': z.number().int().min(0).max(65535).default(0),
+  'agentMesh.state.redisUrl': z
+    .string()
+    .regex(/^(rediss?:\/\/.+)?$/, 'must be empty or a redis:// or rediss:// URL')
+    .default(''),
+  'agentMesh.state.ttlDays': z.number().int().min(1).max(3650).default(30),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;
