@@ -1,0 +1,78 @@
+// The product's foundation in a real VS Code workbench (code-server in headless Chromium):
+// activity-bar container, its views, the dashboard webview connecting to the relay, and the
+// "Open Dashboard" command. Run through `node test/e2e/run.mjs`.
+
+import assert from 'node:assert/strict';
+import { productExtensionId, startSession } from './harness.mjs';
+
+const CONTAINER_TITLE = 'Agent Mesh';
+const TREE_VIEWS = ['MCP Servers', 'Mesh Health', 'Approvals'];
+const DASHBOARD_VIEW = 'Dashboard';
+const OPEN_DASHBOARD = 'Agent Mesh: Open Dashboard';
+const CONNECTION_STATUS = '[data-testid="connection-status"]';
+
+describe('Agent Mesh in a real VS Code (code-server)', function () {
+  this.timeout(60_000);
+  /** @type {import('./harness.mjs').Session} */
+  let session;
+  const extensionId = productExtensionId();
+
+  before(async function () {
+    this.timeout(120_000);
+    session = await startSession();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !session) return;
+    const name = `failure-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+    const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
+    console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await session?.dispose();
+  });
+
+  it('has an "Agent Mesh" container in the activity bar that opens', async function () {
+    const item = session.activityBarItem(CONTAINER_TITLE);
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    await session.openViewContainer(CONTAINER_TITLE);
+    assert.equal(await item.count(), 1, 'expected one "Agent Mesh" entry in the activity bar');
+    assert.equal(await item.getAttribute('aria-selected'), 'true', 'the "Agent Mesh" entry is not selected');
+  });
+
+  it('renders the MCP Servers, Mesh Health and Approvals tree views and the Dashboard view', async function () {
+    await session.openViewContainer(CONTAINER_TITLE);
+    for (const name of [...TREE_VIEWS, DASHBOARD_VIEW]) {
+      const header = session.viewPaneHeader(name);
+      await header.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await header.count(), 1, `expected one "${name}" view in the side bar`);
+    }
+  });
+
+  it('shows "connected" in the Dashboard view once its WebSocket to the relay is open', async function () {
+    await session.openViewContainer(CONTAINER_TITLE);
+    const dashboard = session.viewPaneHeader(DASHBOARD_VIEW);
+    if ((await dashboard.getAttribute('aria-expanded')) !== 'true') await dashboard.click();
+    const status = session.webview({ extensionId, purpose: 'webviewView' }).locator(CONNECTION_STATUS);
+    await session.waitForText(status, 'connected', { timeoutMs: 45_000, what: 'the Dashboard view connection status' });
+    await session.screenshot('vscode-agent-mesh.png');
+  });
+
+  it('lists "Agent Mesh: Open Dashboard" in the command palette', async function () {
+    const row = await session.findCommandInPalette(OPEN_DASHBOARD);
+    assert.match((await row.getAttribute('aria-label')) ?? '', new RegExp(`^${OPEN_DASHBOARD}`));
+    await session.closeQuickInput();
+  });
+
+  it('opens the dashboard in an editor panel that connects to the relay', async function () {
+    await session.runCommand(OPEN_DASHBOARD);
+    const activeTab = session.page.locator('.part.editor .tabs-container .tab.active');
+    await activeTab.waitFor({ state: 'visible', timeout: 15_000 });
+    // Editor panels are the webviews without a `purpose`; the view's iframe carries purpose=webviewView.
+    const status = session.webview({ extensionId }).locator(CONNECTION_STATUS);
+    await session.waitForText(status, 'connected', { timeoutMs: 45_000, what: 'the dashboard panel connection status' });
+    await session.screenshot('dashboard-panel.png');
+  });
+});

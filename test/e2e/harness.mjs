@@ -1,0 +1,477 @@
+// Reusable helpers for tests in a real VS Code: code-server (VS Code 1.100.3 server + workbench)
+// driven by headless Chromium through playwright-core. See shared/design/TESTING.md.
+//
+//   const session = await startSession({ screenshotsPrefix: 'foo' });
+//   try { await session.runCommand('Agent Mesh: Open Dashboard'); ... } finally { await session.dispose(); }
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CODE_SERVER_DIR = path.join(ROOT, '.cache', 'e2e', 'code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const SCREENSHOTS_DIR = path.join(ROOT, 'test-results', 'screenshots');
+export const RUNNER_SOURCE_DIR = path.join(ROOT, 'test', 'vscode-runner');
+export const RUNNER_CONFIG_FILE = 'runner-config.json';
+export const RUNNER_EXTENSION_ID = 'agent-mesh-test.vscode-runner'; // publisher.name of test/vscode-runner
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const PRODUCT_FILES = ['package.json', 'dist', 'media', 'README.md'];
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'chat.commandCenter.enabled': false,
+  // demo/ lies inside the project's git repository; do not ask to open it.
+  'git.openRepositoryInParentFolders': 'never',
+};
+
+const log = (...args) => console.log('    [harness]', ...args);
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function findFreePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Polls `probe` until it returns a truthy value; after `timeoutMs` throws an error naming `what`. */
+export async function waitFor(probe, { timeoutMs, intervalMs = 250, what }) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError ? ` (last error: ${lastError.message ?? lastError})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function readProductManifest() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  for (const key of ['publisher', 'name', 'version']) {
+    if (!manifest[key]) throw new Error(`package.json has no "${key}"`);
+  }
+  return manifest;
+}
+
+/** `publisher.name`, as VS Code identifies the product extension. */
+export function productExtensionId() {
+  const { publisher, name } = readProductManifest();
+  return `${publisher}.${name}`;
+}
+
+/** The demo/ folder when it exists with a .vscode/mcp.json, else a temp workspace with an empty one. */
+export async function prepareWorkspace(baseDir) {
+  const demo = path.join(ROOT, 'demo');
+  if (fs.existsSync(path.join(demo, '.vscode', 'mcp.json'))) return demo;
+  const workspace = path.join(baseDir, 'workspace');
+  await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
+  await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: {} }, null, 2) + '\n');
+  log(`demo/.vscode/mcp.json not found; using a temp workspace ${workspace}`);
+  return workspace;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions
+
+/** Copies the built product (package.json, dist/, media/, README.md) into EXT_DIR/publisher.name-version. */
+export async function installProductExtension(extensionsDir) {
+  const { publisher, name, version, main } = readProductManifest();
+  if (main && !fs.existsSync(path.join(ROOT, main))) {
+    throw new Error(`the product is not built: ${main} is missing (run: node esbuild.mjs)`);
+  }
+  const target = path.join(extensionsDir, `${publisher}.${name}-${version}`);
+  await fsp.mkdir(target, { recursive: true });
+  for (const entry of PRODUCT_FILES) {
+    const source = path.join(ROOT, entry);
+    if (fs.existsSync(source)) await fsp.cp(source, path.join(target, entry), { recursive: true });
+  }
+  return target;
+}
+
+/**
+ * Copies the test-runner extension into EXT_DIR and writes its config: the absolute path of the
+ * suite module it runs and of the JSON file it writes the results to.
+ */
+export async function installRunnerExtension(extensionsDir, { suiteModule, resultsFile }) {
+  const manifest = JSON.parse(await fsp.readFile(path.join(RUNNER_SOURCE_DIR, 'package.json'), 'utf8'));
+  const target = path.join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
+  await fsp.cp(RUNNER_SOURCE_DIR, target, { recursive: true });
+  const config = { suiteModule, resultsFile };
+  await fsp.writeFile(path.join(target, RUNNER_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  return target;
+}
+
+// ---------------------------------------------------------------------------------------------
+// code-server
+
+// code-server runs in its own process group (so that stopping it also ends its extension host),
+// which a Ctrl-C in the terminal does not reach. Synchronous last-resort cleanups (kill the group,
+// remove the temp folder) run when this process exits before a session was disposed.
+const exitCleanups = new Set();
+let exitHooksInstalled = false;
+
+/** Registers `fn` to run synchronously at process exit; returns a function that unregisters it. */
+function cleanupAtExit(fn) {
+  exitCleanups.add(fn);
+  if (!exitHooksInstalled) {
+    exitHooksInstalled = true;
+    process.on('exit', () => {
+      for (const cleanup of [...exitCleanups].reverse()) {
+        try {
+          cleanup();
+        } catch {
+          // best effort: the process is ending
+        }
+      }
+    });
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.once(signal, () => {
+        console.error(`\n    [harness] ${signal}: stopping code-server`);
+        process.exit(130);
+      });
+    }
+  }
+  return () => exitCleanups.delete(fn);
+}
+
+/**
+ * Starts code-server (TESTING.md step 3) in its own process group and waits for its HTTP port.
+ * Returns { port, url, process, output(), stop() }.
+ */
+export async function startCodeServer({ userDataDir, extensionsDir, workspace, configFile, env = {}, startTimeoutMs = 45_000 }) {
+  if (!fs.existsSync(CODE_SERVER_ENTRY)) {
+    throw new Error(`code-server is not installed at ${CODE_SERVER_ENTRY} (run: bash scripts/setup-e2e.sh)`);
+  }
+  const port = await findFreePort();
+  const args = [
+    CODE_SERVER_ENTRY,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    workspace,
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: CODE_SERVER_DIR,
+    detached: true, // own process group, so stop() ends the extension host and its children too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // code-server writes a config file with a password on first start; keep it out of $HOME.
+    env: { ...process.env, ...env, CODE_SERVER_CONFIG: configFile },
+  });
+  const chunks = [];
+  child.stdout.on('data', (d) => chunks.push(d));
+  child.stderr.on('data', (d) => chunks.push(d));
+  const output = () => Buffer.concat(chunks).toString('utf8');
+  let exited = null;
+  const forgetAtExit = cleanupAtExit(() => process.kill(-child.pid, 'SIGKILL'));
+  const exitPromise = once(child, 'exit').then(([code, signal]) => {
+    exited = { code, signal };
+    forgetAtExit();
+  });
+
+  const server = {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    output,
+    async stop() {
+      if (exited) return;
+      for (const [signal, graceMs] of [['SIGTERM', 5000], ['SIGKILL', 5000]]) {
+        try {
+          process.kill(-child.pid, signal);
+        } catch (error) {
+          if (error.code === 'ESRCH') return;
+          throw error;
+        }
+        const done = await Promise.race([exitPromise.then(() => true), sleep(graceMs).then(() => false)]);
+        if (done) return;
+      }
+    },
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)})`);
+        const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+        return response.ok;
+      },
+      { timeoutMs: startTimeoutMs, intervalMs: 200, what: `code-server on port ${port}` },
+    );
+  } catch (error) {
+    console.error(`---- code-server output ----\n${output()}\n---- end of code-server output ----`);
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session: temp dirs + code-server + Chromium on the workbench
+
+export class Session {
+  constructor() {
+    this.disposables = [];
+    this.consoleLines = [];
+  }
+
+  /** Runs `fn` at dispose time, newest first. */
+  onDispose(fn) {
+    this.disposables.push(fn);
+  }
+
+  async dispose() {
+    const errors = [];
+    while (this.disposables.length) {
+      const fn = this.disposables.pop();
+      try {
+        await fn();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length) console.error('    [harness] errors while cleaning up:', errors);
+  }
+
+  /** Everything the extension host and the server logged so far; printed when a test fails. */
+  diagnostics() {
+    const parts = [];
+    if (this.server) parts.push(`---- code-server output ----\n${this.server.output()}`);
+    for (const file of this.extensionHostLogs()) {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const tail = lines.length > 60 ? ['(… earlier lines left out)', ...lines.slice(-60)] : lines;
+      parts.push(`---- ${path.relative(this.baseDir, file)} ----\n${tail.join('\n')}`);
+    }
+    if (this.consoleLines.length) parts.push(`---- browser console (last 80) ----\n${this.consoleLines.slice(-80).join('\n')}`);
+    return parts.join('\n');
+  }
+
+  /** The extension host's own log and the log files of the product and the test runner. */
+  extensionHostLogs() {
+    const logsDir = path.join(this.userDataDir ?? '', 'logs');
+    if (!this.userDataDir || !fs.existsSync(logsDir)) return [];
+    const ours = [productExtensionId(), RUNNER_EXTENSION_ID].map((id) => `${path.sep}${id}${path.sep}`);
+    const found = [];
+    const walk = (dir) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.name === 'remoteexthost.log' || ours.some((folder) => full.includes(folder))) found.push(full);
+      }
+    };
+    walk(logsDir);
+    return found;
+  }
+
+  // -- workbench helpers -----------------------------------------------------------------------
+
+  /** Opens the command palette with F1, types `title`, and returns the matching row locator. */
+  async findCommandInPalette(title, { timeoutMs = 15_000 } = {}) {
+    const { page } = this;
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.fill(`>${title}`);
+    const row = page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) });
+    await row.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return row.first();
+  }
+
+  /** Runs a command by its palette title, e.g. 'Agent Mesh: Open Dashboard'. */
+  async runCommand(title, options) {
+    const row = await this.findCommandInPalette(title, options);
+    await row.click();
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  async closeQuickInput() {
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** The activity-bar entry (`li[role=tab]`, aria-selected when open) labelled `title`, e.g. 'Agent Mesh'. */
+  activityBarItem(title) {
+    const label = cssString(title);
+    return this.page
+      .locator('.part.activitybar li.action-item[role="tab"]')
+      .filter({ has: this.page.locator(`a.action-label[aria-label="${label}"], a.action-label[aria-label^="${label} ("]`) });
+  }
+
+  /** Clicks the activity-bar entry `title` unless its container is already showing; waits for the sidebar title. */
+  async openViewContainer(title, { timeoutMs = 20_000 } = {}) {
+    const item = this.activityBarItem(title);
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    const sidebarTitle = this.page.locator('.part.sidebar .composite.title h2');
+    const current = (await sidebarTitle.isVisible()) ? (await sidebarTitle.textContent())?.trim().toUpperCase() : '';
+    if (current !== title.toUpperCase()) await item.click();
+    await waitFor(
+      async () => (await sidebarTitle.textContent())?.trim().toUpperCase() === title.toUpperCase(),
+      { timeoutMs, what: `the side bar to show "${title}"` },
+    );
+  }
+
+  /** The header of the view pane named `name` in the side bar. */
+  viewPaneHeader(name) {
+    return this.page
+      .locator('.part.sidebar .pane-header')
+      .filter({ has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }) });
+  }
+
+  /**
+   * The inner document of a webview. VS Code webviews are nested iframes: an outer
+   * `iframe.webview` (its src carries extensionId and purpose) whose page holds `iframe#active-frame`.
+   * `purpose` is 'webviewView' for views; editor panels carry no purpose.
+   */
+  webview({ extensionId, purpose }) {
+    let selector = `iframe.webview[src*="extensionId=${extensionId}"]`;
+    selector += purpose ? `[src*="purpose=${purpose}"]` : ':not([src*="purpose="])';
+    return this.page.frameLocator(selector).frameLocator('iframe#active-frame');
+  }
+
+  /** Waits until `locator`'s text (trimmed) equals `text`; the error names the last text seen. */
+  async waitForText(locator, text, { timeoutMs = 30_000, what = 'element' } = {}) {
+    let last = '(not found)';
+    try {
+      await waitFor(
+        async () => {
+          last = (await locator.first().textContent({ timeout: 1000 }))?.trim() ?? '(no text)';
+          return last === text;
+        },
+        { timeoutMs, intervalMs: 300, what: `${what} to read "${text}"` },
+      );
+    } catch (error) {
+      error.message += ` — last text seen: "${last}"`;
+      throw error;
+    }
+  }
+
+  /** Saves test-results/screenshots/<name> and returns its path. */
+  async screenshot(name) {
+    await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
+    const file = path.join(SCREENSHOTS_DIR, name);
+    const { width, height } = this.page.viewportSize();
+    // Move the mouse off the UI and let a hover tooltip fade, so that it does not cover the picture.
+    await this.page.mouse.move(width - 40, Math.round(height / 2));
+    await this.page.locator('.workbench-hover-container').first().waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {});
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
+
+/**
+ * Starts a session: temp user-data-dir and extensions-dir, the product (and optionally the test
+ * runner) installed, code-server up, Chromium on the workbench. Cleans up what it started if any
+ * step fails. Options:
+ *   installProduct (default true), runner: { suiteModule, resultsFile } | undefined,
+ *   workspace (default: demo/ or a temp workspace), viewport.
+ */
+export async function startSession({ installProduct = true, runner, workspace, viewport = { width: 1400, height: 900 } } = {}) {
+  const session = new Session();
+  try {
+    session.baseDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-e2e-'));
+    const baseDir = session.baseDir;
+    const forgetAtExit = cleanupAtExit(() => fs.rmSync(baseDir, { recursive: true, force: true }));
+    session.onDispose(async () => {
+      await fsp.rm(baseDir, { recursive: true, force: true });
+      forgetAtExit();
+    });
+    session.userDataDir = path.join(session.baseDir, 'user-data');
+    session.extensionsDir = path.join(session.baseDir, 'extensions');
+    await fsp.mkdir(path.join(session.userDataDir, 'User'), { recursive: true });
+    await fsp.mkdir(session.extensionsDir, { recursive: true });
+    await fsp.writeFile(path.join(session.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+
+    if (installProduct) session.productDir = await installProductExtension(session.extensionsDir);
+    if (runner) session.runnerDir = await installRunnerExtension(session.extensionsDir, runner);
+    session.workspace = workspace ?? (await prepareWorkspace(session.baseDir));
+    // Chromium and the VS Code server write caches and crash-report folders under $XDG_*; keep
+    // them in the session folder rather than in the home folder.
+    const xdgEnv = { XDG_CONFIG_HOME: path.join(session.baseDir, 'xdg-config'), XDG_CACHE_HOME: path.join(session.baseDir, 'xdg-cache') };
+
+    const started = Date.now();
+    session.server = await startCodeServer({
+      userDataDir: session.userDataDir,
+      extensionsDir: session.extensionsDir,
+      workspace: session.workspace,
+      configFile: path.join(session.baseDir, 'code-server-config.yaml'),
+      env: xdgEnv,
+    });
+    session.onDispose(() => session.server.stop());
+    log(`code-server up on port ${session.server.port} after ${Date.now() - started} ms`);
+
+    session.browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      env: { ...process.env, ...xdgEnv },
+    });
+    session.onDispose(() => session.browser.close());
+    const context = await session.browser.newContext({ viewport });
+    // The workbench's clipboard service uses navigator.clipboard; allow it for this origin.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: session.server.url });
+    session.page = await context.newPage();
+    session.page.on('console', (message) => session.consoleLines.push(`[${message.type()}] ${message.text()}`));
+    session.page.on('pageerror', (error) => session.consoleLines.push(`[pageerror] ${error.message}`));
+
+    const opened = Date.now();
+    await session.page.goto(`${session.server.url}/?folder=${encodeURIComponent(session.workspace)}`);
+    session.workbench = session.page.locator('.monaco-workbench');
+    await session.workbench.waitFor({ state: 'visible', timeout: 60_000 });
+    log(`workbench ready after ${Date.now() - opened} ms`);
+    return session;
+  } catch (error) {
+    if (session.server) console.error(session.diagnostics());
+    await session.dispose();
+    throw error;
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function cssString(text) {
+  return text.replace(/["\\]/g, '\\$&');
+}
