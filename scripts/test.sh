@@ -22,13 +22,13 @@ tier() {
   local log="$LOG_DIR/$name.log" status=0 p f
   phase "$name"
   "$@" 2>&1 | tee "$log" || status=$?
-  p=$(grep -Eo '^ *[0-9]+ passing' "$log" | awk '{s+=$1} END {print s+0}')
-  f=$(grep -Eo '^ *[0-9]+ failing' "$log" | awk '{s+=$1} END {print s+0}')
+  # awk reads the log itself so that a missing line counts 0 instead of failing the pipeline.
+  p=$(awk '/^ *[0-9]+ passing/ {s+=$1} END {print s+0}' "$log")
+  f=$(awk '/^ *[0-9]+ failing/ {s+=$1} END {print s+0}' "$log")
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-    p=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{print $1+0}')
-    f=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 | awk '{print $3+0}')
+    p=$(awk '/^[0-9]+ passed, [0-9]+ failed/ {n=$1} END {print n+0}' "$log")
+    f=$(awk '/^[0-9]+ passed, [0-9]+ failed/ {n=$3} END {print n+0}' "$log")
   fi
-  p=${p:-0}; f=${f:-0}
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
     echo "tier $name ran no test" >&2
