@@ -12,7 +12,7 @@ check() { if eval "$2"; then echo "  ✔ $1"; pass=$((pass+1)); else echo "  ✘
 # Build the production bundles into a copy so the dev build in dist/ (with maps) stays as it is.
 git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$OUT" 2>/dev/null
 ln -s "$ROOT/node_modules" "$OUT/node_modules"
-(cd "$OUT" && node esbuild.mjs --production && npx vsce package --no-dependencies --out "$OUT/agent-mesh.vsix") > "$OUT/vsce.log" 2>&1
+(cd "$OUT" && node esbuild.mjs --production && npx vsce package --no-dependencies --no-rewrite-relative-links --out "$OUT/agent-mesh.vsix") > "$OUT/vsce.log" 2>&1
 check "vsce package succeeds" '[ -f "$OUT/agent-mesh.vsix" ] || { cat "$OUT/vsce.log"; false; }'
 listing=$(unzip -Z1 "$OUT/agent-mesh.vsix" 2>/dev/null)
 size=$(stat -c %s "$OUT/agent-mesh.vsix" 2>/dev/null || echo 0)

@@ -29,7 +29,7 @@ if command -v code >/dev/null 2>&1 && [ -z "${AGENT_MESH_HEADLESS:-}" ]; then
   code --new-window --extensionDevelopmentPath="$ROOT" "$ROOT/demo"
   wait "${pids[0]}"
 else
-  token="${AGENT_MESH_TOKEN:-$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")}"
+  token="${AGENT_MESH_TOKEN:-$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")}"
   port="${AGENT_MESH_PORT:-7800}"
   AGENT_MESH_TOKEN="$token" node dist/cli.js serve --workspace "$ROOT/demo" --port "$port" &
   pids+=($!)

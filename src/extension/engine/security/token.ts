@@ -1,8 +1,11 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 
-/** A fresh 256-bit token, URL-safe. */
+/**
+ * A fresh 256-bit token. Hex, so it is URL- and header-safe and never starts with "-" (which a
+ * command line would read as a flag).
+ */
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBytes(32).toString('hex');
 }
 
 /**
