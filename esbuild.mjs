@@ -2,7 +2,7 @@
 // bundle (browser) and the demo services. `--watch` rebuilds on change with a problem-matcher
 // friendly log; `--production` minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -25,6 +25,28 @@ const problemMatcherPlugin = {
   },
 };
 
+/**
+ * js-tiktoken's rank tables are 3.4 MB of data needed only when tokens are first counted. They are
+ * copied once to dist/ranks/ and loaded from there on demand, instead of being inlined into both
+ * the extension and the CLI bundle (which made each ~6 MB and slowed every activation).
+ */
+const TIKTOKEN_RANKS = ['o200k_base', 'cl100k_base'];
+const tiktokenRanksPlugin = {
+  name: 'tiktoken-ranks',
+  setup(build) {
+    build.onResolve({ filter: /^js-tiktoken\/ranks\// }, (args) => {
+      const name = args.path.slice('js-tiktoken/ranks/'.length);
+      if (!TIKTOKEN_RANKS.includes(name)) return { errors: [{ text: `rank table ${name} is not shipped; add it to TIKTOKEN_RANKS` }] };
+      return { path: `./ranks/${name}.cjs`, external: true };
+    });
+  },
+};
+
+function copyTiktokenRanks() {
+  mkdirSync('dist/ranks', { recursive: true });
+  for (const name of TIKTOKEN_RANKS) copyFileSync(`node_modules/js-tiktoken/dist/ranks/${name}.cjs`, `dist/ranks/${name}.cjs`);
+}
+
 const common = {
   bundle: true,
   minify: production,
@@ -34,7 +56,7 @@ const common = {
   plugins: [problemMatcherPlugin],
 };
 
-const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [problemMatcherPlugin, tiktokenRanksPlugin] };
 
 function demoEntries() {
   const entries = {};
@@ -70,6 +92,7 @@ const builds = [
 ];
 
 async function main() {
+  copyTiktokenRanks();
   const contexts = await Promise.all(builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)));
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

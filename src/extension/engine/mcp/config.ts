@@ -1,0 +1,328 @@
+// MCP server configuration: `.vscode/mcp.json` in VS Code's format, the `agentMesh.mcp.servers`
+// setting (same per-server shape), and the import of Claude/Cline-style `mcpServers` files.
+// Every problem carries its position (file) or setting name; a bad server never hides the others.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { McpConfigProblem, McpConfigSource, McpTransportKind } from '../../../shared/mcp';
+import type { JsonObject } from '../../../shared/protocol';
+import { deepestNode, lineColumn, nodeValue, parseJsonc, property, type JsonNode } from './jsonc';
+
+export const MCP_JSON_RELATIVE_PATH = '.vscode/mcp.json';
+export const SETTINGS_SERVERS_KEY = 'agentMesh.mcp.servers';
+
+export interface McpInputDefinition {
+  id: string;
+  type: 'promptString' | 'pickString';
+  description: string;
+  /** Secret: prompted with a password box and kept in SecretStorage. */
+  password: boolean;
+  default?: string;
+  options?: string[];
+}
+
+export interface McpServerConfig {
+  name: string;
+  source: McpConfigSource;
+  type: McpTransportKind;
+  command?: string;
+  args: string[];
+  env: Record<string, string>;
+  envFile?: string;
+  cwd?: string;
+  url?: string;
+  headers: Record<string, string>;
+  /** Connect + initialize timeout; the fleet's default when absent. */
+  timeoutMs?: number;
+  disabled: boolean;
+  autoApprove: string[];
+  /** The inputs this server's values refer to (`${input:id}`). */
+  inputs: McpInputDefinition[];
+  /** Set when the entry is invalid: the server is shown in error with this text and not started. */
+  invalid?: string;
+  /** The entry as written, for "copy config". */
+  raw: JsonObject;
+  /** Changes whenever anything that affects the connection changes (reload restarts only those). */
+  hash: string;
+}
+
+export interface McpConfig {
+  servers: McpServerConfig[];
+  problems: McpConfigProblem[];
+  /** The file exists but could not be parsed: keep whatever servers it described before. */
+  fileUnreadable: boolean;
+}
+
+const MAX_TIMEOUT_MS = 600_000;
+const INPUT_REF = /\$\{input:([^}]+)\}/g;
+
+const envValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const serverSchema = z.looseObject({
+  type: z.enum(['stdio', 'http', 'sse'], { message: 'must be "stdio", "http" or "sse"' }).optional(),
+  command: z.string().min(1, 'must not be empty').optional(),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), envValue).default({}),
+  envFile: z.string().min(1).optional(),
+  cwd: z.string().min(1).optional(),
+  url: z.string().min(1, 'must not be empty').optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: z.number().int('must be whole milliseconds').positive('must be positive').max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms`).optional(),
+  disabled: z.boolean().default(false),
+  autoApprove: z.array(z.string()).default([]),
+});
+
+const inputSchema = z.object({
+  id: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+  type: z.enum(['promptString', 'pickString'], { message: 'must be "promptString" or "pickString"' }),
+  description: z.string().default(''),
+  password: z.boolean().default(false),
+  default: z.string().optional(),
+  options: z.array(z.union([z.string(), z.object({ value: z.string() }).transform((o) => o.value)])).optional(),
+});
+
+interface Locator {
+  source: string;
+  /** Position of a path below the server (or the whole entry), for problems in a file. */
+  at(path: ReadonlyArray<string | number>): Pick<McpConfigProblem, 'line' | 'column' | 'offset' | 'length'>;
+}
+
+/** Parses `.vscode/mcp.json` text (comments and trailing commas allowed). */
+export function parseMcpJson(text: string, file: string): McpConfig {
+  const { root, error } = parseJsonc(text);
+  if (!root) {
+    const at = lineColumn(text, error!.offset);
+    return { servers: [], fileUnreadable: true, problems: [{ message: `invalid JSON: ${error!.message}`, source: file, ...at, offset: error!.offset, length: error!.length }] };
+  }
+  const locate = (path: ReadonlyArray<string | number>) => {
+    const node = deepestNode(root, path);
+    const key = keyNodeOf(root, path);
+    const target = key ?? node;
+    return { ...lineColumn(text, target.offset), offset: target.offset, length: target.length };
+  };
+  const problems: McpConfigProblem[] = [];
+  if (root.kind !== 'object') {
+    return { servers: [], fileUnreadable: false, problems: [{ message: 'must contain a JSON object with "servers"', source: file, ...locate([]) }] };
+  }
+  const inputs = parseInputs(property(root, 'inputs')?.value, file, locate, problems);
+  const serversNode = property(root, 'servers')?.value;
+  if (!serversNode) {
+    if (property(root, 'mcpServers')) {
+      const message = 'this is a Claude/Cline "mcpServers" file; VS Code\'s format uses "servers" (run "Agent Mesh: Import MCP Servers" to convert it)';
+      problems.push({ message, source: file, ...locate(['mcpServers']) });
+    }
+    return { servers: [], problems, fileUnreadable: false };
+  }
+  if (serversNode.kind !== 'object') {
+    problems.push({ message: '"servers" must be an object of server name → configuration', source: file, ...locate(['servers']) });
+    return { servers: [], problems, fileUnreadable: false };
+  }
+  const servers: McpServerConfig[] = [];
+  for (const entry of serversNode.properties) {
+    const locator: Locator = { source: file, at: (path) => locate(['servers', entry.key, ...path]) };
+    servers.push(normalizeServer(entry.key, nodeValue(entry.value), 'mcp.json', inputs, locator, problems));
+  }
+  return { servers: dedupe(servers, problems, file), problems, fileUnreadable: false };
+}
+
+/** Parses the `agentMesh.mcp.servers` setting (an object of server name → configuration). */
+export function parseSettingsServers(value: unknown): McpConfig {
+  const problems: McpConfigProblem[] = [];
+  const source = SETTINGS_SERVERS_KEY;
+  if (value === undefined || value === null) return { servers: [], problems, fileUnreadable: false };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { servers: [], problems: [{ message: 'must be an object of server name → configuration', source }], fileUnreadable: false };
+  }
+  const locator: Locator = { source, at: () => ({}) };
+  const servers = Object.entries(value as Record<string, unknown>).map(([name, raw]) => normalizeServer(name, raw, 'settings', new Map(), locator, problems));
+  return { servers, problems, fileUnreadable: false };
+}
+
+/** The workspace file's servers first; a setting entry with the same name is reported and ignored. */
+export function mergeConfigs(file: McpConfig, settings: McpConfig): McpConfig {
+  const names = new Set(file.servers.map((s) => s.name));
+  const problems = [...file.problems, ...settings.problems];
+  const fromSettings = settings.servers.filter((s) => {
+    if (!names.has(s.name)) return true;
+    problems.push({ message: `server "${s.name}" is also defined in ${MCP_JSON_RELATIVE_PATH}; that definition is used`, source: SETTINGS_SERVERS_KEY, server: s.name });
+    return false;
+  });
+  return { servers: [...file.servers, ...fromSettings], problems, fileUnreadable: file.fileUnreadable };
+}
+
+function parseInputs(
+  node: JsonNode | undefined,
+  file: string,
+  locate: (path: ReadonlyArray<string | number>) => Pick<McpConfigProblem, 'line' | 'column' | 'offset' | 'length'>,
+  problems: McpConfigProblem[],
+): Map<string, McpInputDefinition> {
+  const inputs = new Map<string, McpInputDefinition>();
+  if (!node) return inputs;
+  if (node.kind !== 'array') {
+    problems.push({ message: '"inputs" must be an array', source: file, ...locate(['inputs']) });
+    return inputs;
+  }
+  node.items.forEach((item, index) => {
+    const parsed = inputSchema.safeParse(nodeValue(item));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({ message: `input ${describePath(issue.path)}${issue.message.replace(/^Invalid input: /, '')}`, source: file, ...locate(['inputs', index, ...keyPath(issue.path)]) });
+      }
+      return;
+    }
+    inputs.set(parsed.data.id, parsed.data);
+  });
+  return inputs;
+}
+
+function normalizeServer(
+  name: string,
+  raw: unknown,
+  source: McpConfigSource,
+  inputs: ReadonlyMap<string, McpInputDefinition>,
+  locator: Locator,
+  problems: McpConfigProblem[],
+): McpServerConfig {
+  const rawObject = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as JsonObject;
+  const base = { name, source, args: [], env: {}, headers: {}, disabled: false, autoApprove: [], inputs: [], raw: rawObject };
+  const fail = (message: string, path: ReadonlyArray<string | number>): McpServerConfig => {
+    problems.push({ message: `server "${name}": ${message}`, source: locator.source, server: name, ...locator.at(path) });
+    const type: McpTransportKind = rawObject.type === 'sse' || rawObject.type === 'http' ? rawObject.type : rawObject.url !== undefined ? 'http' : 'stdio';
+    return { ...base, type, invalid: message, hash: hashOf({ name, source, raw: rawObject }) };
+  };
+  if (name.trim() === '' || name.length > 100 || /[/\\\u0000-\u001f]/.test(name)) {
+    return fail('the name must be 1–100 characters without "/", "\\" or control characters', []);
+  }
+  if (rawObject !== raw) return fail('must be an object', []);
+  const parsed = serverSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(`${describePath(issue.path)}${issue.message.replace(/^Invalid input: /, '')}`, keyPath(issue.path));
+  }
+  const config = parsed.data;
+  const type: McpTransportKind = config.type ?? (config.command !== undefined ? 'stdio' : config.url !== undefined ? 'http' : 'stdio');
+  if (type === 'stdio' && config.command === undefined) return fail('a stdio server needs a "command"', ['command']);
+  if (type !== 'stdio') {
+    if (config.url === undefined) return fail(`an ${type} server needs a "url"`, ['url']);
+    if (!config.url.includes('${') && !isHttpUrl(config.url)) return fail('"url" must be an http:// or https:// URL', ['url']);
+  }
+  const referenced: McpInputDefinition[] = [];
+  for (const id of new Set([...JSON.stringify(rawObject).matchAll(INPUT_REF)].map((m) => m[1]))) {
+    const input = inputs.get(id);
+    if (!input) return fail(`refers to \${input:${id}}, which is not declared in "inputs"`, []);
+    referenced.push(input);
+  }
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config.env)) if (value !== null) env[key] = String(value);
+  return {
+    ...base,
+    type,
+    command: config.command,
+    args: config.args,
+    env,
+    envFile: config.envFile,
+    cwd: config.cwd,
+    url: config.url,
+    headers: config.headers,
+    timeoutMs: config.timeout,
+    disabled: config.disabled,
+    autoApprove: config.autoApprove,
+    inputs: referenced,
+    hash: hashOf({ name, source, raw: rawObject, inputs: referenced }),
+  };
+}
+
+function dedupe(servers: McpServerConfig[], problems: McpConfigProblem[], file: string): McpServerConfig[] {
+  const byName = new Map<string, McpServerConfig>();
+  for (const server of servers) {
+    if (byName.has(server.name)) problems.push({ message: `server "${server.name}" is defined twice; the last definition is used`, source: file, server: server.name });
+    byName.set(server.name, server);
+  }
+  return [...byName.values()];
+}
+
+function keyNodeOf(root: JsonNode, path: ReadonlyArray<string | number>): JsonNode | undefined {
+  // A problem about a property points at its key, the way editors underline it.
+  if (path.length === 0) return undefined;
+  const parent = deepestNode(root, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (typeof last !== 'string') return undefined;
+  const prop = property(parent, last);
+  return prop ? ({ kind: 'string', offset: prop.keyOffset, length: prop.keyLength, value: last } as JsonNode) : undefined;
+}
+
+function keyPath(path: ReadonlyArray<PropertyKey>): Array<string | number> {
+  return path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+}
+
+function describePath(path: ReadonlyArray<PropertyKey>): string {
+  const parts = keyPath(path);
+  return parts.length ? `"${parts.join('.')}" ` : '';
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Converts a Claude Desktop / Claude Code / Cline / Roo `mcpServers` file into VS Code-format
+ * server entries: `timeout` there is in seconds, `alwaysAllow` is `autoApprove`, `transportType`
+ * names the transport.
+ */
+export function convertMcpServersFile(text: string): { servers: Record<string, JsonObject>; problems: string[] } {
+  const { root, error } = parseJsonc(text);
+  if (!root) {
+    const at = lineColumn(text, error!.offset);
+    return { servers: {}, problems: [`invalid JSON: ${error!.message} at line ${at.line}, column ${at.column}`] };
+  }
+  const data = nodeValue(root) as Record<string, unknown>;
+  const entries = data && typeof data === 'object' ? (data.mcpServers ?? data.servers) : undefined;
+  if (!entries || typeof entries !== 'object' || Array.isArray(entries)) return { servers: {}, problems: ['no "mcpServers" object found'] };
+  const servers: Record<string, JsonObject> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(entries as Record<string, unknown>)) {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`${name}: not an object, skipped`);
+      continue;
+    }
+    const entry = value as Record<string, unknown>;
+    const out: JsonObject = {};
+    const kind = String(entry.type ?? entry.transportType ?? '').toLowerCase();
+    if (typeof entry.command === 'string') {
+      out.type = 'stdio';
+      out.command = entry.command;
+      for (const key of ['args', 'env', 'cwd', 'envFile'] as const) if (entry[key] !== undefined) out[key] = entry[key] as JsonObject;
+    } else if (typeof entry.url === 'string') {
+      out.type = kind === 'sse' ? 'sse' : 'http';
+      out.url = entry.url;
+      if (entry.headers !== undefined) out.headers = entry.headers as JsonObject;
+    } else {
+      problems.push(`${name}: neither "command" nor "url", skipped`);
+      continue;
+    }
+    if (typeof entry.timeout === 'number' && entry.timeout > 0) out.timeout = Math.min(Math.round(entry.timeout * 1000), MAX_TIMEOUT_MS);
+    if (typeof entry.disabled === 'boolean') out.disabled = entry.disabled;
+    const approve = entry.autoApprove ?? entry.alwaysAllow;
+    if (Array.isArray(approve)) out.autoApprove = approve.filter((t): t is string => typeof t === 'string');
+    servers[name] = out;
+  }
+  return { servers, problems };
+}

@@ -1,0 +1,209 @@
+import { useState } from 'preact/hooks';
+import { planArgumentForm, parseJsonArguments, type ContentItem } from '../../extension/engine/mcp/toolForms';
+import type { McpConfigProblem, McpServerInfo, McpSnapshot, McpTokenSummary } from '../../shared/mcp';
+import type { JsonValue } from '../../shared/protocol';
+import { registerChannelReducer } from '../sync/channels';
+import { Button } from '../ui/Button';
+import type { PanelProps, RelayApi } from './index';
+
+registerChannelReducer('mcp', (previous, name, payload) => {
+  const snapshot = previous as unknown as McpSnapshot | undefined;
+  if (!snapshot) return previous;
+  switch (name) {
+    case 'server': {
+      const server = payload as unknown as McpServerInfo;
+      const known = snapshot.servers.some((s) => s.name === server.name);
+      const servers = known ? snapshot.servers.map((s) => (s.name === server.name ? server : s)) : [...snapshot.servers, server];
+      return { ...snapshot, servers } as unknown as JsonValue;
+    }
+    case 'removed': {
+      const { name: removed } = payload as { name: string };
+      return { ...snapshot, servers: snapshot.servers.filter((s) => s.name !== removed) } as unknown as JsonValue;
+    }
+    case 'tokens':
+    case 'budget':
+      return { ...snapshot, tokens: payload as unknown as McpTokenSummary } as unknown as JsonValue;
+    case 'problems':
+      return { ...snapshot, problems: (payload as unknown as { problems: McpConfigProblem[] }).problems } as unknown as JsonValue;
+    default:
+      return previous;
+  }
+});
+
+/** The MCP fleet: server states and token costs, restart, and a tool-call form for any schema. */
+export function McpPanel({ data, api }: PanelProps) {
+  const snapshot = data as unknown as McpSnapshot | undefined;
+  if (!snapshot) return <p class="muted">Waiting for the MCP fleet…</p>;
+  const { servers, tokens, problems } = snapshot;
+  if (servers.length === 0 && problems.length === 0) {
+    return <p class="muted">No MCP servers configured. Add them to .vscode/mcp.json or the agentMesh.mcp.servers setting.</p>;
+  }
+  const connected = servers.filter((s) => s.status === 'connected').length;
+  return (
+    <div class="mcp-panel" data-testid="mcp-panel">
+      <p role="status" data-testid="mcp-summary">
+        {connected}/{servers.length} connected · tool definitions {tokens.label}
+        {tokens.budget > 0 && <span class={tokens.overBudget ? 'mcp-over-budget' : 'muted'}> (budget {tokens.budget.toLocaleString('en-US')})</span>}
+      </p>
+      {!snapshot.trusted && <p class="notice-warning">This workspace is not trusted: its stdio servers are not started.</p>}
+      <ul class="mcp-servers">
+        {servers.map((server) => (
+          <ServerRow key={server.name} server={server} api={api} approx={tokens.exact ? '' : '≈'} />
+        ))}
+      </ul>
+      {problems.length > 0 && (
+        <section aria-label="Configuration problems">
+          <h3 class="mcp-heading">Configuration problems</h3>
+          <ul class="mcp-problems">
+            {problems.map((p, i) => (
+              <li key={i} class="notice-error">
+                {p.source}
+                {p.line !== undefined ? `:${p.line}:${p.column}` : ''} — {p.message}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <ToolCallForm servers={servers.filter((s) => s.status === 'connected')} api={api} />
+    </div>
+  );
+}
+
+function ServerRow({ server, api, approx }: { server: McpServerInfo; api: RelayApi; approx: string }) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>();
+  const restart = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      await api.request('POST', `/api/mcp/servers/${encodeURIComponent(server.name)}/restart`);
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li class={`mcp-server mcp-status-${server.status}`} data-testid={`mcp-server-${server.name}`}>
+      <div class="w-row">
+        <span>
+          <strong>{server.name}</strong> <span class="mcp-status">{server.status}</span>{' '}
+          <span class="muted">
+            {server.transport}
+            {server.connectMs !== undefined && ` · ${server.connectMs} ms`} · {server.tools.length} tools · {approx}
+            {server.toolTokens.toLocaleString('en-US')} tokens
+          </span>
+        </span>
+        <Button appearance="secondary" onClick={() => void restart()} disabled={busy} title={`Restart ${server.name}`}>
+          Restart
+        </Button>
+      </div>
+      {server.error && <p class="notice-error mcp-error">{server.error}</p>}
+      {problem && <p class="notice-error">{problem}</p>}
+      {server.tools.length > 0 && (
+        <details>
+          <summary>Tools and their context cost</summary>
+          <ul class="mcp-tools">
+            {server.tools.map((tool) => (
+              <li key={tool.name} class={tool.disabled ? 'muted' : undefined}>
+                {tool.name} — {approx}
+                {tool.tokens} tokens{tool.disabled ? ' (disabled)' : ''}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </li>
+  );
+}
+
+function ToolCallForm({ servers, api }: { servers: McpServerInfo[]; api: RelayApi }) {
+  const [serverName, setServerName] = useState('');
+  const [toolName, setToolName] = useState('');
+  const [args, setArgs] = useState('{}');
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<{ content?: ContentItem[]; isError?: boolean; structuredContent?: unknown } | undefined>();
+  const [problem, setProblem] = useState<string | undefined>();
+  const server = servers.find((s) => s.name === serverName);
+  const tools = server?.tools.filter((t) => !t.disabled) ?? [];
+  const argsError = parseJsonArguments(args).error;
+
+  const chooseTool = (name: string) => {
+    setToolName(name);
+    const tool = tools.find((t) => t.name === name);
+    const form = tool ? planArgumentForm(tool.inputSchema) : undefined;
+    const skeleton = form?.kind === 'json' ? form.skeleton : Object.fromEntries((form?.fields ?? []).filter((f) => f.required).map((f) => [f.name, f.default ?? '']));
+    setArgs(JSON.stringify(skeleton, null, 2));
+  };
+  const call = async () => {
+    setRunning(true);
+    setProblem(undefined);
+    setResult(undefined);
+    try {
+      const path = `/api/mcp/servers/${encodeURIComponent(serverName)}/tools/${encodeURIComponent(toolName)}/call`;
+      setResult(await api.request('POST', path, { arguments: parseJsonArguments(args).value }));
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setRunning(false);
+    }
+  };
+  if (servers.length === 0) return null;
+  return (
+    <section class="mcp-call" aria-label="Call a tool">
+      <h3 class="mcp-heading">Call a tool</h3>
+      <div class="mcp-call-pickers">
+        <label>
+          Server
+          <select value={serverName} onChange={(e) => (setServerName((e.currentTarget as HTMLSelectElement).value), setToolName(''))} data-testid="mcp-call-server">
+            <option value="">Choose…</option>
+            {servers.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tool
+          <select value={toolName} disabled={!server} onChange={(e) => chooseTool((e.currentTarget as HTMLSelectElement).value)} data-testid="mcp-call-tool">
+            <option value="">Choose…</option>
+            {tools.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label for="mcp-call-args">Arguments (JSON)</label>
+      <textarea id="mcp-call-args" rows={6} value={args} spellcheck={false} aria-invalid={argsError ? true : undefined} onInput={(e) => setArgs((e.currentTarget as HTMLTextAreaElement).value)} />
+      {argsError && <span class="text-field-error" role="alert">{argsError}</span>}
+      <div>
+        <Button onClick={() => void call()} disabled={running || !toolName || argsError !== undefined} title="Call the tool">
+          {running ? 'Calling…' : 'Call'}
+        </Button>
+      </div>
+      {problem && <p class="notice-error">{problem}</p>}
+      {result && (
+        <div class="mcp-result" data-testid="mcp-call-result" role="region" aria-label="Tool result">
+          {result.isError && <p class="notice-error">The tool reported an error.</p>}
+          {(result.content ?? []).map((item, i) =>
+            item.type === 'text' ? (
+              <pre key={i}>{item.text}</pre>
+            ) : item.type === 'image' ? (
+              <img key={i} alt={`image result (${item.mimeType})`} src={`data:${item.mimeType};base64,${item.data}`} />
+            ) : item.type === 'resource_link' ? (
+              <p key={i}>
+                <a href={item.uri}>{item.name ?? item.uri}</a>
+              </p>
+            ) : (
+              <pre key={i}>{JSON.stringify(item, null, 2)}</pre>
+            ),
+          )}
+          {result.structuredContent !== undefined && <pre>{JSON.stringify(result.structuredContent, null, 2)}</pre>}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+import { strict as assert } from 'node:assert';
+import { convertMcpServersFile, mergeConfigs, parseMcpJson, parseSettingsServers } from '../../src/extension/engine/mcp/config';
+import { lineColumn, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
+
+const FILE = '/ws/.vscode/mcp.json';
+
+describe('mcp.json parsing', () => {
+  it('reads VS Code-format servers with comments, trailing commas and inferred types', () => {
+    const text = `{
+  // team servers
+  "inputs": [{ "type": "promptString", "id": "api-key", "description": "API key", "password": true }],
+  "servers": {
+    "notes": { "command": "node", "args": ["notes.js"], "env": { "KEY": "\${input:api-key}", "N": 3, "UNSET": null }, "timeout": 5000, },
+    "build": { "url": "http://127.0.0.1:7801/mcp", "headers": { "x-team": "a" } },
+    "legacy": { "type": "sse", "url": "http://127.0.0.1:7802/sse", "disabled": true, "autoApprove": ["ping"] },
+  },
+}`;
+    const config = parseMcpJson(text, FILE);
+    assert.deepEqual(config.problems, []);
+    const [notes, build, legacy] = config.servers;
+    assert.equal(notes.type, 'stdio');
+    assert.deepEqual(notes.env, { KEY: '${input:api-key}', N: '3' });
+    assert.equal(notes.timeoutMs, 5000);
+    assert.deepEqual(notes.inputs.map((i) => [i.id, i.password]), [['api-key', true]]);
+    assert.equal(build.type, 'http');
+    assert.deepEqual(build.headers, { 'x-team': 'a' });
+    assert.equal(legacy.type, 'sse');
+    assert.equal(legacy.disabled, true);
+    assert.deepEqual(legacy.autoApprove, ['ping']);
+  });
+
+  it('reports an invalid server with its line and column and keeps the others', () => {
+    const text = ['{', '  "servers": {', '    "ok": { "command": "node" },', '    "bad": { "type": "stdio", "timeout": -5 },', '    "nourl": { "type": "http" }', '  }', '}'].join('\n');
+    const config = parseMcpJson(text, FILE);
+    assert.deepEqual(config.servers.map((s) => [s.name, s.invalid === undefined]), [['ok', true], ['bad', false], ['nourl', false]]);
+    const timeout = config.problems.find((p) => p.server === 'bad')!;
+    assert.match(timeout.message, /server "bad": "timeout" must be positive/);
+    assert.deepEqual([timeout.line, timeout.column], [4, 31]);
+    assert.equal(text.slice(timeout.offset!, timeout.offset! + timeout.length!), '"timeout"');
+    const url = config.problems.find((p) => p.server === 'nourl')!;
+    assert.match(url.message, /needs a "url"/);
+    assert.equal(url.line, 5);
+  });
+
+  it('reports a syntax error with its position and marks the file unreadable', () => {
+    const config = parseMcpJson('{\n  "servers": {\n    "a": { "command": "x" }\n    "b": {}\n  }\n}', FILE);
+    assert.equal(config.fileUnreadable, true);
+    assert.deepEqual(config.servers, []);
+    assert.equal(config.problems.length, 1);
+    assert.match(config.problems[0].message, /invalid JSON: "," or "}" expected/);
+    assert.deepEqual([config.problems[0].line, config.problems[0].column], [4, 5]);
+  });
+
+  it('refuses an undeclared input, a bad URL and an unknown type', () => {
+    const config = parseMcpJson(
+      JSON.stringify({ servers: { a: { command: 'x', env: { K: '${input:nope}' } }, b: { url: 'ftp://x' }, c: { type: 'ws', url: 'http://x' } } }),
+      FILE,
+    );
+    assert.deepEqual(
+      config.problems.map((p) => p.message),
+      [
+        'server "a": refers to ${input:nope}, which is not declared in "inputs"',
+        'server "b": "url" must be an http:// or https:// URL',
+        'server "c": "type" must be "stdio", "http" or "sse"',
+      ],
+    );
+  });
+
+  it('points Claude/Cline files at the import command', () => {
+    const config = parseMcpJson('{ "mcpServers": { "x": { "command": "y" } } }', FILE);
+    assert.deepEqual(config.servers, []);
+    assert.match(config.problems[0].message, /Import MCP Servers/);
+  });
+
+  it('changes a server hash only when its entry (or an input it uses) changes', () => {
+    const a = parseMcpJson('{"servers":{"x":{"command":"a"},"y":{"command":"b"}}}', FILE);
+    const b = parseMcpJson('{"servers":{"x":{"command":"a"},"y":{"command":"c"}}}', FILE);
+    assert.equal(a.servers[0].hash, b.servers[0].hash);
+    assert.notEqual(a.servers[1].hash, b.servers[1].hash);
+    const withInput = (description: string) =>
+      parseMcpJson(JSON.stringify({ inputs: [{ type: 'promptString', id: 'k', description }], servers: { x: { command: 'a', args: ['${input:k}'] } } }), FILE);
+    assert.notEqual(withInput('one').servers[0].hash, withInput('two').servers[0].hash);
+  });
+});
+
+describe('agentMesh.mcp.servers setting', () => {
+  it('parses entries and lets the workspace file win a name clash', () => {
+    const settings = parseSettingsServers({ shared: { command: 'a' }, only: { url: 'https://example.com/mcp' }, broken: 7 });
+    assert.deepEqual(settings.problems.map((p) => p.message), ['server "broken": must be an object']);
+    const file = parseMcpJson('{"servers":{"shared":{"command":"b"}}}', FILE);
+    const merged = mergeConfigs(file, settings);
+    assert.deepEqual(merged.servers.map((s) => [s.name, s.source]), [['shared', 'mcp.json'], ['only', 'settings'], ['broken', 'settings']]);
+    assert.match(merged.problems.at(-1)!.message, /also defined in \.vscode\/mcp\.json/);
+  });
+});
+
+describe('Claude/Cline import', () => {
+  it('converts mcpServers entries (timeout in seconds, alwaysAllow, transportType)', () => {
+    const { servers, problems } = convertMcpServersFile(
+      JSON.stringify({
+        mcpServers: {
+          fs: { command: 'npx', args: ['-y', 'fs-server'], env: { A: '1' }, timeout: 30, alwaysAllow: ['read'] },
+          remote: { url: 'https://x/sse', transportType: 'sse', disabled: true },
+          web: { type: 'http', url: 'https://x/mcp' },
+          nothing: { foo: 1 },
+        },
+      }),
+    );
+    assert.deepEqual(servers, {
+      fs: { type: 'stdio', command: 'npx', args: ['-y', 'fs-server'], env: { A: '1' }, timeout: 30000, autoApprove: ['read'] },
+      remote: { type: 'sse', url: 'https://x/sse', disabled: true },
+      web: { type: 'http', url: 'https://x/mcp' },
+    });
+    assert.deepEqual(problems, ['nothing: neither "command" nor "url", skipped']);
+  });
+});
+
+describe('position-aware JSONC', () => {
+  it('parses what JSON.parse parses to the same value', () => {
+    const text = '{"a":[1,-2.5e3,true,false,null,"\\u00e9\\n"],"b":{}}';
+    const { root, error } = parseJsonc(text);
+    assert.equal(error, undefined);
+    assert.deepEqual(nodeValue(root!), JSON.parse(text));
+  });
+
+  it('reports unterminated strings and comments at their start', () => {
+    assert.deepEqual(parseJsonc('{"a": "x\n}').error?.message, 'unterminated string');
+    assert.deepEqual(parseJsonc('{ /* x ').error?.offset, 2);
+  });
+
+  it('computes 1-based lines and columns', () => {
+    assert.deepEqual(lineColumn('ab\ncd', 4), { line: 2, column: 2 });
+  });
+
+  it('sets a property keeping comments, replacing or inserting', () => {
+    const text = '{\n  // keep me\n  "servers": {\n    "a": { "command": "x" }\n  }\n}\n';
+    const disabled = setProperty(text, ['servers', 'a', 'disabled'], true);
+    assert.match(disabled, /\/\/ keep me/);
+    assert.equal(parseMcpJson(disabled, FILE).servers[0].disabled, true);
+    const enabled = setProperty(disabled, ['servers', 'a', 'disabled'], false);
+    assert.equal(parseMcpJson(enabled, FILE).servers[0].disabled, false);
+    const added = setProperty(text, ['servers', 'b'], { url: 'http://h/mcp' });
+    assert.deepEqual(parseMcpJson(added, FILE).servers.map((s) => s.name), ['a', 'b']);
+    const fromEmpty = setProperty('', ['servers', 'n'], { command: 'node' });
+    assert.deepEqual(parseMcpJson(fromEmpty, FILE).servers.map((s) => s.command), ['node']);
+    assert.throws(() => setProperty('{ "a": ', ['x'], 1), /not valid JSON/);
+  });
+});
