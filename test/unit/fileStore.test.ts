@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../../src/extension/engine/state/atomicFile';
-import { FileStore, StoreCorruptError } from '../../src/extension/engine/state/fileStore';
+import { CorruptStateError } from '../../src/extension/engine/state/codec';
+import { FileStore } from '../../src/extension/engine/state/fileStore';
 import { emptyDocument } from '../../src/extension/engine/state/store';
 
 describe('embedded file store', () => {
@@ -34,6 +35,6 @@ describe('embedded file store', () => {
   it('reports a corrupt file instead of returning an empty state', async () => {
     const file = path.join(dir, 'state.json');
     await writeFile(file, '{"version": 1, "state": ');
-    await assert.rejects(new FileStore(file).load(), StoreCorruptError);
+    await assert.rejects(new FileStore(file).load(), CorruptStateError);
   });
 });

@@ -86,3 +86,49 @@ describe('state persistence', () => {
     assert.equal(Object.keys(store.saves.at(-1)!.state).length, 50);
   });
 });
+
+describe('state service replays, replacements and other relays', () => {
+  const stamp = (version: number, timestamp: number, deviceId: string) => ({ version, timestamp, deviceId });
+
+  it('acknowledges a replayed or superseded write of the same device without applying it again', async () => {
+    const service = new StateService(new RecordingStore(), silentLogger);
+    const first = await service.update(['n'], 'a', stamp(1, 1, 'dev'));
+    await service.update(['n'], 'b', stamp(2, 2, 'dev'));
+    const replay = await service.update(['n'], 'a', stamp(1, 1, 'dev'));
+    assert.ok(first.accepted && replay.accepted && replay.duplicate);
+    assert.deepEqual(service.snapshot().state, { n: 'b' });
+    assert.equal(service.snapshot().version, 2);
+    const stale = await service.update(['n'], 'c', stamp(1, 9, 'other'));
+    assert.equal(stale.accepted, false, 'another device\'s stale write is still a conflict');
+  });
+
+  it('replaces the document only at the expected version, stamping each key above its old version', async () => {
+    const service = new StateService(new RecordingStore(), silentLogger);
+    await service.update(['a'], 1, stamp(4, 1, 'dev'));
+    assert.deepEqual(await service.replace({ b: 2 }, 'rest', 0), { replaced: false, version: 1 });
+    assert.deepEqual(service.snapshot().state, { a: 1 });
+    let replaced = 0;
+    service.onReplace(() => replaced++);
+    assert.deepEqual(await service.replace({ a: 5, b: 2 }, 'rest', 1), { replaced: true, version: 2 });
+    assert.deepEqual(service.snapshot().state, { a: 5, b: 2 });
+    assert.equal(service.stamps().a.version, 5);
+    assert.equal(replaced, 1);
+  });
+
+  it('applies another relay\'s writes where they win, and keeps later local writes over its replacement', async () => {
+    let sink: Parameters<NonNullable<StateStore['connect']>>[0] | undefined;
+    const store = new RecordingStore();
+    (store as StateStore).connect = (s) => (sink = s);
+    const service = new StateService(store, silentLogger);
+    const heard: string[] = [];
+    service.onChange((change, source) => heard.push(`${change.path}=${JSON.stringify(change.value)} from ${source}`));
+    await service.update(['mine'], 'local', stamp(3, Date.now() + 10_000, 'here'));
+    sink!.changes([{ path: 'mine', value: 'old remote', stamp: stamp(2, 5, 'there') }, { path: 'theirs', value: 1, stamp: stamp(1, 5, 'there') }], 10);
+    assert.deepEqual(service.snapshot().state, { mine: 'local', theirs: 1 });
+    assert.ok(service.snapshot().version >= 10);
+    assert.deepEqual(heard.slice(1), ['theirs=1 from there']);
+
+    sink!.replaced({ schemaVersion: 2, version: 20, state: { fresh: true }, paths: { fresh: stamp(1, 6, 'there') }, lastModified: 6, resetAt: Date.now() });
+    assert.deepEqual(service.snapshot().state, { fresh: true, mine: 'local' }, 'a write made after the replacement survives it');
+  });
+});

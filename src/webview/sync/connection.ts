@@ -2,10 +2,24 @@ import type { ServerFrame } from '../../shared/protocol';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'offline';
 
+/** The little of a WebSocket the connection uses, so the postMessage bridge can stand in for one. */
+export interface FrameSocket {
+  readonly isOpen: boolean;
+  send(data: string): void;
+  close(): void;
+  onopen: (() => void) | null;
+  onmessage: ((data: string) => void) | null;
+  onclose: (() => void) | null;
+}
+
+/** Opens a socket to the relay as `deviceId`. */
+export type SocketFactory = (deviceId: string) => FrameSocket;
+
 export interface ConnectionOptions {
-  wsUrl: string;
-  /** Offered as a `bearer.<token>` subprotocol; absent in the browser page, which uses its cookie. */
-  token?: string;
+  /** The direct WebSocket to the relay. */
+  direct: SocketFactory;
+  /** Used instead once the direct socket failed to open a few times (VS Code: through the extension host). */
+  fallback?: SocketFactory;
   deviceId: string;
   onFrame(frame: ServerFrame): void;
   onStatus(status: ConnectionStatus, detail?: string): void;
@@ -13,6 +27,8 @@ export interface ConnectionOptions {
 
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 10_000;
+/** Failed opens of the direct socket before the fallback is tried. */
+const FALLBACK_AFTER = 2;
 
 /** Capped exponential backoff with full jitter, so many dashboards do not reconnect in lockstep. */
 export function reconnectDelay(attempt: number, random = Math.random): number {
@@ -20,14 +36,44 @@ export function reconnectDelay(attempt: number, random = Math.random): number {
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** One WebSocket to the relay that reconnects by itself until closed. */
+/** A browser WebSocket to `wsUrl`, offering the token as a `bearer.<token>` subprotocol when there is one. */
+export function directSocket(wsUrl: string, token?: string): SocketFactory {
+  return (deviceId) => {
+    const url = new URL(wsUrl);
+    url.searchParams.set('deviceId', deviceId);
+    const ws = new WebSocket(url.toString(), ['agent-mesh.v1', ...(token ? [`bearer.${token}`] : [])]);
+    const socket: FrameSocket = {
+      get isOpen() {
+        return ws.readyState === WebSocket.OPEN;
+      },
+      send: (data) => ws.send(data),
+      close: () => ws.close(),
+      onopen: null,
+      onmessage: null,
+      onclose: null,
+    };
+    ws.onopen = () => socket.onopen?.();
+    ws.onmessage = (event) => socket.onmessage?.(String(event.data));
+    ws.onclose = () => socket.onclose?.();
+    return socket;
+  };
+}
+
+/** One connection to the relay that reconnects by itself until closed. */
 export class RelayConnection {
-  private socket: WebSocket | undefined;
+  private socket: FrameSocket | undefined;
   private attempt = 0;
+  private failedOpens = 0;
+  private useFallback = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(private readonly options: ConnectionOptions) {}
+
+  /** Whether frames go through the extension host instead of a direct socket. */
+  get bridged(): boolean {
+    return this.useFallback;
+  }
 
   open(): void {
     this.closed = false;
@@ -35,7 +81,7 @@ export class RelayConnection {
   }
 
   send(frame: object): boolean {
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    if (!this.socket?.isOpen) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
   }
@@ -47,21 +93,20 @@ export class RelayConnection {
   }
 
   private connect(): void {
-    const protocols = ['agent-mesh.v1', ...(this.options.token ? [`bearer.${this.options.token}`] : [])];
-    const url = new URL(this.options.wsUrl);
-    url.searchParams.set('deviceId', this.options.deviceId);
-    this.options.onStatus(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    const via = this.useFallback ? 'via the extension host' : undefined;
+    this.options.onStatus(this.attempt === 0 ? 'connecting' : 'reconnecting', via);
     let opened = false;
-    const socket = new WebSocket(url.toString(), protocols);
+    const socket = (this.useFallback ? this.options.fallback! : this.options.direct)(this.options.deviceId);
     this.socket = socket;
     socket.onopen = () => {
       opened = true;
       this.attempt = 0;
-      this.options.onStatus('connected');
+      this.failedOpens = 0;
+      this.options.onStatus('connected', via);
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = (data) => {
       try {
-        this.options.onFrame(JSON.parse(String(event.data)) as ServerFrame);
+        this.options.onFrame(JSON.parse(data) as ServerFrame);
       } catch {
         // The relay only sends JSON; a garbled frame is dropped rather than breaking the app.
       }
@@ -69,6 +114,11 @@ export class RelayConnection {
     socket.onclose = () => {
       if (this.socket !== socket || this.closed) return;
       this.attempt += 1;
+      if (!opened && !this.useFallback && this.options.fallback && ++this.failedOpens >= FALLBACK_AFTER) {
+        // The webview cannot reach the relay itself (a remote or locked-down setup): relay through the host.
+        this.useFallback = true;
+        this.attempt = 0;
+      }
       // A socket refused before opening, on the first tries, is most likely a token problem.
       this.options.onStatus(opened || this.attempt < 3 ? 'reconnecting' : 'offline', opened ? undefined : 'the relay refused or is unreachable');
       this.timer = setTimeout(() => this.connect(), reconnectDelay(this.attempt));

@@ -1,13 +1,37 @@
 import type { EventChannel, JsonObject, JsonValue, ServerFrame } from '../../shared/protocol';
+import { wins, type StateStamp } from '../../shared/state';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
+
+/** A local write sent (or waiting to be sent) to the relay and not acknowledged yet. */
+export interface PendingUpdate {
+  id: string;
+  path: string;
+  value: JsonValue;
+  version: number;
+  timestamp: number;
+}
+
+export type StateUpdateOut = { type: 'state:update' } & PendingUpdate;
+
+/** The relay's state store health as last reported (`status` frame). */
+export interface StoreStatus {
+  store: 'file' | 'redis';
+  status: 'ok' | 'degraded';
+  detail?: string;
+  notices: string[];
+}
 
 export interface DashboardState {
   status: ConnectionStatus;
   statusDetail?: string;
   deviceId?: string;
   version: number;
+  /** What the dashboard shows: the relay's state with the unacknowledged local writes on top. */
   state: JsonObject;
+  /** How many local writes await their ack. */
+  pendingCount: number;
+  storeStatus?: StoreStatus;
   /** The latest copy of every subscribed event channel (approvals, tasks, mesh, mcp, widgets). */
   channels: Partial<Record<EventChannel, JsonValue>>;
   lastError?: string;
@@ -15,10 +39,21 @@ export interface DashboardState {
 
 type Listener = (state: DashboardState) => void;
 
-/** The webview's copy of the relay state; `state:full` replaces it, `state:sync` patches one path. */
+/**
+ * The webview's copy of the relay state. The relay's view (`state:full`, `state:sync`, acks) is
+ * kept apart from the local writes still in flight, which are applied on top optimistically: an
+ * ack folds a write into the relay's view, a refusal drops it (the rollback), and after a
+ * reconnect the remaining ones are sent again with the same ids, which the relay applies once.
+ */
 export class DashboardStore {
-  private current: DashboardState = { status: 'connecting', version: 0, state: {}, channels: {} };
+  private current: DashboardState = { status: 'connecting', version: 0, state: {}, pendingCount: 0, channels: {} };
+  private confirmed: JsonObject = {};
+  private stamps: Record<string, StateStamp> = {};
+  private pending: PendingUpdate[] = [];
+  private sequence = 0;
   private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly session = randomSession()) {}
 
   get snapshot(): DashboardState {
     return this.current;
@@ -34,32 +69,90 @@ export class DashboardStore {
     this.set({ ...this.current, status, statusDetail: detail });
   }
 
+  /** Applies a local write at once and returns the frame that sends it. */
+  write(path: string, value: JsonValue, now = Date.now()): StateUpdateOut {
+    const latest = [...this.pending].reverse().find((p) => p.path === path)?.version ?? 0;
+    const update: PendingUpdate = {
+      id: `${this.session}-${++this.sequence}`,
+      path,
+      value,
+      version: Math.max(this.stamps[path]?.version ?? 0, latest) + 1,
+      timestamp: now,
+    };
+    this.pending.push(update);
+    this.refresh();
+    return { type: 'state:update', ...update };
+  }
+
+  /** The frames to send again after a (re)connection, oldest first. */
+  pendingFrames(): StateUpdateOut[] {
+    return this.pending.map((update) => ({ type: 'state:update', ...update }));
+  }
+
   apply(frame: ServerFrame): void {
     switch (frame.type) {
       case 'hello':
         this.set({ ...this.current, deviceId: frame.deviceId });
         return;
       case 'state:full':
-        this.set({ ...this.current, state: frame.state, version: frame.version });
+        this.confirmed = frame.state;
+        this.stamps = { ...frame.stamps };
+        this.refresh({ version: frame.version });
         return;
       case 'state:sync':
-        this.set({ ...this.current, state: withValueAt(this.current.state, frame.path.split('.'), frame.value) });
+        this.confirm(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: frame.sourceDeviceId });
+        this.refresh();
+        return;
+      case 'ack': {
+        const update = this.take(frame.id);
+        if (update && this.current.deviceId) this.confirm(update.path, update.value, { version: update.version, timestamp: update.timestamp, deviceId: this.current.deviceId });
+        this.refresh();
+        return;
+      }
+      case 'status':
+        this.set({ ...this.current, storeStatus: { store: frame.store, status: frame.status, detail: frame.detail, notices: frame.notices } });
         return;
       case 'event':
         this.set({ ...this.current, channels: { ...this.current.channels, [frame.channel]: reduceChannel(frame.channel, this.current.channels[frame.channel], frame.name, frame.payload) } });
         return;
-      case 'error':
-        this.set({ ...this.current, lastError: `${frame.code}: ${frame.message}` });
+      case 'error': {
+        // A refused write is rolled back; `internal` is the relay's fault, so the write stays queued.
+        const rolledBack = frame.id && frame.code !== 'internal' ? this.take(frame.id) : undefined;
+        const message = rolledBack ? `Your change to ${rolledBack.path} was undone: ${frame.message}` : `${frame.code}: ${frame.message}`;
+        this.refresh({ lastError: message });
         return;
+      }
       default:
         return;
     }
+  }
+
+  private take(id: string): PendingUpdate | undefined {
+    const index = this.pending.findIndex((p) => p.id === id);
+    return index < 0 ? undefined : this.pending.splice(index, 1)[0];
+  }
+
+  private confirm(path: string, value: JsonValue, stamp: StateStamp): void {
+    if (!wins(stamp, this.stamps[path])) return;
+    this.stamps[path] = stamp;
+    this.confirmed = withValueAt(this.confirmed, path.split('.'), value);
+  }
+
+  private refresh(extra: Partial<DashboardState> = {}): void {
+    let state = this.confirmed;
+    for (const update of this.pending) state = withValueAt(state, update.path.split('.'), update.value);
+    this.set({ ...this.current, ...extra, state, pendingCount: this.pending.length });
   }
 
   private set(next: DashboardState): void {
     this.current = next;
     for (const listener of this.listeners) listener(next);
   }
+}
+
+function randomSession(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** An immutable set: copies the objects along the path, shares the rest. */

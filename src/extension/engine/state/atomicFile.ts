@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Writes a file so that readers see either the old or the new content, never a torn one: write a
- * temp file beside it, fsync it, rename over the target, then fsync the directory.
+ * temp file beside it, fsync it, rename over the target, then fsync the directory. With `backup`,
+ * the previous content is first renamed there (a reader finding no file falls back to it).
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { backup?: string } = {}): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -21,12 +22,17 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
   await handle.close();
   try {
+    if (options.backup) await rename(file, options.backup).catch(ignoreMissing);
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   await syncDirectory(dir);
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -1,45 +1,118 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile, rename } from 'node:fs/promises';
+import { z } from 'zod';
 import { writeFileAtomic } from './atomicFile';
-import type { StateDocument, StateStore } from './store';
+import { CorruptStateError, decodeText, encodeText, toDocument } from './codec';
+import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';
+import { CURRENT_SCHEMA_VERSION, type StateDocument, type StateStore, type StoreSink } from './store';
 
-export class StoreCorruptError extends Error {
-  constructor(
-    readonly file: string,
-    cause: string,
-  ) {
-    super(`state file ${file} is unreadable: ${cause}`);
-    this.name = 'StoreCorruptError';
-  }
+/**
+ * Paths written locally that a shared store (Redis) has not confirmed yet, kept in the file next to
+ * the document so a relay restarted during an outage still knows what to push.
+ */
+export interface SyncJournal {
+  paths: string[];
+  /** The `resetAt` the shared store last confirmed; a newer local one is a pending replacement. */
+  syncedResetAt: number;
 }
 
-/** The embedded default: one JSON file, replaced atomically on every save. */
+const journalSchema = z.object({ paths: z.array(z.string()), syncedResetAt: z.number() });
+
+export interface FileStoreOptions {
+  /** Migration steps (tests inject failing ones). */
+  migrations?: readonly Migration[];
+}
+
+/**
+ * The embedded default: one JSON file (lz-string/base64 above the compression threshold), replaced
+ * atomically. The previous version is kept as `FILE.bak`; an unreadable file is reported and the
+ * backup used; a file nothing can read is moved aside, never overwritten silently.
+ */
 export class FileStore implements StateStore {
   readonly kind = 'file' as const;
+  readonly backupFile: string;
+  private sink: Pick<StoreSink, 'problem'> | undefined;
 
-  constructor(readonly file: string) {}
-
-  async load(): Promise<StateDocument | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    try {
-      const doc = JSON.parse(text) as StateDocument;
-      if (typeof doc !== 'object' || doc === null || typeof doc.version !== 'number' || typeof doc.state !== 'object') {
-        throw new Error('not a state document');
-      }
-      return doc;
-    } catch (error) {
-      throw new StoreCorruptError(this.file, (error as Error).message);
-    }
+  constructor(
+    readonly file: string,
+    private readonly options: FileStoreOptions = {},
+  ) {
+    this.backupFile = `${file}.bak`;
   }
 
-  async save(doc: StateDocument): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(doc));
+  connect(sink: Pick<StoreSink, 'problem'>): void {
+    this.sink = sink;
+  }
+
+  async load(): Promise<StateDocument | undefined> {
+    return (await this.loadWithJournal())?.doc;
+  }
+
+  async loadWithJournal(): Promise<{ doc: StateDocument; journal?: SyncJournal } | undefined> {
+    const failures: string[] = [];
+    for (const candidate of [this.file, this.backupFile]) {
+      let text: string;
+      try {
+        text = await readFile(candidate, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      try {
+        const loaded = await this.parse(candidate, text);
+        if (failures.length > 0) {
+          const aside = await this.setAside();
+          this.sink?.problem(`${failures.join('; ')}; recovered the previous version from ${candidate} (the damaged file was kept as ${aside})`);
+        }
+        return loaded;
+      } catch (error) {
+        if (!(error instanceof CorruptStateError || error instanceof MigrationError)) throw error;
+        failures.push(error.message);
+      }
+    }
+    if (failures.length === 0) return undefined;
+    const aside = await this.setAside();
+    throw new CorruptStateError(this.file, `${failures.join('; ')}; the file was kept as ${aside}`);
+  }
+
+  /** Keeps a damaged file for inspection instead of letting the next save replace it (or its backup). */
+  private async setAside(): Promise<string> {
+    const aside = `${this.file}.unreadable-${Date.now()}`;
+    await rename(this.file, aside).catch(() => undefined);
+    return aside;
+  }
+
+  async save(doc: StateDocument, journal?: SyncJournal): Promise<void> {
+    await writeFileAtomic(this.file, encodeText(JSON.stringify(journal ? { ...doc, journal } : doc), 'base64'), { backup: this.backupFile });
   }
 
   async close(): Promise<void> {}
+
+  private async parse(where: string, text: string): Promise<{ doc: StateDocument; journal?: SyncJournal }> {
+    const raw = decodeText(text, where);
+    const journal = journalSchema.safeParse((raw as { journal?: unknown } | null)?.journal);
+    const version = schemaVersionOf(raw);
+    const current = version === CURRENT_SCHEMA_VERSION ? raw : where === this.file ? await this.migrateFile(raw, version) : (await migrate(raw, this.steps)).doc;
+    return { doc: toDocument(current, where), ...(journal.success ? { journal: journal.data } : {}) };
+  }
+
+  private get steps(): readonly Migration[] {
+    return this.options.migrations ?? MIGRATIONS;
+  }
+
+  /**
+   * Upgrades the file in place, one atomic write per step (an interrupted run resumes from the last
+   * completed step), after copying the original to `FILE.vN.bak`. A failing step restores the original.
+   */
+  private async migrateFile(raw: unknown, from: number): Promise<unknown> {
+    const backup = `${this.file}.v${from}.bak`;
+    if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(this.file, backup);
+    try {
+      const { doc } = await migrate(raw, this.steps, (stepDoc) => writeFileAtomic(this.file, encodeText(JSON.stringify(stepDoc), 'base64')));
+      return doc;
+    } catch (error) {
+      if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(backup, this.file);
+      if (error instanceof MigrationError) throw new MigrationError(error.from, error.failedStep, `${error.message}; ${this.file} was restored from ${backup}`);
+      throw error;
+    }
+  }
 }

@@ -1,47 +1,91 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
-import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
 import type { Logger } from '../log';
-import { emptyDocument, type PathStamp, type StateDocument, type StateStore } from './store';
+import {
+  byStampOrder,
+  emptyDocument,
+  sameStamp,
+  wins,
+  type PathStamp,
+  type StateChange,
+  type StateDocument,
+  type StateStore,
+  type StoreHealth,
+} from './store';
+import { applyChange, getAt, mergePaths, setAt } from './tree';
 
-export interface StateChange {
-  path: string;
-  value: JsonValue;
-  stamp: PathStamp;
-}
+export { wins } from './store';
+export type { StateChange } from './store';
 
 export type UpdateOutcome =
-  | { accepted: true; version: number; change: StateChange }
+  | { accepted: true; version: number; change: StateChange; duplicate: boolean }
   | { accepted: false; reason: 'conflict'; current: { value: JsonValue | undefined; stamp: PathStamp | undefined } };
 
-/**
- * Deterministic order of two writes of one path: higher version wins, then later timestamp, then the
- * larger device id. Every replica applying the same writes in any order ends with the same winner.
- */
-export function wins(incoming: PathStamp, current: PathStamp | undefined): boolean {
-  if (!current) return true;
-  if (incoming.version !== current.version) return incoming.version > current.version;
-  if (incoming.timestamp !== current.timestamp) return incoming.timestamp > current.timestamp;
-  return incoming.deviceId > current.deviceId;
+export type ReplaceOutcome = { replaced: true; version: number } | { replaced: false; version: number };
+
+/** How the state is doing, for /health, the metrics and every dashboard. */
+export interface StateStatus {
+  store: 'file' | 'redis';
+  status: 'ok' | 'degraded';
+  /** Why it is degraded. */
+  detail?: string;
+  /** Problems that were survived (e.g. a damaged file replaced by its backup), newest last. */
+  notices: string[];
+  /** With the Redis store: whether Redis is reachable and in sync. */
+  redis?: 'up' | 'down';
 }
+
+export interface StateServiceOptions {
+  /** Called with the duration of every store write, in seconds (metrics). */
+  observeSave?: (seconds: number, ok: boolean) => void;
+}
+
+const MAX_NOTICES = 5;
 
 /** The dashboard document in memory, persisted through a store with coalesced writes. */
 export class StateService {
   private doc: StateDocument = emptyDocument();
   private pendingSave: Promise<void> | undefined;
   private saveQueued = false;
-  private readonly listeners = new Set<(change: StateChange, sourceDeviceId: string) => void>();
+  private storeHealth: StoreHealth = { status: 'ok' };
+  private loadFailure: string | undefined;
+  private readonly notices: string[] = [];
+  private readonly changeListeners = new Set<(change: StateChange, sourceDeviceId: string) => void>();
+  private readonly replaceListeners = new Set<() => void>();
+  private readonly statusListeners = new Set<(status: StateStatus) => void>();
 
   constructor(
     private readonly store: StateStore,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: StateServiceOptions = {},
+  ) {
+    store.connect?.({
+      problem: (message) => this.notice(message),
+      changes: (changes, version) => this.applyRemote(changes, version),
+      replaced: (doc) => this.adoptReplacement(doc),
+      requestSave: () => void this.scheduleSave().catch(() => undefined),
+      health: (health) => {
+        this.storeHealth = health;
+        if (health.status === 'degraded') this.logger.warn(`state store degraded: ${health.detail}`);
+        else this.logger.info('state store healthy');
+        this.emitStatus();
+      },
+    });
+  }
 
   get storeKind(): 'file' | 'redis' {
     return this.store.kind;
   }
 
+  /** Loads the stored document. An unreadable one is reported (status degraded), never a crash. */
   async load(): Promise<void> {
-    this.doc = (await this.store.load()) ?? emptyDocument();
+    try {
+      this.doc = (await this.store.load()) ?? emptyDocument();
+    } catch (error) {
+      this.loadFailure = `${(error as Error).message}; starting with an empty dashboard`;
+      this.logger.error(this.loadFailure);
+      this.doc = emptyDocument();
+      this.emitStatus();
+    }
     this.logger.info(`state loaded: version ${this.doc.version}, ${Object.keys(this.doc.paths).length} paths`);
   }
 
@@ -49,29 +93,126 @@ export class StateService {
     return { state: this.doc.state, version: this.doc.version, lastModified: this.doc.lastModified };
   }
 
+  /** The stamp of every path, so clients can version their next write of it. */
+  stamps(): Record<string, PathStamp> {
+    return this.doc.paths;
+  }
+
+  status(): StateStatus {
+    const detail = this.loadFailure ?? (this.storeHealth.status === 'degraded' ? this.storeHealth.detail : undefined);
+    return {
+      store: this.store.kind,
+      status: detail ? 'degraded' : 'ok',
+      ...(detail ? { detail } : {}),
+      notices: [...this.notices],
+      ...(this.store.kind === 'redis' ? { redis: this.storeHealth.status === 'ok' ? 'up' : 'down' } : {}),
+    };
+  }
+
   onChange(listener: (change: StateChange, sourceDeviceId: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The whole document was replaced (reset, REST replace, or another relay's replacement). */
+  onReplace(listener: () => void): () => void {
+    this.replaceListeners.add(listener);
+    return () => this.replaceListeners.delete(listener);
+  }
+
+  onStatus(listener: (status: StateStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   /**
-   * Applies one write if it wins against the current stamp of its path. Resolves once the change
-   * is durable in the store, so an acknowledgement sent after it never covers lost data.
+   * Applies one write if it wins against the current stamp of its path. Listeners hear about it at
+   * once (fan-out does not wait for the disk); the promise resolves once the change is durable, so
+   * an acknowledgement sent after it never covers lost data.
+   *
+   * A write the same device already superseded (a replay of an update whose ack was lost) is a
+   * duplicate: acknowledged again, applied never twice.
    */
   async update(segments: string[], value: JsonValue, stamp: PathStamp): Promise<UpdateOutcome> {
     const path = segments.join('.');
     const current = this.doc.paths[path];
+    if (current && (sameStamp(stamp, current) || (current.deviceId === stamp.deviceId && wins(current, stamp)))) {
+      await this.flush();
+      return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: current } };
+    }
     if (!wins(stamp, current)) {
       return { accepted: false, reason: 'conflict', current: { value: getAt(this.doc.state, segments), stamp: current } };
     }
     setAt(this.doc.state, segments, value);
     this.doc.paths[path] = stamp;
-    this.doc.version += 1;
-    this.doc.lastModified = Date.now();
+    this.touch(this.doc.version + 1);
     const change: StateChange = { path, value, stamp };
-    for (const listener of this.listeners) listener(change, stamp.deviceId);
+    for (const listener of this.changeListeners) listener(change, stamp.deviceId);
     await this.scheduleSave();
-    return { accepted: true, version: this.doc.version, change };
+    return { accepted: true, duplicate: false, version: this.doc.version, change };
+  }
+
+  /**
+   * Replaces the whole document (REST POST, DELETE) when `expectedVersion` is the current version.
+   * Every top-level key gets a fresh stamp one above its previous version, so the replacement wins
+   * against writes made before it.
+   */
+  async replace(state: JsonObject, deviceId: string, expectedVersion = this.doc.version): Promise<ReplaceOutcome> {
+    if (expectedVersion !== this.doc.version) return { replaced: false, version: this.doc.version };
+    const now = Date.now();
+    const previous = this.doc;
+    const paths: Record<string, PathStamp> = {};
+    for (const key of Object.keys(state)) paths[key] = { version: (previous.paths[key]?.version ?? 0) + 1, timestamp: now, deviceId };
+    this.doc = { ...emptyDocument(now), state: structuredClone(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
+    for (const listener of this.replaceListeners) listener();
+    await this.scheduleSave();
+    return { replaced: true, version: this.doc.version };
+  }
+
+  async flush(): Promise<void> {
+    await this.pendingSave?.catch(() => undefined);
+  }
+
+  /** Waits for the last write, then releases the store (Redis connections). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.store.close();
+  }
+
+  private touch(version: number): void {
+    this.doc.version = version;
+    this.doc.lastModified = Date.now();
+  }
+
+  /** Writes another relay made; each is applied only where it wins, in a deterministic order. */
+  private applyRemote(changes: StateChange[], version: number): void {
+    const applied = [...changes].sort(byStampOrder).filter((change) => wins(change.stamp, this.doc.paths[change.path]));
+    if (applied.length === 0) return;
+    for (const change of applied) applyChange(this.doc, change);
+    this.touch(Math.max(this.doc.version + 1, version));
+    for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId);
+  }
+
+  /** Another relay replaced the document: adopt it, keeping local writes made after the replacement. */
+  private adoptReplacement(replacement: StateDocument): void {
+    if (replacement.resetAt <= this.doc.resetAt) return;
+    const next = structuredClone(replacement);
+    mergePaths(next, this.doc, Object.keys(this.doc.paths));
+    next.version = Math.max(this.doc.version + 1, replacement.version);
+    this.doc = next;
+    for (const listener of this.replaceListeners) listener();
+  }
+
+  private notice(message: string): void {
+    this.logger.warn(message);
+    this.notices.push(message);
+    if (this.notices.length > MAX_NOTICES) this.notices.shift();
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    const status = this.status();
+    for (const listener of this.statusListeners) listener(status);
   }
 
   /**
@@ -85,48 +226,21 @@ export class StateService {
       .catch(() => undefined)
       .then(async () => {
         this.saveQueued = false;
-        await this.store.save(structuredClone(this.doc));
+        const started = performance.now();
+        try {
+          await this.store.save(structuredClone(this.doc));
+          this.options.observeSave?.((performance.now() - started) / 1000, true);
+        } catch (error) {
+          this.options.observeSave?.((performance.now() - started) / 1000, false);
+          throw error;
+        }
       });
     this.pendingSave = next;
-    void next.finally(() => {
-      if (this.pendingSave === next) this.pendingSave = undefined;
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.pendingSave === next) this.pendingSave = undefined;
+      })
+      .catch(() => undefined);
     return next;
   }
-
-  async flush(): Promise<void> {
-    await this.pendingSave;
-  }
-}
-
-function getAt(root: JsonObject, segments: string[]): JsonValue | undefined {
-  let node: JsonValue | undefined = root;
-  for (const segment of segments) {
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, segment)) return undefined;
-    node = node[segment];
-  }
-  return node;
-}
-
-function setAt(root: JsonObject, segments: string[], value: JsonValue): void {
-  let node: JsonObject = root;
-  for (const segment of segments.slice(0, -1)) {
-    assertSafe(segment);
-    const child = Object.hasOwn(node, segment) ? node[segment] : undefined;
-    if (typeof child !== 'object' || child === null || Array.isArray(child)) {
-      const fresh: JsonObject = {};
-      node[segment] = fresh;
-      node = fresh;
-    } else {
-      node = child;
-    }
-  }
-  const last = segments[segments.length - 1];
-  assertSafe(last);
-  node[last] = value;
-}
-
-/** Defence in depth: the edge already refuses these, the writer refuses them again. */
-function assertSafe(segment: string): void {
-  if (FORBIDDEN_PATH_SEGMENTS.has(segment)) throw new Error(`forbidden path segment ${segment}`);
 }

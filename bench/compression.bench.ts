@@ -1,0 +1,87 @@
+// lz-string on a realistic ~200 KB dashboard document: the encodings the stores use (UTF-16 text
+// for Redis, base64 in the JSON file) and raw bytes for comparison. Ratio = stored bytes / JSON bytes
+// (UTF-16 output is stored as UTF-8 by Redis, so it is counted that way).
+import LZString from 'lz-string';
+import { emptyDocument, type StateDocument } from '../src/extension/engine/state/store';
+import type { Bench, BenchCase } from './run';
+
+const TARGET_BYTES = 200 * 1024;
+const RUNS = 15;
+
+/** A busy session's document: widgets with histories, task progress, approvals, layout and notes. */
+export function realisticDocument(targetBytes = TARGET_BYTES): StateDocument {
+  const doc = emptyDocument(1_763_700_000_000);
+  const agents = ['planner', 'reviewer', 'researcher', 'builder'];
+  const widgets: Record<string, StateDocument['state'][string]> = {};
+  const tasks: Record<string, StateDocument['state'][string]> = {};
+  const approvals: StateDocument['state'][string][] = [];
+  let i = 0;
+  const size = () => JSON.stringify(doc).length;
+  doc.state = { layout: { columns: 3, collapsed: ['mesh'], order: ['approvals', 'tasks', 'widgets', 'mcp', 'mesh'] }, notes: { text: 'Deploy freeze from 17:00; reviewer owns the release checklist.' }, widgets, tasks, approvals };
+  while (size() < targetBytes) {
+    const agent = agents[i % agents.length];
+    widgets[`build-${i}`] = {
+      type: i % 2 ? 'progress' : 'table',
+      title: `Build #${1200 + i} (${agent})`,
+      data: { status: i % 7 === 0 ? 'failed' : 'passed', durationMs: 41_000 + ((i * 7919) % 30_000), steps: ['install', 'lint', 'test', 'package'].map((step, s) => ({ step, ms: 800 + ((i * 31 + s * 97) % 9000), ok: !(i % 7 === 0 && s === 2) })) },
+    };
+    tasks[`task-${i}`] = { agent, title: `Summarise PR ${4000 + i}`, progress: (i * 13) % 101, steps: [{ name: 'fetch diff', weight: 1, done: true }, { name: 'review', weight: 3, done: i % 3 !== 0 }], updatedAt: 1_763_700_000_000 + i * 1000 };
+    approvals.push({ id: `apr-${i}`, title: `Run migration on staging (${agent})`, risk: ['low', 'medium', 'high'][i % 3], confidence: 40 + (i % 60), status: ['approved', 'rejected', 'expired'][i % 3], decidedBy: 'alice', comment: i % 4 ? null : 'only after the backup finished' });
+    doc.paths[`widgets.build-${i}`] = { version: 1 + (i % 5), timestamp: 1_763_700_000_000 + i * 1000, deviceId: `vscode-${agent}` };
+    i++;
+  }
+  doc.version = i;
+  return doc;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function time<T>(fn: () => T): { ms: number; result: T } {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+const ENCODINGS = {
+  'utf16 (Redis)': { compress: LZString.compressToUTF16, decompress: LZString.decompressFromUTF16, bytes: (out: string) => Buffer.byteLength(out, 'utf8') },
+  'base64 (file)': { compress: LZString.compressToBase64, decompress: LZString.decompressFromBase64, bytes: (out: string) => out.length },
+  'Uint8Array (raw bytes)': { compress: LZString.compressToUint8Array, decompress: LZString.decompressFromUint8Array, bytes: (out: Uint8Array) => out.length },
+} as const;
+
+const bench: Bench = {
+  name: 'compression',
+  async run() {
+    const json = JSON.stringify(realisticDocument());
+    const jsonBytes = Buffer.byteLength(json);
+    const cases: BenchCase[] = [];
+    const ratios: Record<string, number> = {};
+    for (const [label, codec] of Object.entries(ENCODINGS) as Array<[string, { compress(s: string): string | Uint8Array; decompress(d: string | Uint8Array): string | null; bytes(d: string | Uint8Array): number }]>) {
+      const compressMs: number[] = [];
+      const decompressMs: number[] = [];
+      let stored: string | Uint8Array = '';
+      for (let run = 0; run < RUNS; run++) {
+        const c = time(() => codec.compress(json));
+        compressMs.push(c.ms);
+        stored = c.result;
+        const d = time(() => codec.decompress(stored));
+        decompressMs.push(d.ms);
+        if (d.result !== json) throw new Error(`${label} did not round-trip`);
+      }
+      const ratio = codec.bytes(stored) / jsonBytes;
+      cases.push({ label, metrics: { jsonKB: jsonBytes / 1024, storedKB: codec.bytes(stored) / 1024, ratio, compressMs: median(compressMs), decompressMs: median(decompressMs) } });
+      ratios[`size ${label} vs JSON`] = ratio;
+    }
+    return {
+      name: 'compression',
+      description: `lz-string on a ${(jsonBytes / 1024).toFixed(0)} KB dashboard document (widgets, tasks, approvals, stamps); median of ${RUNS} runs. Stores compress above 50 KB.`,
+      cases,
+      ratios,
+      targets: { 'size utf16 (Redis) vs JSON': '≤ 0.4', 'size base64 (file) vs JSON': '≤ 0.4' },
+    };
+  },
+};
+
+export default bench;

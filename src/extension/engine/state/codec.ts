@@ -1,0 +1,94 @@
+// How a dashboard document is written as text. Small documents are plain JSON; above the threshold
+// they are lz-string compressed inside a flagged envelope, so a reader always knows what it holds.
+// Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
+import LZString from 'lz-string';
+import { z } from 'zod';
+import { jsonValueSchema } from '../../../shared/protocol';
+import { migrate, schemaVersionOf } from './migrations';
+import { CURRENT_SCHEMA_VERSION, type StateDocument } from './store';
+
+export const COMPRESSION_THRESHOLD_BYTES = 50 * 1024;
+
+/**
+ * `utf16`: compressToUTF16, valid text for string stores (Redis). `base64`: compressToBase64, for
+ * the JSON file, which stays plain ASCII.
+ */
+export type TextEncoding = 'utf16' | 'base64';
+
+const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64' } as const;
+
+const envelopeSchema = z.object({
+  compressed: z.enum([FLAGS.utf16, FLAGS.base64]),
+  /** Length of the JSON text before compression: a cheap check that decompression is complete. */
+  length: z.number().int().nonnegative(),
+  data: z.string(),
+});
+
+const stampSchema = z.object({ version: z.number().int().nonnegative(), timestamp: z.number().nonnegative(), deviceId: z.string() });
+
+export const documentSchema = z.object({
+  schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
+  version: z.number().int().nonnegative(),
+  state: z.record(z.string(), jsonValueSchema),
+  paths: z.record(z.string(), stampSchema),
+  lastModified: z.number().nonnegative(),
+  resetAt: z.number().nonnegative(),
+});
+
+export class CorruptStateError extends Error {
+  constructor(
+    readonly where: string,
+    detail: string,
+  ) {
+    super(`dashboard state in ${where} is unreadable: ${detail}`);
+    this.name = 'CorruptStateError';
+  }
+}
+
+/** JSON text, compressed and flagged when it is larger than the threshold. */
+export function encodeText(json: string, encoding: TextEncoding, threshold = COMPRESSION_THRESHOLD_BYTES): string {
+  if (Buffer.byteLength(json) <= threshold) return json;
+  const data = encoding === 'utf16' ? LZString.compressToUTF16(json) : LZString.compressToBase64(json);
+  return JSON.stringify({ compressed: FLAGS[encoding], length: json.length, data });
+}
+
+/** The JSON value a stored text holds, decompressing a flagged envelope. */
+export function decodeText(text: string, where: string): unknown {
+  let outer: unknown;
+  try {
+    outer = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptStateError(where, `not JSON (${(error as Error).message})`);
+  }
+  if (typeof outer !== 'object' || outer === null || !('compressed' in outer)) return outer;
+  const envelope = envelopeSchema.safeParse(outer);
+  if (!envelope.success) throw new CorruptStateError(where, `bad compression envelope (${envelope.error.issues[0]?.message})`);
+  const { compressed, length, data } = envelope.data;
+  const json = compressed === FLAGS.utf16 ? LZString.decompressFromUTF16(data) : LZString.decompressFromBase64(data);
+  if (typeof json !== 'string' || json.length !== length) throw new CorruptStateError(where, 'compressed data is damaged');
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new CorruptStateError(where, 'compressed data is damaged');
+  }
+}
+
+export function encodeDocument(doc: StateDocument, encoding: TextEncoding, threshold?: number): string {
+  return encodeText(JSON.stringify(doc), encoding, threshold);
+}
+
+/** Reads a stored document of the current schema; an older one must go through `migrate` first. */
+export function toDocument(raw: unknown, where: string): StateDocument {
+  const parsed = documentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CorruptStateError(where, `not a dashboard document (${issue?.path.join('.') || '(root)'}: ${issue?.message})`);
+  }
+  return parsed.data;
+}
+
+/** Decodes and, in memory, upgrades a document (Redis copies; the file store migrates with a backup). */
+export async function decodeDocument(text: string, where: string): Promise<StateDocument> {
+  const raw = decodeText(text, where);
+  return toDocument(schemaVersionOf(raw) === CURRENT_SCHEMA_VERSION ? raw : (await migrate(raw)).doc, where);
+}

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import type { Settings } from '../config/settings';
+import type { Logger } from '../log';
+import { FileStore } from './fileStore';
+import { RedisStore, redisKeys, stateUser, workspaceId } from './redisStore';
+import type { StateStore } from './store';
+
+/** The file store, or with `agentMesh.state.redisUrl` the Redis store mirrored in the same file. */
+export function createStateStore(options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger }): StateStore {
+  const { settings } = options;
+  const local = new FileStore(path.join(options.dataDir, 'dashboard-state.json'));
+  const url = settings['agentMesh.state.redisUrl'];
+  if (!url) return local;
+  return new RedisStore({
+    url,
+    keys: redisKeys(stateUser(settings['agentMesh.state.user']), workspaceId(settings['agentMesh.state.workspaceId'], options.workspaceDir)),
+    ttlSeconds: settings['agentMesh.state.ttlDays'] * 86_400,
+    local,
+    logger: options.logger,
+  });
+}

@@ -1,0 +1,80 @@
+import type { ServerFrame, StateUpdateFrame } from '../../../shared/protocol';
+import type { Metrics } from '../metrics';
+import type { Hub, HubClient } from '../relay/hub';
+import type { StateService, StateStatus } from './stateService';
+
+/** How many acknowledged update ids the relay remembers to answer replays without applying them twice. */
+const REMEMBERED_IDS = 10_000;
+
+/**
+ * The state side of the WebSocket protocol: `state:full` and `status` on connect, `state:update`
+ * answered with `ack` (once durable) or `error{code:'conflict'}`, `state:sync` to every other
+ * device, and a fresh `state:full` to everyone when the document is replaced.
+ */
+export class StateRelay {
+  /** `deviceId \0 updateId` → the version acknowledged, oldest first. */
+  private readonly acknowledged = new Map<string, number>();
+
+  constructor(
+    private readonly state: StateService,
+    private readonly hub: Hub,
+    private readonly metrics?: Metrics,
+  ) {
+    state.onChange((change, sourceDeviceId) =>
+      hub.broadcast(
+        { type: 'state:sync', path: change.path, value: change.value, version: change.stamp.version, timestamp: change.stamp.timestamp, sourceDeviceId },
+        sourceDeviceId,
+      ),
+    );
+    state.onReplace(() => hub.broadcast(this.fullFrame()));
+    state.onStatus((status) => {
+      this.observe(status);
+      hub.broadcast(statusFrame(status));
+    });
+    this.observe(state.status());
+  }
+
+  /** What every (re)connecting client gets after `hello`. */
+  greet(client: HubClient): void {
+    client.send(this.fullFrame());
+    client.send(statusFrame(this.state.status()));
+  }
+
+  async onUpdate(client: HubClient, frame: StateUpdateFrame): Promise<void> {
+    const started = performance.now();
+    const key = frame.id ? `${client.deviceId}\u0000${frame.id}` : undefined;
+    const known = key ? this.acknowledged.get(key) : undefined;
+    if (known !== undefined) {
+      client.send({ type: 'ack', id: frame.id!, version: known });
+      return;
+    }
+    const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId });
+    if (!outcome.accepted) {
+      const path = frame.path.join('.');
+      this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${outcome.current.stamp?.version ?? 0} by ${outcome.current.stamp?.deviceId ?? '?'})`, frame.id);
+      return;
+    }
+    this.metrics?.updateLatency.observe((performance.now() - started) / 1000);
+    if (!frame.id) return;
+    this.remember(key!, outcome.change.stamp.version);
+    client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version });
+  }
+
+  private fullFrame(): ServerFrame {
+    const { state, version } = this.state.snapshot();
+    return { type: 'state:full', state, version, stamps: this.state.stamps() };
+  }
+
+  private remember(key: string, version: number): void {
+    this.acknowledged.set(key, version);
+    if (this.acknowledged.size > REMEMBERED_IDS) this.acknowledged.delete(this.acknowledged.keys().next().value!);
+  }
+
+  private observe(status: StateStatus): void {
+    if (status.redis) this.metrics?.setRedisUp(status.redis === 'up');
+  }
+}
+
+function statusFrame(status: StateStatus): ServerFrame {
+  return { type: 'status', store: status.store, status: status.status, ...(status.detail ? { detail: status.detail } : {}), notices: status.notices };
+}

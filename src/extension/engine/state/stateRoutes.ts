@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import {
+  canonicalJson,
+  dashboardStatePostSchema,
+  type DashboardStateBody,
+  type DashboardStatePostResult,
+} from '../../../shared/state';
+import { HttpError, readJsonBody, sendJson, validate } from '../relay/http';
+import type { Router } from '../relay/router';
+import type { StateService } from './stateService';
+
+/** The device id REST writes are stamped with. */
+export const REST_DEVICE_ID = 'rest-api';
+
+/**
+ * DM-11.1: the whole dashboard state over HTTP.
+ *
+ * Conflict rule: a POST replaces the state only when its `version` is the server's current version
+ * (nobody wrote since the client read). Otherwise nothing changes, the answer is 409 with
+ * `success: false`, the server's version and `conflictResolution: { strategy: 'server-wins' }`
+ * listing the top-level keys that differ; the client reads again and retries.
+ */
+export function registerStateRoutes(router: Router, state: StateService): void {
+  router.add('GET', '/api/dashboard/state', (): DashboardStateBody => state.snapshot());
+
+  router.add('POST', '/api/dashboard/state', async ({ req, res }) => {
+    const body = validate(dashboardStatePostSchema, await readJsonBody(req));
+    if (body.checksum) {
+      const actual = createHash('sha256').update(canonicalJson(body.state)).digest('hex');
+      if (actual !== body.checksum.toLowerCase()) {
+        throw new HttpError(400, 'checksum_mismatch', `checksum ${body.checksum} does not match the state sent (sha256 of its canonical JSON is ${actual})`);
+      }
+    }
+    const outcome = await state.replace(body.state, REST_DEVICE_ID, body.version);
+    if (outcome.replaced) return { success: true, serverVersion: outcome.version } satisfies DashboardStatePostResult;
+    const current = state.snapshot().state;
+    const keys = new Set([...Object.keys(current), ...Object.keys(body.state)]);
+    const conflictingKeys = [...keys].filter((key) => canonicalJson(current[key] ?? null) !== canonicalJson(body.state[key] ?? null)).sort();
+    const answer: DashboardStatePostResult = {
+      success: false,
+      serverVersion: outcome.version,
+      conflictResolution: { strategy: 'server-wins', clientVersion: body.version, conflictingKeys },
+    };
+    sendJson(res, 409, answer);
+  });
+
+  router.add('DELETE', '/api/dashboard/state', async () => {
+    const outcome = await state.replace({}, REST_DEVICE_ID);
+    return { success: true, serverVersion: outcome.version } satisfies DashboardStatePostResult;
+  });
+}

@@ -1,0 +1,72 @@
+import { strict as assert } from 'node:assert';
+import { DashboardStore } from '../../src/webview/sync/store';
+
+/** The webview's store as the relay drives it: optimistic writes, acks, refusals, resyncs. */
+function connectedStore(deviceId = 'me') {
+  const store = new DashboardStore('session');
+  store.apply({ type: 'hello', deviceId, serverVersion: 'test' });
+  store.apply({ type: 'state:full', version: 4, state: { notes: { text: 'server' } }, stamps: { 'notes.text': { version: 3, timestamp: 10, deviceId: 'other' } } });
+  return store;
+}
+
+describe('webview state sync', () => {
+  it('applies a local write at once, versioned one above the path\'s stamp, with a fresh id', () => {
+    const store = connectedStore();
+    const first = store.write('notes.text', 'mine', 100);
+    const second = store.write('notes.text', 'mine again', 101);
+    assert.deepEqual([first.version, second.version], [4, 5]);
+    assert.notEqual(first.id, second.id);
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'mine again' } });
+    assert.equal(store.snapshot.pendingCount, 2);
+  });
+
+  it('folds an acked write into the relay\'s view', () => {
+    const store = connectedStore();
+    const update = store.write('notes.text', 'mine', 100);
+    store.apply({ type: 'ack', id: update.id, version: update.version });
+    assert.equal(store.snapshot.pendingCount, 0);
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'mine' } });
+    assert.equal(store.write('notes.text', 'next', 101).version, 5, 'the next write builds on the acked stamp');
+  });
+
+  it('rolls a write back when the relay refuses it as a conflict, and says so', () => {
+    const store = connectedStore();
+    const update = store.write('notes.text', 'mine', 100);
+    store.apply({ type: 'state:sync', path: 'notes.text', value: 'theirs', version: 9, timestamp: 50, sourceDeviceId: 'other' });
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'mine' } }, 'the optimistic value shows until the relay answers');
+    store.apply({ type: 'error', code: 'conflict', message: 'a newer write exists', id: update.id });
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'theirs' } });
+    assert.equal(store.snapshot.pendingCount, 0);
+    assert.match(store.snapshot.lastError ?? '', /notes\.text was undone: a newer write exists/);
+  });
+
+  it('keeps a write the relay failed on (internal) queued for the next connection', () => {
+    const store = connectedStore();
+    const update = store.write('notes.text', 'mine', 100);
+    store.apply({ type: 'error', code: 'internal', message: 'disk full', id: update.id });
+    assert.deepEqual(store.pendingFrames().map((f) => f.id), [update.id]);
+  });
+
+  it('keeps unacked writes over a resync and offers them again with the same ids, in order', () => {
+    const store = connectedStore();
+    const a = store.write('layout.columns', 2, 100);
+    const b = store.write('notes.text', 'offline edit', 101);
+    store.apply({ type: 'ack', id: a.id, version: a.version });
+    // Reconnected: the relay's full state does not have b yet.
+    store.apply({ type: 'state:full', version: 6, state: { layout: { columns: 2 }, notes: { text: 'server' } }, stamps: {} });
+    assert.deepEqual(store.snapshot.state, { layout: { columns: 2 }, notes: { text: 'offline edit' } });
+    assert.deepEqual(store.pendingFrames(), [{ ...b }]);
+  });
+
+  it('ignores a sync that loses against what it already confirmed', () => {
+    const store = connectedStore();
+    store.apply({ type: 'state:sync', path: 'notes.text', value: 'stale', version: 2, timestamp: 99, sourceDeviceId: 'z' });
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'server' } });
+  });
+
+  it('shows the store health the relay reports', () => {
+    const store = connectedStore();
+    store.apply({ type: 'status', store: 'redis', status: 'degraded', detail: 'Redis at x is unreachable', notices: [] });
+    assert.equal(store.snapshot.storeStatus?.status, 'degraded');
+  });
+});
