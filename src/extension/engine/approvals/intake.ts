@@ -1,0 +1,71 @@
+import type { ClientFrame, ErrorCode, ServerFrame } from '../../../shared/protocol';
+import type { Logger } from '../log';
+import { HttpError } from '../relay/http';
+import type { HubClient } from '../relay/hub';
+import type { ApprovalQueue } from './queue';
+
+export type ApprovalFrame = Extract<ClientFrame, { type: `approval:${string}` }>;
+
+const ERROR_CODES: Record<number, ErrorCode> = { 400: 'invalid_frame', 404: 'not_found', 409: 'conflict', 429: 'too_many_tasks', 503: 'store_unavailable' };
+
+/** The WebSocket `error` frame for a failed request: the API error's code where the protocol has one. */
+export function errorFrame(error: unknown, id: string | undefined, logger: Logger): ServerFrame {
+  const idField = id ? { id } : {};
+  if (error instanceof HttpError) {
+    const code: ErrorCode = error.code === 'cancelled' ? 'cancelled' : (ERROR_CODES[error.status] ?? 'internal');
+    return { type: 'error', code, message: error.message, ...idField };
+  }
+  logger.error(`frame handling failed: ${(error as Error).message}`);
+  return { type: 'error', code: 'internal', message: 'the relay could not apply this frame', ...idField };
+}
+
+/**
+ * Approval frames over the relay's WebSocket: request, decide, cancel and watch. A client that
+ * asked for an approval (or watches one) gets an `approval` frame the moment it becomes terminal.
+ */
+export class ApprovalFrameIntake {
+  constructor(
+    private readonly queue: ApprovalQueue,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(client: HubClient, frame: ApprovalFrame): Promise<void> {
+    try {
+      switch (frame.type) {
+        case 'approval:request': {
+          const { type: _type, id, ...request } = frame;
+          const approval = await this.queue.request(request);
+          client.send({ type: 'approval', ...(id ? { id } : {}), approval });
+          if (approval.status === 'pending') this.notifyWhenTerminal(client, approval.id, id);
+          return;
+        }
+        case 'approval:decide': {
+          const approval = await this.queue.decide(frame.approvalId, { decision: frame.decision, comment: frame.comment, by: frame.by ?? `websocket ${client.deviceId}` });
+          client.send({ type: 'approval', ...(frame.id ? { id: frame.id } : {}), approval });
+          return;
+        }
+        case 'approval:cancel': {
+          const approval = await this.queue.cancel(frame.approvalId, { reason: frame.reason, by: frame.by ?? `websocket ${client.deviceId}` });
+          client.send({ type: 'approval', ...(frame.id ? { id: frame.id } : {}), approval });
+          return;
+        }
+        case 'approval:watch': {
+          await this.queue.find(frame.approvalId);
+          this.notifyWhenTerminal(client, frame.approvalId, frame.id);
+          return;
+        }
+      }
+    } catch (error) {
+      client.send(errorFrame(error, frame.id, this.logger));
+    }
+  }
+
+  private notifyWhenTerminal(client: HubClient, approvalId: string, frameId: string | undefined): void {
+    this.queue
+      .waitFor(approvalId)
+      .then((approval) => {
+        if (approval.status !== 'pending') client.send({ type: 'approval', ...(frameId ? { id: frameId } : {}), approval });
+      })
+      .catch((error: unknown) => client.send(errorFrame(error, frameId, this.logger)));
+  }
+}

@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import {
+  confirmationTarget,
+  dueAtFor,
+  isDestructiveTool,
+  isTerminal,
+  priorityFor,
+  redactSecrets,
+  routeByConfidence,
+  type Approval,
+  type ApprovalRequest,
+  type ApprovalRule,
+  type ApprovalStatus,
+  type ApprovalThresholds,
+  type ApprovalsSnapshot,
+  type CancelInput,
+  type DecisionInput,
+  type RuleScope,
+  type TerminalStatus,
+} from '../../../shared/approvals';
+import type { JsonObject } from '../../../shared/protocol';
+import type { Logger } from '../log';
+import { HttpError } from '../relay/http';
+import type { AuditEvent, AuditLog } from './audit';
+import type { ApprovalStore, RemoteChange } from './store';
+
+/** Terminal approvals kept in the store (pending ones are always kept); the audit log keeps everything. */
+const RETAINED_TERMINAL = 500;
+/** Terminal approvals in a dashboard snapshot. */
+const SNAPSHOT_TERMINAL = 50;
+
+export interface ApprovalQueueOptions {
+  store: ApprovalStore;
+  audit: AuditLog;
+  logger: Logger;
+  thresholds: ApprovalThresholds;
+  now?: () => number;
+}
+
+export type ApprovalListener = (approval: Approval) => void;
+export type RulesListener = (rules: ApprovalRule[]) => void;
+
+/**
+ * The one approval queue behind HTTP, WebSocket, MCP and the VS Code face. Routes requests by
+ * confidence, moves approvals through pending → approved | rejected | cancelled | expired (only
+ * pending moves), expires them with one timer each, and wakes waiters the moment an approval
+ * becomes terminal — here or, through the store, on another relay.
+ */
+export class ApprovalQueue {
+  private readonly approvals = new Map<string, Approval>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters = new Map<string, Set<(approval: Approval) => void>>();
+  private readonly listeners = new Set<ApprovalListener>();
+  private readonly rulesListeners = new Set<RulesListener>();
+  private sessionRules: ApprovalRule[] = [];
+  private workspaceRules: ApprovalRule[] = [];
+  private thresholds: ApprovalThresholds;
+  private readonly now: () => number;
+  private closed = false;
+  private loaded = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: ApprovalQueueOptions) {
+    this.thresholds = options.thresholds;
+    this.now = options.now ?? Date.now;
+  }
+
+  get storeKind(): 'file' | 'redis' {
+    return this.options.store.kind;
+  }
+
+  get auditFile(): string {
+    return this.options.audit.file;
+  }
+
+  /**
+   * Loads the stored queue, expires what timed out while the relay was down, and starts listening to
+   * other relays. A shared (Redis) store that cannot be reached does not stop the relay: the queue
+   * reports itself unavailable (requests get 503, nothing is accepted that could be lost) and keeps
+   * retrying with capped backoff until the store answers.
+   */
+  async load(): Promise<void> {
+    try {
+      await this.loadFromStore();
+    } catch (error) {
+      if (this.options.store.kind === 'file') throw error;
+      this.options.logger.warn(`approvals store (${this.options.store.kind}) unavailable at start, retrying: ${(error as Error).message}`);
+      this.retryLoad(1);
+    }
+  }
+
+  /** False while the shared store has not been loaded yet. */
+  get available(): boolean {
+    return this.loaded;
+  }
+
+  private async loadFromStore(): Promise<void> {
+    const stored = await this.options.store.load();
+    for (const approval of stored.approvals) this.approvals.set(approval.id, approval);
+    this.workspaceRules = stored.rules;
+    await this.options.store.watch((change) => this.applyRemote(change));
+    for (const approval of this.approvals.values()) if (approval.status === 'pending') this.armExpiry(approval);
+    this.loaded = true;
+  }
+
+  private retryLoad(attempt: number): void {
+    const delay = Math.min(30_000, 500 * 2 ** attempt);
+    this.retryTimer = setTimeout(() => {
+      if (this.closed) return;
+      this.loadFromStore().then(
+        () => this.options.logger.info(`approvals store (${this.options.store.kind}) is back; queue loaded`),
+        () => this.retryLoad(attempt + 1),
+      );
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  configure(thresholds: ApprovalThresholds): void {
+    this.thresholds = thresholds;
+  }
+
+  get pendingCount(): number {
+    let count = 0;
+    for (const approval of this.approvals.values()) if (approval.status === 'pending') count += 1;
+    return count;
+  }
+
+  onChange(listener: ApprovalListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onRulesChange(listener: RulesListener): () => void {
+    this.rulesListeners.add(listener);
+    return () => this.rulesListeners.delete(listener);
+  }
+
+  list(status?: ApprovalStatus): Approval[] {
+    const all = [...this.approvals.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return status ? all.filter((a) => a.status === status) : all;
+  }
+
+  get(id: string): Approval | undefined {
+    return this.approvals.get(id);
+  }
+
+  /** The approval, from this relay or the shared store; 404 when neither knows it. */
+  async find(id: string): Promise<Approval> {
+    const known = this.approvals.get(id) ?? (await this.storeCall(() => this.options.store.fetch(id)));
+    if (!known) throw new HttpError(404, 'not_found', `no approval ${id}`);
+    if (!this.approvals.has(id)) this.remember(known);
+    return this.approvals.get(id)!;
+  }
+
+  snapshot(): ApprovalsSnapshot {
+    const all = this.list();
+    const pending = all.filter((a) => a.status === 'pending');
+    const recent = all.filter((a) => a.status !== 'pending').slice(0, SNAPSHOT_TERMINAL);
+    return { approvals: [...pending, ...recent], rules: this.rules() };
+  }
+
+  rules(): ApprovalRule[] {
+    return [...this.sessionRules, ...this.workspaceRules];
+  }
+
+  /** Takes a request: auto-level and rule-covered ones come back approved, the rest pending. */
+  async request(input: ApprovalRequest): Promise<Approval> {
+    const createdAt = this.now();
+    const level = routeByConfidence(input.confidence, this.thresholds);
+    const rule = input.tool ? this.rules().find((r) => r.tool === input.tool) : undefined;
+    const args = input.args ? redactSecrets(input.args) : undefined;
+    const approval: Approval = {
+      id: randomUUID(),
+      title: input.title,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.agent !== undefined ? { agent: input.agent } : {}),
+      ...(input.tool !== undefined ? { tool: input.tool } : {}),
+      ...(args !== undefined ? { args } : {}),
+      confidence: input.confidence,
+      risk: input.risk,
+      level: rule ? 'auto' : level,
+      priority: priorityFor(input.risk, input.confidence),
+      status: 'pending',
+      destructive: input.destructive ?? isDestructiveTool(input.tool),
+      target: confirmationTarget({ ...input, args }),
+      createdAt,
+      dueAt: dueAtFor(input.risk, createdAt),
+      ...(input.timeoutMs !== undefined ? { expiresAt: createdAt + input.timeoutMs } : {}),
+    };
+    if (rule) {
+      Object.assign(approval, { status: 'approved', decidedAt: createdAt, decidedBy: `rule: always allow ${rule.tool} (${rule.scope})` });
+    } else if (level === 'auto') {
+      Object.assign(approval, { status: 'approved', decidedAt: createdAt, decidedBy: `auto: confidence ${input.confidence} ≥ ${this.thresholds.auto}` });
+    }
+    await this.storeCall(() => this.options.store.insert(approval));
+    this.remember(approval);
+    await this.audit('requested', approval);
+    if (approval.status === 'approved') await this.audit('approved', approval);
+    return approval;
+  }
+
+  async decide(id: string, input: DecisionInput): Promise<Approval> {
+    const status = input.decision === 'approve' ? 'approved' : 'rejected';
+    return this.settle(id, status, { decidedBy: input.by ?? 'api', ...(input.comment ? { comment: input.comment } : {}) });
+  }
+
+  async cancel(id: string, input: CancelInput): Promise<Approval> {
+    return this.settle(id, 'cancelled', { decidedBy: input.by ?? 'api', ...(input.reason ? { reason: input.reason } : {}) });
+  }
+
+  /**
+   * Resolves with the approval as soon as it is terminal, or with its current state once
+   * `timeoutMs` passes or `signal` aborts. Event-driven: nothing runs while it waits.
+   */
+  async waitFor(id: string, timeoutMs?: number, signal?: AbortSignal): Promise<Approval> {
+    // A known approval registers its waiter synchronously, so no decision can slip in between.
+    const approval = this.approvals.get(id) ?? (await this.find(id));
+    if (isTerminal(approval.status) || timeoutMs === 0 || signal?.aborted || this.closed) return approval;
+    return new Promise<Approval>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (result: Approval) => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const set = this.waiters.get(id);
+        set?.delete(finish);
+        if (set?.size === 0) this.waiters.delete(id);
+        resolve(result);
+      };
+      const onAbort = () => finish(this.approvals.get(id) ?? approval);
+      if (timeoutMs !== undefined) timer = setTimeout(onAbort, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      set.add(finish);
+    });
+  }
+
+  get waiterCount(): number {
+    let count = 0;
+    for (const set of this.waiters.values()) count += set.size;
+    return count;
+  }
+
+  async addRule(tool: string, scope: RuleScope, by: string): Promise<ApprovalRule> {
+    const rule: ApprovalRule = { tool, scope, createdAt: this.now(), createdBy: by };
+    if (scope === 'session') {
+      this.sessionRules = [...this.sessionRules.filter((r) => r.tool !== tool), rule];
+    } else {
+      const next = [...this.workspaceRules.filter((r) => r.tool !== tool), rule];
+      await this.storeCall(() => this.options.store.saveRules(next));
+      this.workspaceRules = next;
+    }
+    await this.options.audit.append('rule-added', { tool, scope, by });
+    this.emitRules();
+    return rule;
+  }
+
+  /** Removes a rule; 404 when there is none for that tool and scope. */
+  async revokeRule(tool: string, scope: RuleScope, by: string): Promise<void> {
+    const list = scope === 'session' ? this.sessionRules : this.workspaceRules;
+    if (!list.some((r) => r.tool === tool)) throw new HttpError(404, 'not_found', `no ${scope} rule for ${tool}`);
+    const next = list.filter((r) => r.tool !== tool);
+    if (scope === 'session') {
+      this.sessionRules = next;
+    } else {
+      await this.storeCall(() => this.options.store.saveRules(next));
+      this.workspaceRules = next;
+    }
+    await this.options.audit.append('rule-revoked', { tool, scope, by });
+    this.emitRules();
+  }
+
+  /** Stops timers and wakes every waiter with the current state; the store is closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+    for (const [id, set] of this.waiters) for (const finish of [...set]) finish(this.approvals.get(id)!);
+    await this.options.audit.flush();
+    await this.options.store.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private async settle(id: string, status: TerminalStatus, fields: Pick<Approval, 'decidedBy' | 'comment' | 'reason'>): Promise<Approval> {
+    const current = await this.find(id);
+    if (current.status !== 'pending') throw alreadyTerminal(current);
+    const next: Approval = { ...current, status, decidedAt: this.now(), ...fields };
+    const result = await this.storeCall(() => this.options.store.transition(next));
+    if (!result.moved) {
+      if (result.current) this.remember(result.current);
+      throw alreadyTerminal(result.current ?? current);
+    }
+    this.remember(next);
+    await this.audit(status, next);
+    void this.prune();
+    return next;
+  }
+
+  /** Takes a record into the local queue, arms or clears its timer, wakes waiters and tells listeners. */
+  private remember(approval: Approval): void {
+    const previous = this.approvals.get(approval.id);
+    if (previous && isTerminal(previous.status)) return; // terminal records never move again
+    this.approvals.set(approval.id, approval);
+    if (approval.status === 'pending') {
+      this.armExpiry(approval);
+    } else {
+      clearTimeout(this.expiryTimers.get(approval.id));
+      this.expiryTimers.delete(approval.id);
+      for (const finish of [...(this.waiters.get(approval.id) ?? [])]) finish(approval);
+    }
+    for (const listener of this.listeners) listener(approval);
+  }
+
+  private armExpiry(approval: Approval): void {
+    if (approval.expiresAt === undefined || this.expiryTimers.has(approval.id) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(approval.id);
+      this.settle(approval.id, 'expired', { decidedBy: 'timeout' }).catch((error: unknown) => {
+        // Another relay may have decided or expired it first; that is the expected race.
+        if (!(error instanceof HttpError && error.status === 409)) this.options.logger.warn(`could not expire approval ${approval.id}: ${(error as Error).message}`);
+      });
+    }, Math.max(0, approval.expiresAt - this.now()));
+    timer.unref();
+    this.expiryTimers.set(approval.id, timer);
+  }
+
+  private applyRemote(change: RemoteChange): void {
+    switch (change.kind) {
+      case 'approval':
+        this.remember(change.approval);
+        return;
+      case 'removed':
+        for (const id of change.ids) if (this.approvals.get(id)?.status !== 'pending') this.approvals.delete(id);
+        return;
+      case 'rules':
+        this.workspaceRules = change.rules;
+        this.emitRules();
+        return;
+    }
+  }
+
+  private emitRules(): void {
+    const rules = this.rules();
+    for (const listener of this.rulesListeners) listener(rules);
+  }
+
+  /** Keeps the store bounded: drops the oldest terminal approvals beyond the retention count. */
+  private async prune(): Promise<void> {
+    const terminal = this.list().filter((a) => a.status !== 'pending');
+    const drop = terminal.slice(RETAINED_TERMINAL).map((a) => a.id);
+    if (drop.length === 0) return;
+    for (const id of drop) this.approvals.delete(id);
+    await this.options.store.remove(drop).catch((error: unknown) => this.options.logger.warn(`could not prune old approvals: ${(error as Error).message}`));
+  }
+
+  private audit(event: AuditEvent, approval: Approval): Promise<void> {
+    const { id, title, agent, tool, args, confidence, risk, level, priority, decidedBy, comment, reason, destructive } = approval;
+    const fields: JsonObject = { id, title, confidence, risk, level, priority, destructive };
+    Object.assign(fields, dropUndefined({ agent, tool, args, by: event === 'requested' ? undefined : decidedBy, comment, reason }));
+    return this.options.audit.append(event, fields).catch((error: unknown) => {
+      this.options.logger.error(`could not write the approvals audit log: ${(error as Error).message}`);
+    });
+  }
+
+  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.loaded) throw new HttpError(503, 'store_unavailable', `the approvals store (${this.options.store.kind}) is not reachable yet; retry shortly`);
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      this.options.logger.error(`approvals store (${this.options.store.kind}) failed: ${(error as Error).message}`);
+      throw new HttpError(503, 'store_unavailable', `the approvals store is unavailable: ${(error as Error).message}`);
+    }
+  }
+}
+
+function alreadyTerminal(approval: Approval): HttpError {
+  return new HttpError(409, 'conflict', `approval ${approval.id} is already ${approval.status}`);
+}
+
+function dropUndefined(fields: Record<string, JsonObject[string] | undefined>): JsonObject {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as JsonObject;
+}

@@ -1,0 +1,51 @@
+import type { ClientFrame } from '../../../shared/protocol';
+import type { Task } from '../../../shared/tasks';
+import { errorFrame } from '../approvals/intake';
+import type { Logger } from '../log';
+import type { HubClient } from '../relay/hub';
+import type { TaskService } from './taskService';
+
+export type TaskFrame = Extract<ClientFrame, { type: `task:${string}` }>;
+
+/**
+ * Task frames over the relay's WebSocket. The clients that started or reported on a task get a
+ * `task` frame when it is cancelled, so an agent learns of it without waiting for its next report.
+ */
+export class TaskFrameIntake {
+  private readonly reporters = new Map<string, Set<HubClient>>();
+
+  constructor(
+    private readonly tasks: TaskService,
+    private readonly logger: Logger,
+  ) {
+    tasks.onEvent((event) => {
+      if (event.kind === 'removed') {
+        this.reporters.delete(event.id);
+      } else if (event.task.status === 'cancelled') {
+        for (const client of this.reporters.get(event.task.id) ?? []) client.send({ type: 'task', task: event.task });
+      }
+    });
+  }
+
+  handle(client: HubClient, frame: TaskFrame): void {
+    try {
+      const task = frame.type === 'task:start' ? this.start(frame) : this.report(frame);
+      let reporters = this.reporters.get(task.id);
+      if (!reporters) this.reporters.set(task.id, (reporters = new Set()));
+      reporters.add(client);
+      client.send({ type: 'task', ...(frame.id ? { id: frame.id } : {}), task });
+    } catch (error) {
+      client.send(errorFrame(error, frame.id, this.logger));
+    }
+  }
+
+  private start(frame: Extract<TaskFrame, { type: 'task:start' }>): Task {
+    const { type: _type, id: _id, ...create } = frame;
+    return this.tasks.create(create);
+  }
+
+  private report(frame: Extract<TaskFrame, { type: 'task:report' }>): Task {
+    const { type: _type, id: _id, taskId, ...update } = frame;
+    return this.tasks.update(taskId, update);
+  }
+}

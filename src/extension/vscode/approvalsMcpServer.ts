@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import { MCP_SERVER_NAME } from '../engine/mcpServer/server';
+
+export const MCP_PROVIDER_ID = 'agentMesh.builtInMcpServer';
+
+/** Where agents reach the built-in MCP server: the relay's URL on this machine and its token. */
+export interface BuiltInMcpEndpoint {
+  url(): string;
+  token: string;
+  version: string;
+}
+
+// `vscode.lm.registerMcpServerDefinitionProvider` and `McpHttpServerDefinition` arrived in VS Code
+// 1.101; the extension supports 1.100, whose typings lack them. These are the parts used here.
+interface McpServerDefinitionProvider {
+  onDidChangeMcpServerDefinitions?: vscode.Event<void>;
+  provideMcpServerDefinitions(): unknown[];
+}
+interface McpLanguageModelApi {
+  registerMcpServerDefinitionProvider?: (id: string, provider: McpServerDefinitionProvider) => vscode.Disposable;
+}
+type McpHttpServerDefinitionConstructor = new (label: string, uri: vscode.Uri, headers?: Record<string, string>, version?: string) => unknown;
+
+function snippets(endpoint: BuiltInMcpEndpoint): Array<{ label: string; detail: string; text: string }> {
+  const url = `${endpoint.url()}/mcp`;
+  const authorization = `Bearer ${endpoint.token}`;
+  return [
+    {
+      label: 'VS Code (.vscode/mcp.json)',
+      detail: 'Copilot agent mode and other VS Code MCP clients',
+      text: JSON.stringify({ servers: { [MCP_SERVER_NAME]: { type: 'http', url, headers: { Authorization: authorization } } } }, null, 2),
+    },
+    {
+      label: 'Claude Code (command line)',
+      detail: 'Adds the server to Claude Code',
+      text: `claude mcp add --transport http ${MCP_SERVER_NAME} ${url} --header "Authorization: ${authorization}"`,
+    },
+    {
+      label: 'Cursor and other clients (mcp.json with mcpServers)',
+      detail: 'The common mcpServers format',
+      text: JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: { url, headers: { Authorization: authorization } } } }, null, 2),
+    },
+  ];
+}
+
+/**
+ * The built-in MCP server for agents: a command that copies a ready client configuration, and —
+ * where VS Code offers it (1.101+) — a server definition provider so Copilot sees it without setup.
+ */
+export function registerBuiltInMcpServerSurfaces(endpoint: BuiltInMcpEndpoint, log: vscode.LogOutputChannel): { disposables: vscode.Disposable[]; relayMoved(): void } {
+  const disposables: vscode.Disposable[] = [
+    vscode.commands.registerCommand('agentMesh.copyMcpConfig', async () => {
+      const pick = await vscode.window.showQuickPick(snippets(endpoint), { title: 'Copy the Agent Mesh MCP server configuration for…' });
+      if (!pick) return;
+      await vscode.env.clipboard.writeText(pick.text);
+      const fixedPort = vscode.workspace.getConfiguration('agentMesh').get<number>('relay.port', 0) !== 0;
+      void vscode.window.showInformationMessage(
+        `Agent Mesh: ${pick.label} configuration copied. It contains the relay token; treat it like a password.` +
+          (fixedPort ? '' : ' The relay picks a new port at every start: set "agentMesh.relay.port" to keep this configuration valid.'),
+      );
+    }),
+  ];
+
+  const changed = new vscode.EventEmitter<void>();
+  disposables.push(changed);
+  const lm = vscode.lm as unknown as McpLanguageModelApi;
+  const HttpDefinition = (vscode as unknown as { McpHttpServerDefinition?: McpHttpServerDefinitionConstructor }).McpHttpServerDefinition;
+  if (typeof lm.registerMcpServerDefinitionProvider === 'function' && HttpDefinition) {
+    try {
+      disposables.push(
+        lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
+          onDidChangeMcpServerDefinitions: changed.event,
+          provideMcpServerDefinitions: () => [
+            new HttpDefinition('Agent Mesh', vscode.Uri.parse(`${endpoint.url()}/mcp`), { Authorization: `Bearer ${endpoint.token}` }, endpoint.version),
+          ],
+        }),
+      );
+      log.info('registered the built-in MCP server with VS Code');
+    } catch (error) {
+      // 1.100 carries the API as a proposal that refuses extensions which did not enable it.
+      log.info(`VS Code ${vscode.version} does not offer MCP server definition providers (${(error as Error).message}); use "Agent Mesh: Copy MCP Server Config for Agents"`);
+    }
+  }
+  return { disposables, relayMoved: () => changed.fire() };
+}

@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import type { Task } from '../../shared/tasks';
+import type { TaskEvent, TaskService } from '../engine/tasks/taskService';
+import { deciderName } from './approvals';
+
+/**
+ * Cancellable progress notifications for the tasks a person follows ("Agent Mesh: Follow Task",
+ * or every new task with `agentMesh.tasks.followAutomatically`). Cancelling the notification
+ * cancels the task, which the agent learns on its next report.
+ */
+export class TaskProgressFollower implements vscode.Disposable {
+  private service: TaskService | undefined;
+  private detach: (() => void) | undefined;
+  private readonly following = new Map<string, (task: Task | undefined) => void>();
+  private readonly disposables: vscode.Disposable[];
+
+  constructor() {
+    this.disposables = [
+      vscode.commands.registerCommand('agentMesh.tasks.follow', () => this.pickAndRun('Follow a task', (task) => this.follow(task))),
+      vscode.commands.registerCommand('agentMesh.tasks.cancel', () =>
+        this.pickAndRun('Cancel a task', async (task) => {
+          this.current().cancel(task.id, { by: deciderName(), reason: 'cancelled from VS Code' });
+        }),
+      ),
+    ];
+  }
+
+  attach(service: TaskService): void {
+    this.detach?.();
+    for (const finish of this.following.values()) finish(undefined);
+    this.service = service;
+    this.detach = service.onEvent((event) => this.onEvent(event));
+  }
+
+  dispose(): void {
+    this.detach?.();
+    for (const finish of this.following.values()) finish(undefined);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  follow(task: Task): void {
+    if (this.following.has(task.id) || task.status !== 'running') return;
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${task.agent}: ${task.title}`, cancellable: true },
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          let reported = task.percent;
+          progress.report({ increment: task.percent, message: describe(task) });
+          const finish = (latest: Task | undefined) => {
+            this.following.delete(task.id);
+            cancelListener.dispose();
+            if (latest && latest.status !== 'running' && latest.status !== 'cancelled') {
+              void vscode.window.showInformationMessage(`Agent Mesh: ${latest.title} ${latest.status}${latest.message ? ` — ${latest.message}` : ''}.`);
+            }
+            resolve();
+          };
+          const cancelListener = token.onCancellationRequested(() => {
+            try {
+              this.current().cancel(task.id, { by: deciderName(), reason: 'cancelled from the progress notification' });
+            } catch (error) {
+              void vscode.window.showWarningMessage(`Agent Mesh: ${(error as Error).message}`);
+            }
+          });
+          this.following.set(task.id, (latest) => {
+            if (latest && latest.status === 'running') {
+              progress.report({ increment: latest.percent - reported, message: describe(latest) });
+              reported = latest.percent;
+              return;
+            }
+            finish(latest);
+          });
+        }),
+    );
+  }
+
+  private onEvent(event: TaskEvent): void {
+    if (event.kind === 'removed') {
+      this.following.get(event.id)?.(undefined);
+      return;
+    }
+    const update = this.following.get(event.task.id);
+    if (update) {
+      update(event.task);
+    } else if (event.task.status === 'running' && event.task.createdAt === event.task.updatedAt && vscode.workspace.getConfiguration('agentMesh').get<boolean>('tasks.followAutomatically', false)) {
+      this.follow(event.task);
+    }
+  }
+
+  private current(): TaskService {
+    if (!this.service) throw new Error('the task service is not running');
+    return this.service;
+  }
+
+  private async pickAndRun(title: string, action: (task: Task) => Promise<void> | void): Promise<void> {
+    const running = this.current().list().filter((t) => t.status === 'running');
+    if (running.length === 0) {
+      void vscode.window.showInformationMessage('Agent Mesh: no task is running.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      running.map((task) => ({ label: task.title, description: `${task.agent} · ${task.percent}%`, detail: task.message, task })),
+      { title },
+    );
+    if (pick) await action(pick.task);
+  }
+}
+
+function describe(task: Task): string {
+  const step = task.steps.find((s) => s.state === 'running') ?? task.steps.find((s) => s.state === 'pending');
+  return [`${task.percent}%`, step?.name, task.message].filter(Boolean).join(' · ');
+}
