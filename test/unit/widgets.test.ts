@@ -1,0 +1,114 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/extension/engine/log';
+import { HttpError } from '../../src/extension/engine/relay/http';
+import { WidgetService, type WidgetEvent } from '../../src/extension/engine/widgets/service';
+import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetType } from '../../src/shared/widgets';
+
+/** One valid example per widget type. */
+const WIDGET_EXAMPLES: Record<WidgetType, unknown> = {
+  task_card: { title: 'Ship 0.2', status: 'in_progress', assignee: 'Planner', priority: 'high', dueAt: '2026-12-01T12:00:00Z', tags: ['release'] },
+  vitals: { items: [{ label: 'Planner', status: 'healthy', latencyMs: 42, history: [40, null, 42], circuit: 'closed' }] },
+  activity: { entries: [{ at: '2026-11-21T10:00:00Z', text: 'Reviewed PR 12', actor: 'Reviewer', level: 'success' }] },
+  project_status: { name: 'Agent Mesh', health: 'at_risk', progress: 62.5, milestones: [{ name: 'Beta', done: true }] },
+  task_list: { tasks: [{ id: 't1', title: 'Write docs', status: 'todo' }] },
+  metrics: { metrics: [{ label: 'Tokens', value: 12840, unit: 'tok', delta: -320, trend: [1, 2, 3] }] },
+  alert: { severity: 'warning', title: 'Budget at 80%' },
+  error: { message: 'Build failed: exit code 2', code: 'E_BUILD', attemptsLeft: 2 },
+  task_progress: { title: 'Release', steps: [{ name: 'build', status: 'done', weight: 3 }, { name: 'test', status: 'running', progress: 50 }] },
+};
+
+describe('widget schemas', () => {
+  it('accept a valid example of every type', () => {
+    for (const type of WIDGET_TYPES) assert.deepEqual(checkWidgetData(type, WIDGET_EXAMPLES[type]).ok, true, type);
+  });
+
+  it('name the fields that do not fit', () => {
+    const check = (type: string, data: unknown) => {
+      const result = checkWidgetData(type, data);
+      assert.equal(result.ok, false);
+      return (result as { problems: string[] }).problems.join('\n');
+    };
+    assert.match(check('task_card', { title: 'x', status: 'maybe' }), /^data\.status: /);
+    assert.match(check('task_progress', { title: 'x', steps: [{ name: 'a', status: 'done', weight: -1 }] }), /^data\.steps\.0\.weight: /);
+    assert.match(check('metrics', { metrics: [{ label: 'x', value: 'high' }] }), /^data\.metrics\.0\.value: /);
+    assert.match(check('error', { message: 'x' }), /^data\.attemptsLeft: /);
+    assert.match(check('alert', { severity: 'info', title: 'x', html: '<b>' }), /html/);
+    assert.match(check('activity', { entries: [{ at: 'yesterday', text: 'x' }] }), /^data\.entries\.0\.at: /);
+    assert.match(check('sparkles', {}), /^type: unknown widget type "sparkles"/);
+    assert.match(check('vitals', null), /^data: /);
+  });
+
+  it('weigh task progress by step weight, counting a running step by its progress and skipping skipped steps', () => {
+    assert.equal(weightedProgress([{ name: 'a', status: 'done', weight: 3 }, { name: 'b', status: 'running', progress: 50 }]), 87.5);
+    assert.equal(weightedProgress([{ name: 'a', status: 'skipped', weight: 5 }, { name: 'b', status: 'pending' }]), 0);
+    assert.equal(weightedProgress([{ name: 'a', status: 'skipped' }]), 100);
+  });
+});
+
+describe('widget service', () => {
+  let dir: string;
+  let file: string;
+  let events: WidgetEvent[];
+  let service: WidgetService;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'am-widgets-'));
+    file = path.join(dir, 'widgets.json');
+    events = [];
+    service = new WidgetService(file, silentLogger, (e) => events.push(e));
+    await service.load();
+  });
+
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('stores a widget durably, tells listeners and replaces it on the same id', async () => {
+    await service.render({ id: 'build', type: 'alert', data: { severity: 'info', title: 'one' } });
+    await service.render({ id: 'build', type: 'alert', data: { severity: 'error', title: 'two' } });
+    assert.deepEqual(events.map((e) => e.name), ['upsert', 'upsert']);
+    assert.equal(service.list().length, 1);
+    const reloaded = new WidgetService(file, silentLogger, () => undefined);
+    await reloaded.load();
+    assert.deepEqual(reloaded.get('build')?.data, { severity: 'error', title: 'two' });
+  });
+
+  it('throws HttpError 400 naming the fields for invalid data, and changes nothing', async () => {
+    await assert.rejects(
+      service.render({ id: 'p', type: 'task_progress', data: { title: 'x', steps: [] } }),
+      (e: HttpError) => e instanceof HttpError && e.status === 400 && e.code === 'invalid_widget' && /data\.steps/.test(e.message),
+    );
+    await assert.rejects(service.render({ id: '../etc', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 400 && /^id: /.test(e.message));
+    await assert.rejects(service.render({ id: 'x', type: 'nope', data: {} }), (e: HttpError) => e.status === 400 && /^type: /.test(e.message));
+    assert.equal(service.list().length, 0);
+    assert.equal(events.length, 0);
+    await assert.rejects(readFile(file), { code: 'ENOENT' });
+  });
+
+  it('retries an error widget until no attempts are left', async () => {
+    await service.render({ id: 'e', type: 'error', data: { message: 'failed', attemptsLeft: 1 } });
+    assert.deepEqual(await service.retry('e'), { id: 'e', attemptsLeft: 0 });
+    assert.deepEqual(events.slice(-2).map((e) => e.name), ['upsert', 'retry']);
+    await assert.rejects(service.retry('e'), (e: HttpError) => e.status === 409 && e.code === 'no_attempts_left');
+    await service.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } });
+    await assert.rejects(service.retry('a'), (e: HttpError) => e.status === 409 && e.code === 'not_retryable');
+    await assert.rejects(service.retry('missing'), (e: HttpError) => e.status === 404);
+  });
+
+  it('removes a widget and 404s an unknown one', async () => {
+    await service.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } });
+    await service.remove('a');
+    assert.equal(service.list().length, 0);
+    assert.deepEqual(events.at(-1), { name: 'remove', payload: { id: 'a' } });
+    await assert.rejects(service.remove('a'), (e: HttpError) => e.status === 404);
+  });
+
+  it('moves an unreadable file aside and starts empty', async () => {
+    await writeFile(file, '{ torn');
+    const fresh = new WidgetService(file, silentLogger, () => undefined);
+    await fresh.load();
+    assert.equal(fresh.list().length, 0);
+    assert.equal((await readdir(dir)).filter((f) => f.startsWith('widgets.json.unreadable-')).length, 1);
+  });
+});
