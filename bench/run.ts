@@ -1,7 +1,7 @@
 // Runs the benchmarks in bench/*.bench.ts (or those named on the command line), side by side in one
 // process, and writes each result to bench/results/<name>.json plus a Markdown table to stdout.
 // Timings are informative; nothing here asserts on them.
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -46,6 +46,28 @@ async function main(): Promise<void> {
     console.error(`no benchmark matched ${only.join(', ') || '(none found)'}`);
     process.exit(1);
   }
+  updateReadme();
+}
+
+/** Rewrites the README's benchmark section from every result file, so it always shows the latest run. */
+function updateReadme(): void {
+  const readme = path.join(dir, '..', 'README.md');
+  const results = readdirSync(resultsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as BenchResult & { at: string });
+  const table = ['| benchmark | comparison | ratio | target |', '|---|---|---:|---|'];
+  for (const r of results) {
+    for (const [label, ratio] of Object.entries(r.ratios)) table.push(`| ${r.name} | ${label} | ${ratio.toFixed(2)}× | ${r.targets?.[label] ?? ''} |`);
+    for (const [label, target] of Object.entries(r.targets ?? {})) if (!(label in r.ratios)) table.push(`| ${r.name} | ${label} | see bench/results/${r.name}.json | ${target} |`);
+  }
+  const details = results.map((r) => formatTable(r).replace(/^### /, '#### '));
+  table.push('', ...details);
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (!text.includes(start) || !text.includes(end)) return;
+  writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${table.join('\n')}\n${text.slice(text.indexOf(end))}`);
 }
 
 export function formatTable(result: BenchResult): string {

@@ -17,9 +17,13 @@ Options:
   --host HOST       interface to bind (default 127.0.0.1)
   --port N          port, 0 picks a free one (default 0)
   --token T         relay token (default: $AGENT_MESH_TOKEN, else generated and printed once)
+  --redis-url URL   share dashboard state through Redis (agentMesh.state.redisUrl), e.g. redis://127.0.0.1:6379
   --data-dir DIR    where the embedded store keeps its files (default: DIR/.agent-mesh)
   --log-level L     trace|debug|info|warn|error|off (default info); logs go to stderr as JSON lines
-  -h, --help        show this help`;
+  -h, --help        show this help
+
+Environment:
+  AGENT_MESH_INPUT_<ID>  value of \${input:<id>} in .vscode/mcp.json (id upper-cased, other characters → _)`;
 
 class UsageError extends Error {}
 
@@ -41,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
       port: { type: 'string' },
       token: { type: 'string' },
       'data-dir': { type: 'string' },
+      'redis-url': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}"`);
     overrides.set('agentMesh.relay.port', Number(values.port));
   }
+  if (values['redis-url'] !== undefined) overrides.set('agentMesh.state.redisUrl', values['redis-url']);
   const { settings, issues } = resolveSettings((key) => (overrides.has(key) ? overrides.get(key) : fileSource(key)));
   if (issues.length > 0) {
     throw new UsageError(issues.map((i) => `${i.key}: ${i.message}`).join('\n'));
@@ -77,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
     extensionRoot: path.resolve(__dirname, '..'),
     workspaceDir: workspace,
     logger,
+    mcp: { watchConfig: true },
   });
   console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
   if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);

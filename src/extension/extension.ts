@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
-import { Engine } from './engine/engine';
+import { Engine, ENGINE_VERSION } from './engine/engine';
+import { ApprovalsFace } from './vscode/approvals';
+import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
+import { McpViews } from './vscode/mcpViews';
+import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
 import { relayToken } from './vscode/token';
+import { TaskProgressFollower } from './vscode/tasksProgress';
 
 /** What other extensions and the in-editor tests can call. */
 export interface AgentMeshApi {
@@ -16,6 +21,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
   context.subscriptions.push(log);
   const token = await relayToken(context.secrets);
+  const mcpViews = new McpViews(log, context.secrets);
+  context.subscriptions.push(mcpViews);
 
   const startEngine = async (): Promise<Engine> => {
     const { settings, issues } = readSettings();
@@ -30,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       extensionRoot: context.extensionUri.fsPath,
       workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
+      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver },
     });
   };
 
@@ -48,46 +56,81 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(current!.engine.url));
     const httpUrl = external.toString(true).replace(/\/$/, '');
     const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/ws`;
-    return { httpUrl, wsUrl, token };
+    return { httpUrl, wsUrl, token, localWsUrl: `${current!.engine.url.replace(/^http/, 'ws')}/ws` };
   };
   const browserLink = async (): Promise<string> => `${(await endpoint()).httpUrl}/?token=${encodeURIComponent(token)}`;
+  const openInBrowser = async () => vscode.env.openExternal(vscode.Uri.parse(await browserLink()));
+  const copyDashboardLink = async () => {
+    await vscode.env.clipboard.writeText(await browserLink());
+    void vscode.window.showInformationMessage('Agent Mesh: dashboard link (with its token) copied. Treat it like a password.');
+  };
 
-  const surfaces = new DashboardSurfaces(context.extensionUri, endpoint, () => void browserLink().then((link) => vscode.env.openExternal(vscode.Uri.parse(link))));
+  const surfaces = new DashboardSurfaces(context.extensionUri, endpoint, () => void openInBrowser());
   context.subscriptions.push(surfaces, vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW_ID, surfaces));
 
-  const treeRefresh = new vscode.EventEmitter<void>();
-  context.subscriptions.push(treeRefresh);
-  for (const viewId of ['agentMesh.mcpServers', 'agentMesh.meshHealth', 'agentMesh.approvals']) {
-    // Filled by the MCP, mesh and approvals capabilities; until then their welcome content explains them.
-    const provider: vscode.TreeDataProvider<never> = { onDidChangeTreeData: treeRefresh.event, getTreeItem: (e) => e, getChildren: () => [] };
-    context.subscriptions.push(vscode.window.createTreeView(viewId, { treeDataProvider: provider }));
-  }
+  mcpViews.attach(engine);
+
+  const meshViews = new MeshViews(log);
+  meshViews.attach(engine);
+  context.subscriptions.push(meshViews);
+
+  const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
+  const taskProgress = new TaskProgressFollower();
+  const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
+  const attachHumanLoop = (target: Engine) => {
+    approvals.attach(target.approvals);
+    taskProgress.attach(target.tasks);
+    mcpSurfaces.relayMoved();
+  };
+  attachHumanLoop(engine);
+  context.subscriptions.push(approvals, taskProgress, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
   status.command = 'agentMesh.openDashboard';
   const showStatus = () => {
-    status.text = `$(broadcast) Agent Mesh`;
-    status.tooltip = `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard`;
+    const state = current!.engine.state.status();
+    const degraded = state.status === 'degraded';
+    status.text = degraded ? `$(warning) Agent Mesh` : `$(broadcast) Agent Mesh`;
+    status.backgroundColor = degraded ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    status.tooltip = degraded
+      ? `Agent Mesh relay on ${current!.engine.url} — state store degraded: ${state.detail}`
+      : `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard`;
     status.show();
   };
+  // The status bar turns to a warning while the state store is degraded (e.g. Redis unreachable).
+  let stopWatchingState = (): unknown => undefined;
+  const watchState = (target: Engine) => {
+    stopWatchingState();
+    stopWatchingState = target.state.onStatus(() => showStatus());
+  };
+  watchState(engine);
   showStatus();
-  context.subscriptions.push(status);
+  context.subscriptions.push(status, { dispose: () => stopWatchingState() });
 
   context.subscriptions.push(
     vscode.commands.registerCommand('agentMesh.openDashboard', () => surfaces.showPanel()),
-    vscode.commands.registerCommand('agentMesh.refresh', () => treeRefresh.fire()),
+    vscode.commands.registerCommand('agentMesh.refresh', () => {
+      mcpViews.refresh();
+      approvals.refresh();
+    }),
     vscode.commands.registerCommand('agentMesh.showLogs', () => log.show()),
-    vscode.commands.registerCommand('agentMesh.copyRelayUrl', async () => {
-      await vscode.env.clipboard.writeText(await browserLink());
-      void vscode.window.showInformationMessage('Agent Mesh: dashboard link (with its token) copied. Treat it like a password.');
+    vscode.commands.registerCommand('agentMesh.copyRelayUrl', copyDashboardLink),
+    vscode.commands.registerCommand('agentMesh.copyDashboardLink', copyDashboardLink),
+    vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('agentMesh.approvals') || event.affectsConfiguration('agentMesh.tasks')) current!.engine.configureHumanLoop(readSettings().settings);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (!event.affectsConfiguration('agentMesh.relay')) return;
-      log.info('relay settings changed; restarting the relay');
+      if (!event.affectsConfiguration('agentMesh.relay') && !event.affectsConfiguration('agentMesh.state')) return;
+      log.info('relay or state settings changed; restarting the relay');
       await current!.engine.stop();
       try {
         current = { engine: await startEngine() };
+        meshViews.attach(current.engine);
+        mcpViews.attach(current.engine);
+        attachHumanLoop(current.engine);
+        watchState(current.engine);
       } catch (error) {
         void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
         return;

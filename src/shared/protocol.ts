@@ -2,6 +2,10 @@
 // Inbound frames are validated with these schemas at the edge; outbound frames are built from the
 // same types, so host and webview cannot drift apart.
 import { z } from 'zod';
+import { approvalRequestSchema, cancelSchema, decisionSchema, type Approval } from './approvals';
+import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
+import type { StateStamp } from './state';
+import { taskCreateSchema, taskUpdateSchema, type Task } from './tasks';
 
 /** Largest inbound WebSocket frame the relay accepts, in bytes. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -23,11 +27,7 @@ export const statePathSchema = z
   .transform((p) => p.split('.'))
   .pipe(z.array(segmentSchema).min(1).max(32));
 
-export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
-);
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export { jsonValueSchema, type JsonObject, type JsonValue } from './json';
 
 export const stateUpdateFrameSchema = z.object({
   type: z.literal('state:update'),
@@ -45,7 +45,30 @@ export const subscribeFrameSchema = z.object({
   channel: z.enum(['approvals', 'tasks', 'mesh', 'mcp', 'widgets']),
 });
 
-export const clientFrameSchema = z.discriminatedUnion('type', [stateUpdateFrameSchema, ackFrameSchema, subscribeFrameSchema]);
+const frameId = z.string().min(1).max(128).optional();
+const approvalId = z.string().min(1).max(128);
+
+/** An agent asks for a decision; the relay answers with an `approval` frame now and again once it is terminal. */
+export const approvalRequestFrameSchema = approvalRequestSchema.extend({ type: z.literal('approval:request'), id: frameId });
+export const approvalDecideFrameSchema = decisionSchema.extend({ type: z.literal('approval:decide'), id: frameId, approvalId });
+export const approvalCancelFrameSchema = cancelSchema.extend({ type: z.literal('approval:cancel'), id: frameId, approvalId });
+/** Asks for an `approval` frame once the approval is terminal (immediately when it already is). */
+export const approvalWatchFrameSchema = z.strictObject({ type: z.literal('approval:watch'), id: frameId, approvalId });
+/** An agent starts a task; the relay answers with a `task` frame now and whenever the task is cancelled. */
+export const taskStartFrameSchema = taskCreateSchema.extend({ type: z.literal('task:start'), id: frameId });
+export const taskReportFrameSchema = taskUpdateSchema.extend({ type: z.literal('task:report'), id: frameId, taskId: z.string().min(1).max(128) });
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  stateUpdateFrameSchema,
+  ackFrameSchema,
+  subscribeFrameSchema,
+  approvalRequestFrameSchema,
+  approvalDecideFrameSchema,
+  approvalCancelFrameSchema,
+  approvalWatchFrameSchema,
+  taskStartFrameSchema,
+  taskReportFrameSchema,
+]);
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 export type StateUpdateFrame = z.output<typeof stateUpdateFrameSchema>;
 export type EventChannel = z.output<typeof subscribeFrameSchema>['channel'];
@@ -60,16 +83,27 @@ export type ErrorCode =
   | 'forbidden_path'
   | 'conflict'
   | 'unauthorized'
+  | 'not_found'
+  | 'cancelled'
+  | 'too_many_tasks'
+  | 'store_unavailable'
   | 'internal';
 
 /** Frames the relay sends. */
 export type ServerFrame =
   | { type: 'hello'; deviceId: string; serverVersion: string }
-  | { type: 'state:full'; state: JsonObject; version: number }
-  | { type: 'state:sync'; path: string; value: JsonValue; version: number; sourceDeviceId: string }
+  /** `stamps`: the accepted write of every path, so a client versions its next write of it. */
+  | { type: 'state:full'; state: JsonObject; version: number; stamps: Record<string, StateStamp> }
+  | { type: 'state:sync'; path: string; value: JsonValue; version: number; timestamp: number; sourceDeviceId: string }
+  /** The state store's health (sent on connect and on every change): degraded while Redis is unreachable. */
+  | { type: 'status'; store: 'file' | 'redis'; status: 'ok' | 'degraded'; detail?: string; notices: string[] }
   | { type: 'ack'; id: string; version: number }
   | { type: 'event'; channel: EventChannel; name: string; payload: JsonValue }
-  | { type: 'error'; code: ErrorCode; message: string; id?: string };
+  | { type: 'error'; code: ErrorCode; message: string; id?: string }
+  /** An approval this client asked for or watches (`id` echoes the frame that asked). */
+  | { type: 'approval'; id?: string; approval: Approval }
+  /** A task this client started or reports on; `status: 'cancelled'` tells the agent to stop. */
+  | { type: 'task'; id?: string; task: Task };
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string };
 
@@ -105,5 +139,16 @@ export function parseClientFrame(raw: string | Buffer, maxBytes = MAX_FRAME_BYTE
 }
 
 /** What the webview host (extension) tells the webview in the ready handshake. */
-export type HostToWebviewMessage = { type: 'init'; relayUrl: string; wsUrl: string; token: string; surface: 'sidebar' | 'panel' };
-export type WebviewToHostMessage = { type: 'ready' } | { type: 'openInBrowser' };
+export type HostToWebviewMessage =
+  | { type: 'init'; relayUrl: string; wsUrl: string; token: string; surface: 'sidebar' | 'panel' }
+  /** The postMessage bridge (when the webview cannot open the socket itself): the relay's frames, verbatim. */
+  | { type: 'bridge:open' }
+  | { type: 'bridge:frame'; data: string }
+  | { type: 'bridge:closed'; reason: string };
+export type WebviewToHostMessage =
+  | { type: 'ready' }
+  | { type: 'openInBrowser' }
+  /** Asks the extension host to open the relay socket on the webview's behalf, as `deviceId`. */
+  | { type: 'bridge:connect'; deviceId: string }
+  | { type: 'bridge:send'; data: string }
+  | { type: 'bridge:disconnect' };

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
 import { panels, type RelayApi } from './panels';
+import { SharedNotes } from './sync/SharedNotes';
 import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
 import { Button } from './ui/Button';
@@ -20,9 +21,11 @@ interface AppProps {
   endpoint: Endpoint | undefined;
   api: RelayApi | undefined;
   openInBrowser?: () => void;
+  /** Writes one path of the shared state (optimistic; absent until connected to a relay). */
+  writeState?: (path: string, value: JsonValue) => void;
 }
 
-export function App({ store, endpoint, api, openInBrowser }: AppProps) {
+export function App({ store, endpoint, api, openInBrowser, writeState }: AppProps) {
   const [state, setState] = useState(store.snapshot);
   useEffect(() => store.subscribe(setState), [store]);
   const keys = Object.keys(state.state);
@@ -62,6 +65,17 @@ export function App({ store, endpoint, api, openInBrowser }: AppProps) {
           <h2 id="state-heading">Shared state</h2>
           <Badge label={`state version ${state.version}`}>v{state.version}</Badge>
         </div>
+        {state.storeStatus?.status === 'degraded' && (
+          <div class="notice notice-warning" role="status" data-testid="store-degraded">
+            State store degraded: {state.storeStatus.detail}
+          </div>
+        )}
+        {state.storeStatus?.notices.map((notice) => (
+          <div key={notice} class="notice notice-warning" role="status">
+            {notice}
+          </div>
+        ))}
+        {writeState && <SharedNotes state={state.state} pendingCount={state.pendingCount} write={writeState} />}
         {keys.length === 0 ? (
           <p class="muted" data-testid="state-empty">
             Nothing shared yet. Agents, the extension and other dashboards write here through the relay; every open dashboard sees the same state.

@@ -1,4 +1,6 @@
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../shared/protocol';
+import { bridgeSocket } from './sync/bridge';
+import type { SocketFactory } from './sync/connection';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;
@@ -21,6 +23,8 @@ export interface Host {
   endpoint(): Promise<Endpoint>;
   deviceId(): string;
   openInBrowser?: () => void;
+  /** Frames through the extension host, for when the webview cannot reach the relay directly. */
+  bridge?: SocketFactory;
 }
 
 function randomId(): string {
@@ -47,13 +51,24 @@ function vscodeHost(api: VsCodeApi): Host {
       return deviceId;
     },
     openInBrowser: () => api.postMessage({ type: 'openInBrowser' }),
+    bridge: bridgeSocket(
+      (message) => api.postMessage(message),
+      (handler) => {
+        const listener = (event: MessageEvent<HostToWebviewMessage>) => handler(event.data);
+        window.addEventListener('message', listener);
+        return () => window.removeEventListener('message', listener);
+      },
+    ),
   };
 }
 
 function browserHost(): Host {
-  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  // The page is the relay's `/`, possibly behind a path proxy (code-server's /proxy/PORT/): every
+  // URL is relative to where the page was served.
+  const relayUrl = `${location.origin}${location.pathname.replace(/\/$/, '')}`;
+  const wsUrl = `${relayUrl.replace(/^http/, 'ws')}/ws`;
   return {
-    endpoint: async () => ({ relayUrl: location.origin, wsUrl, surface: 'browser' }),
+    endpoint: async () => ({ relayUrl, wsUrl, surface: 'browser' }),
     deviceId: () => {
       const existing = sessionStorage.getItem('agentMesh.deviceId');
       if (existing) return existing;

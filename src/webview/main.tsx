@@ -3,7 +3,8 @@ import { App } from './App';
 import { detectHost } from './host';
 import { panels } from './panels';
 import { createRelayApi } from './sync/api';
-import { RelayConnection } from './sync/connection';
+import { directSocket } from './sync/connection';
+import { startSync } from './sync/session';
 import { DashboardStore } from './sync/store';
 import { registerToolkit } from './ui/toolkit';
 
@@ -17,17 +18,6 @@ const channels = [...new Set(panels.map((p) => p.channel))];
 
 render(<App store={store} endpoint={undefined} api={undefined} openInBrowser={host.openInBrowser} />, root);
 void host.endpoint().then((endpoint) => {
-  const connection = new RelayConnection({
-    wsUrl: endpoint.wsUrl,
-    token: endpoint.token,
-    deviceId: host.deviceId(),
-    onFrame: (frame) => {
-      store.apply(frame);
-      // Every (re)connection starts with hello: subscribe again, and each channel answers with a snapshot.
-      if (frame.type === 'hello') for (const channel of channels) connection.send({ type: 'subscribe', channel });
-    },
-    onStatus: (status, detail) => store.setStatus(status, detail),
-  });
-  connection.open();
-  render(<App store={store} endpoint={endpoint} api={createRelayApi(endpoint)} openInBrowser={host.openInBrowser} />, root);
+  const sync = startSync({ store, deviceId: host.deviceId(), direct: directSocket(endpoint.wsUrl, endpoint.token), fallback: host.bridge, channels });
+  render(<App store={store} endpoint={endpoint} api={createRelayApi(endpoint)} openInBrowser={host.openInBrowser} writeState={sync.write} />, root);
 });

@@ -1,15 +1,36 @@
 import path from 'node:path';
 import type { HealthBody } from '../../shared/api';
 import type { ClientFrame, EventChannel, JsonValue } from '../../shared/protocol';
+import type { ApprovalsSnapshot } from '../../shared/approvals';
+import type { TasksSnapshot } from '../../shared/tasks';
+import { ApprovalFrameIntake } from './approvals/intake';
+import type { ApprovalQueue } from './approvals/queue';
+import { registerApprovalRoutes } from './approvals/routes';
+import { createApprovalQueue, thresholdsFrom } from './approvals/setup';
 import type { Settings } from './config/settings';
+import { registerBuiltInMcpServer } from './mcpServer/server';
+import { TaskFrameIntake } from './tasks/intake';
+import { registerTaskRoutes } from './tasks/routes';
+import { TaskService } from './tasks/taskService';
 import type { Logger } from './log';
+import { McpFleet } from './mcp/fleet';
+import { registerMcpRoutes } from './mcp/routes';
+import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
+import { envInputResolver, type InputResolver } from './mcp/variables';
+import { MeshMonitor, meshOptions } from './mesh/monitor';
+import { registerMeshRoutes } from './mesh/routes';
 import { registerDashboardRoutes } from './relay/dashboardRoutes';
 import { Hub, type HubClient } from './relay/hub';
 import { Router } from './relay/router';
 import { RelayServer } from './relay/server';
-import { FileStore } from './state/fileStore';
+import { Metrics } from './metrics';
+import { createStateStore } from './state/createStore';
+import { StateRelay } from './state/stateRelay';
+import { registerStateRoutes } from './state/stateRoutes';
 import { StateService } from './state/stateService';
 import type { StateStore } from './state/store';
+import { registerWidgetRoutes } from './widgets/routes';
+import { WidgetService } from './widgets/service';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -26,6 +47,14 @@ export interface EngineOptions {
   logger: Logger;
   /** Overrides the store chosen from the settings (tests). */
   store?: StateStore;
+  mcp?: {
+    /** Workspace trust (default true): untrusted workspaces never start stdio servers. */
+    trusted?: boolean;
+    /** Supplies `${input:id}` values (default: `AGENT_MESH_INPUT_<ID>` environment variables). */
+    inputResolver?: InputResolver;
+    /** Poll `.vscode/mcp.json` and reload on change (headless; VS Code uses its own watcher). */
+    watchConfig?: boolean;
+  };
 }
 
 /**
@@ -36,27 +65,104 @@ export class Engine {
   readonly router = new Router();
   readonly hub: Hub;
   readonly state: StateService;
+  /** The Prometheus registry behind GET /metrics; capabilities may register their own metrics on it. */
+  readonly metrics = new Metrics();
+  private readonly stateRelay: StateRelay;
+  readonly mesh: MeshMonitor;
+  readonly widgets: WidgetService;
+  readonly mcp: McpFleet;
+  readonly approvals: ApprovalQueue;
+  readonly tasks: TaskService;
+  private readonly approvalFrames: ApprovalFrameIntake;
+  private readonly taskFrames: TaskFrameIntake;
+  private mcpSettings: Settings;
+  private stopWatchingMcp: (() => void) | undefined;
   private relay: RelayServer | undefined;
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
 
-  private constructor(options: EngineOptions) {
-    const store = options.store ?? new FileStore(path.join(options.dataDir, 'dashboard-state.json'));
-    this.state = new StateService(store, options.logger);
+  private constructor(private readonly options: EngineOptions) {
+    const store = options.store ?? createStateStore(options);
+    this.state = new StateService(store, options.logger, {
+      observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: store.kind, outcome: ok ? 'ok' : 'error' }, seconds),
+    });
     this.hub = new Hub(
       options.logger,
       (client, frame) => this.onFrame(client, frame),
       (client) => {
         client.send({ type: 'hello', deviceId: client.deviceId, serverVersion: ENGINE_VERSION });
-        client.send({ type: 'state:full', ...this.fullState() });
+        this.stateRelay.greet(client);
       },
+      this.metrics,
     );
+    this.stateRelay = new StateRelay(this.state, this.hub, this.metrics);
     this.router.add('GET', '/health', () => this.health(), { isPublic: true });
+    this.router.add(
+      'GET',
+      '/metrics',
+      async ({ res }) => {
+        const { contentType, body } = await this.metrics.render();
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
+      { isPublic: !options.settings['agentMesh.metrics.requireAuth'] },
+    );
+    registerStateRoutes(this.router, this.state);
     registerDashboardRoutes(this.router, options.token, options.extensionRoot);
+
+    // MCP agents of the mesh are pinged through the fleet (built below; called only once the mesh runs).
+    this.mesh = new MeshMonitor(meshOptions(options.settings), { logger: options.logger, mcp: { ping: (name, timeoutMs) => this.mcp.ping(name, timeoutMs) } });
+    this.provideSnapshot('mesh', () => this.mesh.snapshot() as unknown as JsonValue);
+    this.mesh.onUpdate((snapshot) => this.publish('mesh', 'update', snapshot as unknown as JsonValue));
+    this.mesh.onTransition((transition) => this.publish('mesh', 'transition', transition as unknown as JsonValue));
+    registerMeshRoutes(this.router, this.mesh);
+
+    this.widgets = new WidgetService(path.join(options.dataDir, 'widgets.json'), options.logger, (event) =>
+      this.publish('widgets', event.name, event.payload as unknown as JsonValue),
+    );
+    this.provideSnapshot('widgets', () => this.widgets.snapshot() as unknown as JsonValue);
+    registerWidgetRoutes(this.router, this.widgets);
+
+    this.mcpSettings = options.settings;
+    this.mcp = new McpFleet({
+      settings: mcpFleetSettings(options.settings),
+      trusted: options.mcp?.trusted ?? true,
+      inputResolver: options.mcp?.inputResolver ?? envInputResolver(),
+      logger: options.logger,
+      workspaceDir: options.workspaceDir,
+    });
+    this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
+    this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
+    registerMcpRoutes(this.router, this.mcp);
+
+    this.approvals = createApprovalQueue(options);
+    this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval as unknown as JsonValue));
+    this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules as unknown as JsonValue));
+    this.provideSnapshot('approvals', () => this.approvals.snapshot() satisfies ApprovalsSnapshot as unknown as JsonValue);
+    registerApprovalRoutes(this.router, this.approvals);
+    this.approvalFrames = new ApprovalFrameIntake(this.approvals, options.logger);
+
+    this.tasks = new TaskService({ maxActivePerAgent: options.settings['agentMesh.tasks.maxActivePerAgent'] });
+    this.tasks.onEvent((event) =>
+      event.kind === 'upsert' ? this.publish('tasks', 'upsert', event.task as unknown as JsonValue) : this.publish('tasks', 'removed', { id: event.id }),
+    );
+    this.provideSnapshot('tasks', () => this.tasks.snapshot() satisfies TasksSnapshot as unknown as JsonValue);
+    registerTaskRoutes(this.router, this.tasks);
+    this.taskFrames = new TaskFrameIntake(this.tasks, options.logger);
+
+    registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
+  }
+
+  /** Applies changed approval and task settings without restarting the relay. */
+  configureHumanLoop(settings: Settings): void {
+    this.approvals.configure(thresholdsFrom(settings));
+    this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent']);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.state.load();
+    await engine.widgets.load();
+    await engine.approvals.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
@@ -67,6 +173,12 @@ export class Engine {
     });
     await engine.relay.listen();
     options.logger.info(`relay listening on ${engine.relay.url}`);
+    engine.mesh.start();
+    // MCP servers connect in the background: the relay never waits for them.
+    void engine.reloadMcp();
+    if (options.mcp?.watchConfig && options.workspaceDir) {
+      engine.stopWatchingMcp = watchMcpJson(options.workspaceDir, () => void engine.reloadMcp());
+    }
     return engine;
   }
 
@@ -83,6 +195,17 @@ export class Engine {
     this.hub.publish(channel, name, payload);
   }
 
+  /** Re-reads `.vscode/mcp.json` and the MCP settings; only servers whose entry changed restart. */
+  async reloadMcp(settings: Settings = this.mcpSettings): Promise<void> {
+    this.mcpSettings = settings;
+    try {
+      this.mcp.configure(mcpFleetSettings(settings));
+      await this.mcp.reload(await loadMcpConfig(this.options.workspaceDir, settings['agentMesh.mcp.servers']));
+    } catch (error) {
+      this.options.logger.error(`reloading the MCP configuration failed: ${(error as Error).message}`);
+    }
+  }
+
   get url(): string {
     if (!this.relay) throw new Error('engine is not started');
     return this.relay.url;
@@ -90,22 +213,23 @@ export class Engine {
 
   health(): HealthBody {
     return {
-      status: 'ok',
+      status: this.approvals.available ? this.state.status().status : 'degraded',
       store: this.state.storeKind,
-      mcp: { connected: 0, total: 0 },
-      mesh: { healthy: 0, total: 0 },
-      approvals: { pending: 0 },
+      mcp: this.mcp.counters(),
+      mesh: this.mesh.counts(),
+      approvals: { pending: this.approvals.pendingCount },
     };
   }
 
   async stop(): Promise<void> {
+    this.mesh.stop();
+    this.stopWatchingMcp?.();
+    await this.mcp.dispose();
     await this.relay?.close();
-    await this.state.flush();
-  }
-
-  private fullState() {
-    const { state, version } = this.state.snapshot();
-    return { state, version };
+    this.tasks.close();
+    await this.approvals.close();
+    await this.state.close();
+    await this.widgets.flush();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {
@@ -118,28 +242,16 @@ export class Engine {
       }
       case 'ack':
         return;
-      case 'state:update': {
-        const outcome = await this.state.update(frame.path, frame.value, {
-          version: frame.version,
-          timestamp: frame.timestamp,
-          deviceId: client.deviceId,
-        });
-        if (outcome.accepted) {
-          this.hub.broadcast(
-            { type: 'state:sync', path: outcome.change.path, value: outcome.change.value, version: outcome.change.stamp.version, sourceDeviceId: client.deviceId },
-            client.deviceId,
-          );
-          if (frame.id) client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version });
-        } else {
-          client.send({
-            type: 'error',
-            code: 'conflict',
-            message: `a newer write of ${frame.path.join('.')} exists (version ${outcome.current.stamp?.version ?? 0})`,
-            ...(frame.id ? { id: frame.id } : {}),
-          });
-        }
-        return;
-      }
+      case 'approval:request':
+      case 'approval:decide':
+      case 'approval:cancel':
+      case 'approval:watch':
+        return this.approvalFrames.handle(client, frame);
+      case 'task:start':
+      case 'task:report':
+        return this.taskFrames.handle(client, frame);
+      case 'state:update':
+        return this.stateRelay.onUpdate(client, frame);
     }
   }
 }

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { renderDashboardHtml } from '../../shared/dashboardHtml';
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../../shared/protocol';
+import { isBridgeMessage, StateBridge } from './stateBridge';
 
 /** Where the webview finds the relay; resolved through asExternalUri so remote setups work. */
 export interface RelayEndpoint {
   httpUrl: string;
   wsUrl: string;
   token: string;
+  /** The relay's WebSocket as the extension host reaches it (for the postMessage bridge). */
+  localWsUrl: string;
 }
 
 export type RelayEndpointProvider = () => Promise<RelayEndpoint>;
@@ -18,6 +21,7 @@ export type RelayEndpointProvider = () => Promise<RelayEndpoint>;
  */
 export class DashboardWebview implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly bridge: StateBridge;
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -27,6 +31,13 @@ export class DashboardWebview implements vscode.Disposable {
     private readonly onOpenInBrowser: () => void,
   ) {
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+    this.bridge = new StateBridge(
+      async () => {
+        const { localWsUrl, token } = await this.endpoint();
+        return { wsUrl: localWsUrl, token };
+      },
+      (message) => void this.webview.postMessage(message),
+    );
     this.disposables.push(webview.onDidReceiveMessage((message: WebviewToHostMessage) => this.onMessage(message)));
   }
 
@@ -51,10 +62,15 @@ export class DashboardWebview implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.bridge.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
   private async onMessage(message: WebviewToHostMessage): Promise<void> {
+    if (isBridgeMessage(message)) {
+      this.bridge.handle(message);
+      return;
+    }
     switch (message.type) {
       case 'ready': {
         const endpoint = await this.endpoint();

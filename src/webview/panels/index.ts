@@ -1,5 +1,10 @@
 import type { FunctionComponent } from 'preact';
 import type { EventChannel, JsonValue } from '../../shared/protocol';
+import { ApprovalsPanel } from './Approvals';
+import { McpPanel } from './McpPanel';
+import { MeshPanel } from './MeshPanel';
+import { TasksPanel } from './Tasks';
+import { WidgetsPanel } from './WidgetsPanel';
 
 /** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
 export interface PanelProps {
@@ -21,4 +26,10 @@ export interface PanelDefinition {
 }
 
 /** The dashboard's panels, in display order. Each capability adds one line here. */
-export const panels: PanelDefinition[] = [];
+export const panels: PanelDefinition[] = [
+  { id: 'approvals', title: 'Approvals', channel: 'approvals', component: ApprovalsPanel },
+  { id: 'tasks', title: 'Tasks', channel: 'tasks', component: TasksPanel },
+  { id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel },
+  { id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel },
+  { id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel },
+];

@@ -2,6 +2,8 @@
 // from the configuration; the headless face from a JSON file whose keys are the same names.
 // test/unit/config.test.ts keeps package.json's `contributes.configuration` in step with this.
 import { z } from 'zod';
+import { MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
+import { meshAgentConfigSchema } from '../../../shared/mesh';
 
 export const settingSchemas = {
   'agentMesh.relay.host': z.string().min(1).regex(/^[0-9a-zA-Z.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
@@ -11,6 +13,30 @@ export const settingSchemas = {
     .regex(/^(rediss?:\/\/.+)?$/, 'must be empty or a redis:// or rediss:// URL')
     .default(''),
   'agentMesh.state.ttlDays': z.number().int().min(1).max(3650).default(30),
+  'agentMesh.state.user': z.string().regex(/^[\w.-]{0,64}$/, 'letters, digits, _ . - only (at most 64)').default(''),
+  'agentMesh.state.workspaceId': z.string().regex(/^[\w.-]{0,64}$/, 'letters, digits, _ . - only (at most 64)').default(''),
+  'agentMesh.metrics.requireAuth': z.boolean().default(true),
+  'agentMesh.mcp.servers': z.record(z.string(), z.unknown()).default({}),
+  'agentMesh.mcp.connectTimeoutMs': z.number().int().min(100).max(600_000).default(30_000),
+  'agentMesh.mcp.toolTimeoutMs': z.number().int().min(100).max(3_600_000).default(120_000),
+  'agentMesh.mcp.maxAttempts': z.number().int().min(1).max(20).default(5),
+  'agentMesh.mcp.retryDelayMs': z.number().int().min(10).max(60_000).default(1000),
+  'agentMesh.mcp.tokenBudget': z.number().int().min(0).default(20_000),
+  'agentMesh.mcp.disabledTools': z.record(z.string(), z.array(z.string())).default({}),
+  'agentMesh.tokens.encoding': z.enum(TOKEN_ENCODINGS).default('o200k_base'),
+  'agentMesh.tokens.modelFamily': z.enum(MODEL_FAMILIES).default('openai'),
+  'agentMesh.mesh.agents': z.array(meshAgentConfigSchema).max(200).default([]),
+  'agentMesh.mesh.intervalSeconds': z.number().int().min(1).max(3600).default(30),
+  'agentMesh.mesh.timeoutMs': z.number().int().min(50).max(120_000).default(5000),
+  'agentMesh.mesh.displayNames': z.record(z.string().min(1), z.string().max(100)).default({}),
+  'agentMesh.mesh.circuit.failureThreshold': z.number().int().min(1).max(100).default(3),
+  'agentMesh.mesh.circuit.cooldownSeconds': z.number().int().min(1).max(3600).default(30),
+  'agentMesh.mesh.historyHours': z.number().min(0.25).max(48).default(6),
+  'agentMesh.approvals.autoApproveThreshold': z.number().min(0).max(101).default(85),
+  'agentMesh.approvals.quickThreshold': z.number().min(0).max(101).default(60),
+  'agentMesh.approvals.notifications': z.boolean().default(true),
+  'agentMesh.tasks.maxActivePerAgent': z.number().int().min(1).max(1000).default(10),
+  'agentMesh.tasks.followAutomatically': z.boolean().default(false),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

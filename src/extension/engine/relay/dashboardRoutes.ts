@@ -25,7 +25,8 @@ export function registerDashboardRoutes(router: Router, token: string, extension
       const queryToken = url.searchParams.get('token');
       if (queryToken !== null) {
         if (!tokensEqual(token, queryToken)) throw new HttpError(401, 'unauthorized', 'wrong token');
-        res.writeHead(303, { location: '/', 'set-cookie': tokenCookie(token), 'cache-control': 'no-store' });
+        // Relative, so the page also works behind a path proxy (code-server's /proxy/PORT/).
+        res.writeHead(303, { location: './', 'set-cookie': tokenCookie(token), 'cache-control': 'no-store' });
         res.end();
         return;
       }
@@ -40,8 +41,8 @@ export function registerDashboardRoutes(router: Router, token: string, extension
       const nonce = randomBytes(16).toString('base64');
       const html = renderDashboardHtml({
         title: 'Agent Mesh',
-        scriptUri: '/assets/webview.js',
-        styleUri: '/assets/dashboard.css',
+        scriptUri: 'assets/webview.js',
+        styleUri: 'assets/dashboard.css',
         nonce,
         cspSource: "'self'",
         connectSrc: "'self'",
