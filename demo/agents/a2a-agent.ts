@@ -9,13 +9,11 @@
  *
  * Routes: GET /.well-known/agent-card.json, POST /a2a/jsonrpc, /a2a/rest/..., GET /health.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { AGENT_CARD_PATH, Role, type AgentCard, type AgentSkill, type Message } from '@a2a-js/sdk';
+import { AGENT_CARD_PATH, type AgentCard, type AgentSkill, type Message } from '@a2a-js/sdk';
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
 import {
-  AgentEvent,
   DefaultRequestHandler,
   InMemoryTaskStore,
   type AgentExecutor,
@@ -24,6 +22,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import express from 'express';
+import { replyWithText } from '../lib/a2aReply';
 import { installShutdown, isLoopbackHost, listen, LOOPBACK, parseMillis, parsePort, sendJson, sleep } from '../lib/service';
 
 
@@ -166,19 +165,7 @@ class DemoExecutor implements AgentExecutor {
     const text = textOf(incoming);
     const skill = pickSkill(text, incoming.metadata ?? ctx.request.metadata);
     messagesAnswered += 1;
-    bus.publish(
-      AgentEvent.message({
-        messageId: randomUUID(),
-        contextId: ctx.contextId,
-        taskId: '',
-        role: Role.ROLE_AGENT,
-        parts: [{ content: { $case: 'text', value: reply(text, skill) }, metadata: undefined, filename: '', mediaType: 'text/plain' }],
-        metadata: { agent: config.name, skill: skill?.id ?? null },
-        extensions: [],
-        referenceTaskIds: [],
-      }),
-    );
-    bus.finished();
+    replyWithText(bus, ctx.contextId, reply(text, skill), { agent: config.name, skill: skill?.id ?? null });
   }
 
   async cancelTask(): Promise<void> {

@@ -3,9 +3,8 @@
 // "Open Dashboard" command. Run through `node test/e2e/run.mjs`.
 
 import assert from 'node:assert/strict';
-import { productExtensionId, startSession } from './harness.mjs';
+import { AGENT_MESH, productExtensionId, reportFailures, startSession } from './harness.mjs';
 
-const CONTAINER_TITLE = 'Agent Mesh';
 const TREE_VIEWS = ['MCP Servers', 'Mesh Health', 'Approvals'];
 const DASHBOARD_VIEW = 'Dashboard';
 const OPEN_DASHBOARD = 'Agent Mesh: Open Dashboard';
@@ -22,12 +21,7 @@ describe('Agent Mesh in a real VS Code (code-server)', function () {
     session = await startSession();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !session) return;
-    const name = `failure-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
-    const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
-    console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
-  });
+  reportFailures(() => session);
 
   after(async function () {
     this.timeout(30_000);
@@ -35,15 +29,15 @@ describe('Agent Mesh in a real VS Code (code-server)', function () {
   });
 
   it('has an "Agent Mesh" container in the activity bar that opens', async function () {
-    const item = session.activityBarItem(CONTAINER_TITLE);
+    const item = session.activityBarItem(AGENT_MESH);
     await item.waitFor({ state: 'visible', timeout: 30_000 });
-    await session.openViewContainer(CONTAINER_TITLE);
+    await session.openAgentMesh();
     assert.equal(await item.count(), 1, 'expected one "Agent Mesh" entry in the activity bar');
     assert.equal(await item.getAttribute('aria-selected'), 'true', 'the "Agent Mesh" entry is not selected');
   });
 
   it('renders the MCP Servers, Mesh Health and Approvals tree views and the Dashboard view', async function () {
-    await session.openViewContainer(CONTAINER_TITLE);
+    await session.openAgentMesh();
     for (const name of [...TREE_VIEWS, DASHBOARD_VIEW]) {
       const header = session.viewPaneHeader(name);
       await header.waitFor({ state: 'visible', timeout: 15_000 });
@@ -52,9 +46,8 @@ describe('Agent Mesh in a real VS Code (code-server)', function () {
   });
 
   it('shows "connected" in the Dashboard view once its WebSocket to the relay is open', async function () {
-    await session.openViewContainer(CONTAINER_TITLE);
-    const dashboard = session.viewPaneHeader(DASHBOARD_VIEW);
-    if ((await dashboard.getAttribute('aria-expanded')) !== 'true') await dashboard.click();
+    await session.openAgentMesh();
+    await session.expandView(DASHBOARD_VIEW);
     const status = session.webview({ extensionId, purpose: 'webviewView' }).locator(CONNECTION_STATUS);
     await session.waitForText(status, 'connected', { timeoutMs: 45_000, what: 'the Dashboard view connection status' });
     await session.screenshot('vscode-agent-mesh.png');

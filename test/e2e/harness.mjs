@@ -11,6 +11,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -23,6 +24,14 @@ export const RUNNER_SOURCE_DIR = path.join(ROOT, 'test', 'vscode-runner');
 export const RUNNER_CONFIG_FILE = 'runner-config.json';
 export const RUNNER_EXTENSION_ID = 'agent-mesh-test.vscode-runner'; // publisher.name of test/vscode-runner
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The product's activity-bar container. */
+export const AGENT_MESH = 'Agent Mesh';
+export const DEMO_DIR = path.join(ROOT, 'demo');
+export const DEMO_LAUNCHER = path.join(ROOT, 'dist', 'demo', 'launch.js');
+export const DEMO_AGENT = path.join(ROOT, 'dist', 'demo', 'a2a-agent.js');
+/** The demo's default base port: build-server 7801, Planner 7811, Reviewer 7812, Researcher 7813. */
+export const DEMO_BASE_PORT = 7800;
+const DEMO_OFFSETS = [1, 11, 12, 13];
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -98,13 +107,102 @@ export function productExtensionId() {
 
 /** The demo/ folder when it exists with a .vscode/mcp.json, else a temp workspace with an empty one. */
 export async function prepareWorkspace(baseDir) {
-  const demo = path.join(ROOT, 'demo');
-  if (fs.existsSync(path.join(demo, '.vscode', 'mcp.json'))) return demo;
+  if (fs.existsSync(path.join(DEMO_DIR, '.vscode', 'mcp.json'))) return DEMO_DIR;
   const workspace = path.join(baseDir, 'workspace');
   await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
   await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: {} }, null, 2) + '\n');
   log(`demo/.vscode/mcp.json not found; using a temp workspace ${workspace}`);
   return workspace;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and the demo services
+
+/**
+ * Starts `node ...args` in ROOT and resolves once a stdout line matches `ready`; rejects with its
+ * stderr otherwise. stdin stays an open pipe: the demo services exit when it closes.
+ */
+export async function startProcess(args, { ready, what, env = {}, timeoutMs = 30_000 }) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr = [];
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready within ${timeoutMs} ms\n${stderr.join('\n')}`)), timeoutMs);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (ready.test(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before it was ready\n${stderr.join('\n')}`));
+    });
+  });
+  return child;
+}
+
+/** SIGTERM, then SIGKILL if `child` has not exited after `graceMs`. */
+export async function stopProcess(child, graceMs = 8000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(graceMs).then(() => false)]);
+  if (!exited) child.kill('SIGKILL');
+}
+
+async function portAnswers(port) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `preferred` when none of the demo's ports from it answer; else, unless `fallback` is off, a free range elsewhere. */
+async function demoBasePort(preferred, fallback) {
+  const candidates = [preferred, ...(fallback ? Array.from({ length: 20 }, () => 20_000 + Math.floor(Math.random() * 20_000)) : [])];
+  for (const base of candidates) {
+    const busy = await Promise.all(DEMO_OFFSETS.map((offset) => portAnswers(base + offset)));
+    if (!busy.some(Boolean)) return base;
+    if (!fallback) throw new Error(`port ${base + DEMO_OFFSETS[busy.indexOf(true)]} already answers: stop the other demo before running this test`);
+  }
+  throw new Error('found no free port range for the demo services');
+}
+
+/**
+ * Starts the demo services (`node dist/demo/launch.js`) from `basePort`, or from a free range
+ * elsewhere when those ports are taken (e.g. by another suite running the demo) unless `fallback`
+ * is false (demo/.vscode/mcp.json names port 7801). Resolves once the launcher says they are ready.
+ */
+export async function startDemoServices({ basePort = DEMO_BASE_PORT, fallback = true } = {}) {
+  if (!fs.existsSync(DEMO_LAUNCHER)) throw new Error(`${DEMO_LAUNCHER} is missing: run node esbuild.mjs first`);
+  const base = await demoBasePort(basePort, fallback);
+  const launcher = await startProcess([DEMO_LAUNCHER], { ready: /^demo: ready$/, what: 'the demo (dist/demo/launch.js)', env: { DEMO_BASE_PORT: String(base) } });
+  return {
+    basePort: base,
+    launcher,
+    /** The demo config's mesh agents (demo/agent-mesh.config.json), moved to this base port. */
+    async meshAgents() {
+      const config = JSON.parse(await fsp.readFile(path.join(DEMO_DIR, 'agent-mesh.config.json'), 'utf8'));
+      return config['agentMesh.mesh.agents'].map((agent) => {
+        const url = new URL(agent.url);
+        url.port = String(Number(url.port) - DEMO_BASE_PORT + base);
+        return { ...agent, url: url.toString().replace(/\/$/, '') };
+      });
+    },
+    /** The pid of the launcher's agent `name` (ps lists the launcher's children with their arguments). */
+    async agentPid(name) {
+      const ps = spawn('ps', ['-o', 'pid=,args=', '--ppid', String(launcher.pid)]);
+      let out = '';
+      ps.stdout.on('data', (d) => (out += d));
+      await once(ps, 'exit');
+      const line = out.split('\n').find((l) => l.includes('a2a-agent.js') && l.includes(`--name ${name} `));
+      if (!line) throw new Error(`no demo agent "${name}" among the launcher's children:\n${out}`);
+      return Number(line.trim().split(/\s+/)[0]);
+    },
+    stop: () => stopProcess(launcher),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,12 +429,17 @@ export class Session {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
-  /** The activity-bar entry (`li[role=tab]`, aria-selected when open) labelled `title`, e.g. 'Agent Mesh'. */
+  /**
+   * The activity-bar entry (`li[role=tab]`, aria-selected when open) labelled `title`, e.g. 'Agent
+   * Mesh'. The label may carry a keybinding ("Title (Ctrl+…)") or a badge ("Title - 3 approvals waiting").
+   */
   activityBarItem(title) {
     const label = cssString(title);
     return this.page
       .locator('.part.activitybar li.action-item[role="tab"]')
-      .filter({ has: this.page.locator(`a.action-label[aria-label="${label}"], a.action-label[aria-label^="${label} ("]`) });
+      .filter({
+        has: this.page.locator(`a.action-label[aria-label="${label}"], a.action-label[aria-label^="${label} ("], a.action-label[aria-label^="${label} - "]`),
+      });
   }
 
   /** Clicks the activity-bar entry `title` unless its container is already showing; waits for the sidebar title. */
@@ -352,11 +455,53 @@ export class Session {
     );
   }
 
+  /** Right-clicks `target` and runs `title` from its context menu (hovered first: a menu ignores a click too soon after it opened). */
+  async runFromContextMenu(target, title) {
+    await target.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-item').filter({ hasText: new RegExp(`^${escapeRegExp(title)}$`) }).first();
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.hover();
+    await item.click();
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** Opens the Agent Mesh container in the side bar. */
+  openAgentMesh(options) {
+    return this.openViewContainer(AGENT_MESH, options);
+  }
+
   /** The header of the view pane named `name` in the side bar. */
   viewPaneHeader(name) {
     return this.page
       .locator('.part.sidebar .pane-header')
       .filter({ has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }) });
+  }
+
+  /** The view pane named `name` in the side bar (header and body). */
+  viewPane(name) {
+    return this.page
+      .locator('.part.sidebar .pane')
+      .filter({ has: this.page.locator('.pane-header h3.title', { hasText: new RegExp(`^${escapeRegExp(name)}$`, 'i') }) });
+  }
+
+  /** Waits for the view `name` in the side bar and expands it unless it is expanded already. */
+  async expandView(name, { timeoutMs = 20_000 } = {}) {
+    const header = this.viewPaneHeader(name);
+    await header.waitFor({ state: 'visible', timeout: timeoutMs });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+  }
+
+  /**
+   * Merges `values` into the user settings and reloads the workbench: code-server does not notice
+   * a settings file changed behind its back, and the reload restarts the extension host too.
+   */
+  async writeUserSettings(values) {
+    const settingsFile = path.join(this.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(await fsp.readFile(settingsFile, 'utf8'));
+    await fsp.writeFile(settingsFile, JSON.stringify({ ...settings, ...values }, null, 2));
+    await this.page.reload();
+    await this.workbench.waitFor({ state: 'visible', timeout: 60_000 });
   }
 
   /**
@@ -372,19 +517,22 @@ export class Session {
 
   /** Waits until `locator`'s text (trimmed) equals `text`; the error names the last text seen. */
   async waitForText(locator, text, { timeoutMs = 30_000, what = 'element' } = {}) {
-    let last = '(not found)';
-    try {
-      await waitFor(
-        async () => {
-          last = (await locator.first().textContent({ timeout: 1000 }))?.trim() ?? '(no text)';
-          return last === text;
-        },
-        { timeoutMs, intervalMs: 300, what: `${what} to read "${text}"` },
-      );
-    } catch (error) {
-      error.message += ` — last text seen: "${last}"`;
-      throw error;
-    }
+    await pollValue(async () => (await locator.first().textContent({ timeout: 1000 }))?.trim() ?? '(no text)', (value) => value === text, {
+      timeoutMs,
+      what: `${what} to read "${text}"`,
+      initial: '(not found)',
+      seen: 'last text seen',
+    });
+  }
+
+  /** Waits until `test` accepts `locator`'s aria-label and returns it; the error names the last label seen. */
+  waitForLabel(locator, test, { timeoutMs = 30_000, what }) {
+    return pollValue(async () => (await locator.first().getAttribute('aria-label', { timeout: 1000 })) ?? '', test, {
+      timeoutMs,
+      what,
+      initial: '(no row)',
+      seen: 'last label',
+    });
   }
 
   /** Saves test-results/screenshots/<name> and returns its path. */
@@ -398,6 +546,20 @@ export class Session {
     await this.page.screenshot({ path: file });
     return file;
   }
+}
+
+/**
+ * Registers an afterEach hook: when a test failed, saves `failure-<test>.png` and prints the
+ * session's diagnostics. `getSession` returns the suite's session (undefined before it started).
+ */
+export function reportFailures(getSession) {
+  afterEach(async function () {
+    const session = getSession();
+    if (this.currentTest?.state !== 'failed' || !session) return;
+    const name = `failure-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+    const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
+    console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
+  });
 }
 
 /**
@@ -466,6 +628,18 @@ export async function startSession({ installProduct = true, runner, workspace, v
     await session.dispose();
     throw error;
   }
+}
+
+/** Polls `read` until `test` accepts its value and returns the value; a timeout error names the last value read. */
+async function pollValue(read, test, { timeoutMs, what, initial, seen }) {
+  let last = initial;
+  try {
+    await waitFor(async () => test((last = await read())), { timeoutMs, intervalMs: 300, what });
+  } catch (error) {
+    error.message += ` — ${seen}: "${last}"`;
+    throw error;
+  }
+  return last;
 }
 
 function escapeRegExp(text) {

@@ -2,41 +2,22 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateToken } from '../../src/extension/engine/security/token';
 import { waitFor } from '../helpers/net';
-import { runCli, startServe, type ServeProcess } from '../helpers/serve';
+import { runCli, startServe } from '../helpers/serve';
+import { useServe } from '../helpers/serveFixture';
 import { RelayClient } from '../helpers/wsClient';
 
 describe('agent-mesh serve (headless relay over real sockets)', () => {
-  let workspace: string;
-  let token: string;
-  let serve: ServeProcess;
-  const clients: RelayClient[] = [];
-  const connect = async (options: Parameters<typeof RelayClient.connect>[1]) => {
-    const client = await RelayClient.connect(serve.url, options);
-    clients.push(client);
-    return client;
-  };
-
-  beforeEach(async () => {
-    workspace = await mkdtemp(path.join(tmpdir(), 'am-serve-'));
-    token = generateToken();
-    serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token]);
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await serve.stop();
-    await rm(workspace, { recursive: true, force: true });
-  });
+  const relay = useServe({ prefix: 'am-serve-' });
+  const connect = async (options: Parameters<typeof RelayClient.connect>[1]) => relay.track(await RelayClient.connect(relay.serve.url, options));
 
   it('listens on loopback and prints exactly one listening line', () => {
-    assert.match(serve.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(serve.stdout.filter((l) => l.startsWith('agent-mesh listening ')).length, 1);
+    assert.match(relay.serve.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(relay.serve.stdout.filter((l) => l.startsWith('agent-mesh listening ')).length, 1);
   });
 
   it('answers /health without a token', async () => {
-    const res = await fetch(`${serve.url}/health`);
+    const res = await fetch(`${relay.serve.url}/health`);
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.status, 'ok');
@@ -45,53 +26,54 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
   });
 
   it('refuses the dashboard and unknown routes without the right token', async () => {
-    assert.equal((await fetch(`${serve.url}/`)).status, 401);
-    assert.equal((await fetch(`${serve.url}/assets/webview.js`)).status, 401);
-    assert.equal((await fetch(`${serve.url}/assets/webview.js`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
-    assert.equal((await fetch(`${serve.url}/?token=wrong`, { redirect: 'manual' })).status, 401);
-    const unknown = await fetch(`${serve.url}/api/nothing`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await fetch(`${relay.serve.url}/`)).status, 401);
+    assert.equal((await fetch(`${relay.serve.url}/assets/webview.js`)).status, 401);
+    assert.equal((await fetch(`${relay.serve.url}/assets/webview.js`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    assert.equal((await fetch(`${relay.serve.url}/?token=wrong`, { redirect: 'manual' })).status, 401);
+    const unknown = await fetch(`${relay.serve.url}/api/nothing`, { headers: { authorization: `Bearer ${relay.token}` } });
     assert.equal(unknown.status, 404);
     assert.deepEqual(Object.keys((await unknown.json()).error).sort(), ['code', 'message']);
   });
 
   it('trades a token link for an HttpOnly cookie and serves the dashboard with a nonce CSP', async () => {
-    const link = await fetch(`${serve.url}/?token=${encodeURIComponent(token)}`, { redirect: 'manual' });
+    const link = await fetch(`${relay.serve.url}/?token=${encodeURIComponent(relay.token)}`, { redirect: 'manual' });
     assert.equal(link.status, 303);
-    assert.equal(link.headers.get('location'), '/');
+    assert.equal(link.headers.get('location'), './');
     const cookie = link.headers.get('set-cookie')!;
     assert.match(cookie, /HttpOnly/);
-    const page = await fetch(`${serve.url}/`, { headers: { cookie: cookie.split(';')[0] } });
+    const page = await fetch(`${relay.serve.url}/`, { headers: { cookie: cookie.split(';')[0] } });
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
-    assert.ok(!html.includes(token), 'the page must not embed the token');
-    const script = await fetch(`${serve.url}/assets/webview.js`, { headers: { cookie: cookie.split(';')[0] } });
+    assert.ok(!html.includes(relay.token), 'the page must not embed the token');
+    const script = await fetch(`${relay.serve.url}/assets/webview.js`, { headers: { cookie: cookie.split(';')[0] } });
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type')!, /javascript/);
   });
 
   it('refuses WebSocket connections without the token or with a wrong one', async () => {
-    await assert.rejects(RelayClient.connect(serve.url, {}), (e: { statusCode?: number }) => e.statusCode === 401);
-    await assert.rejects(RelayClient.connect(serve.url, { token: 'wrong' }), (e: { statusCode?: number }) => e.statusCode === 401);
-    await assert.rejects(RelayClient.connect(serve.url, { token: `${token}x`, via: 'subprotocol' }), (e: { statusCode?: number }) => e.statusCode === 401);
+    await assert.rejects(RelayClient.connect(relay.serve.url, {}), (e: { statusCode?: number }) => e.statusCode === 401);
+    await assert.rejects(RelayClient.connect(relay.serve.url, { token: 'wrong' }), (e: { statusCode?: number }) => e.statusCode === 401);
+    await assert.rejects(RelayClient.connect(relay.serve.url, { token: `${relay.token}x`, via: 'subprotocol' }), (e: { statusCode?: number }) => e.statusCode === 401);
   });
 
   it('greets an authorized socket with hello and state:full (header or subprotocol token)', async () => {
-    const byHeader = await connect({ token });
+    const byHeader = await connect({ token: relay.token });
     assert.equal((await byHeader.next('state:full')).version, 0);
-    const bySubprotocol = await connect({ token, via: 'subprotocol', deviceId: 'phone-1' });
+    const bySubprotocol = await connect({ token: relay.token, via: 'subprotocol', deviceId: 'phone-1' });
     assert.equal((await bySubprotocol.next('hello')).deviceId, 'phone-1');
     assert.equal(bySubprotocol.socket.protocol, 'agent-mesh.v1', 'the token subprotocol must never be echoed back');
   });
 
   it('acks an update, syncs it to the other device only, and refuses bad frames changing nothing', async () => {
-    const a = await connect({ token, deviceId: 'a' });
-    const b = await connect({ token, deviceId: 'b' });
+    const a = await connect({ token: relay.token, deviceId: 'a' });
+    const b = await connect({ token: relay.token, deviceId: 'b' });
     await Promise.all([a.next('state:full'), b.next('state:full')]);
-    a.send({ type: 'state:update', id: 'u1', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: Date.now() });
+    const writtenAt = Date.now();
+    a.send({ type: 'state:update', id: 'u1', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: writtenAt });
     assert.deepEqual(await a.next('ack'), { type: 'ack', id: 'u1', version: 1 });
     const sync = await b.next('state:sync');
-    assert.deepEqual(sync, { type: 'state:sync', path: 'widgets.note', value: { text: 'hi' }, version: 1, sourceDeviceId: 'a' });
+    assert.deepEqual(sync, { type: 'state:sync', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: writtenAt, sourceDeviceId: 'a' });
     assert.equal(a.frames.some((f) => f.type === 'state:sync'), false, 'the sender must not get its own update echoed');
 
     a.send('{oops');
@@ -103,29 +85,28 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     a.send(JSON.stringify({ type: 'state:update', path: 'big', value: 'x'.repeat(1024 * 1024 + 10), version: 1, timestamp: 1 }));
     assert.equal((await a.next('error', (f) => f.code === 'frame_too_large')).code, 'frame_too_large');
 
-    const late = await connect({ token });
+    const late = await connect({ token: relay.token });
     const full = await late.next('state:full');
     assert.deepEqual(full.state, { widgets: { note: { text: 'hi' } } });
   });
 
   it('keeps acknowledged state across a restart of the server', async () => {
-    const a = await connect({ token });
+    const a = await connect({ token: relay.token });
     await a.next('state:full');
     a.send({ type: 'state:update', id: 'p1', path: 'project.name', value: 'Agent Mesh', version: 1, timestamp: Date.now() });
     await a.next('ack');
-    await a.close();
-    clients.length = 0;
-    assert.equal(await serve.stop(), 0, 'serve exits cleanly on SIGTERM');
+    await relay.closeClients();
+    assert.equal(await relay.serve.stop(), 0, 'serve exits cleanly on SIGTERM');
 
-    serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token]);
-    const b = await connect({ token });
+    await relay.start();
+    const b = await connect({ token: relay.token });
     const full = await b.next('state:full');
     assert.deepEqual(full.state, { project: { name: 'Agent Mesh' } });
     assert.equal(full.version, 1);
   });
 
   it('never writes the token to its logs', () => {
-    assert.ok(!serve.stderr.join('\n').includes(token));
+    assert.ok(!relay.serve.stderr.join('\n').includes(relay.token));
   });
 });
 
