@@ -1,7 +1,7 @@
 // Approval requests: the HTTP/WS/MCP request shapes, the records the relay keeps, and the pure rules
 // (routing by confidence, priority, due dates, redaction, destructive detection) shared by the
 // engine, the VS Code face and the dashboard.
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonValueSchema, type JsonValue } from './json';
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;

@@ -1,6 +1,6 @@
 // JSON values and their schema, in a module of their own so that schema modules (approvals, tasks)
 // and the frame protocol that includes them can all import it without an import cycle.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

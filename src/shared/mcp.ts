@@ -1,5 +1,5 @@
 // The MCP fleet's HTTP/WS shapes, shared by the engine, the dashboard panel, the VS Code face and tests.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonObject } from './protocol';
 
 export type McpServerStatus = 'connected' | 'connecting' | 'error' | 'stopped' | 'disabled';

@@ -1,7 +1,7 @@
 // Mesh health: the agent entries of `agentMesh.mesh.agents` and what GET /api/mesh/agents,
 // POST /api/mesh/check and the 'mesh' channel carry. Shared by the engine, the VS Code views and
 // the dashboard.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MESH_AGENT_KINDS = ['a2a', 'http', 'mcp'] as const;
 export type MeshAgentKind = (typeof MESH_AGENT_KINDS)[number];

@@ -1,7 +1,7 @@
 // The one typed protocol between the relay and every dashboard (webview, browser, test client).
 // Inbound frames are validated with these schemas at the edge; outbound frames are built from the
 // same types, so host and webview cannot drift apart.
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalRequestSchema, cancelSchema, decisionSchema, type Approval } from './approvals';
 import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
 import type { StateStamp } from './state';

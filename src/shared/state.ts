@@ -1,6 +1,6 @@
 // The dashboard state's HTTP contract (DM-11.1) and the frames' stamp type, shared by the relay,
 // the dashboard and tests.
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
 import { FORBIDDEN_PATH_SEGMENTS } from './protocol';
 

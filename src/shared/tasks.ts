@@ -1,5 +1,5 @@
 // Long-running tasks agents report as weighted steps (HTTP, WebSocket, MCP `report_progress`).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TASK_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

@@ -1,7 +1,7 @@
 // Every `agentMesh.*` setting, its schema and default, in one place. The VS Code face reads them
 // from the configuration; the headless face from a JSON file whose keys are the same names.
 // test/unit/config.test.ts keeps package.json's `contributes.configuration` in step with this.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
 import { meshAgentConfigSchema } from '../../../shared/mesh';
 

@@ -2,7 +2,7 @@
 // setting (same per-server shape), and the import of Claude/Cline-style `mcpServers` files.
 // Every problem carries its position (file) or setting name; a bad server never hides the others.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { McpConfigProblem, McpConfigSource, McpTransportKind } from '../../../shared/mcp';
 import type { JsonObject } from '../../../shared/protocol';
 import { deepestNode, lineColumn, nodeValue, parseJsonc, property, type JsonNode } from './jsonc';

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalRequestSchema, APPROVAL_STATUSES, type Approval } from '../../../shared/approvals';
 import { jsonValueSchema } from '../../../shared/json';
 import { taskCreateSchema, taskStepInputSchema, taskUpdateSchema, type Task } from '../../../shared/tasks';

@@ -2,7 +2,7 @@
 // the signal (body included), and the MCP ping is raced against the same deadline.
 import { AGENT_CARD_PATH } from '@a2a-js/sdk';
 import { DefaultAgentCardResolver } from '@a2a-js/sdk/client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MCP_URL_PREFIX, type MeshAgentConfig, type MeshSkill } from '../../../shared/mesh';
 
 /** The narrow view of the MCP fleet the mesh needs: an MCP `ping` of one server by name. */

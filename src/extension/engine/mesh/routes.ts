@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError, readJsonBody, validate } from '../relay/http';
 import type { Router } from '../relay/router';
 import type { MeshMonitor } from './monitor';
