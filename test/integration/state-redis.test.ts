@@ -146,6 +146,23 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     assert.equal(Object.keys(converged.race).length, 5);
   });
 
+  it('pushes a write Redis refused while connected (out of memory) once Redis takes writes again, without another write', async () => {
+    const relay = await startRelay('a');
+    const client = await connect(relay, 'device-a');
+    await inspector.config('SET', 'maxmemory', '1');
+    await write(client, 'refused.once', 'kept');
+    await waitFor('/health degraded', async () => ((await health(relay)).status === 'degraded' ? true : undefined));
+    assert.equal(await redisDocument(), undefined);
+
+    await inspector.config('SET', 'maxmemory', '0');
+    const doc = await waitFor('the refused write to reach Redis', async () => {
+      const d = await redisDocument();
+      return d?.state.refused ? d : undefined;
+    });
+    assert.deepEqual(doc.state, { refused: { once: 'kept' } });
+    await waitFor('/health ok again', async () => ((await health(relay)).status === 'ok' ? true : undefined));
+  });
+
   it('loses no acknowledged update when Redis is killed mid-stream and restarted, and reports degraded meanwhile', async () => {
     const relay = await startRelay('a');
     const client = await connect(relay, 'streamer');

@@ -51,6 +51,25 @@ describe('state conflict resolution', () => {
     assert.deepEqual([...finals], [JSON.stringify({ shared: { title: 'from-b' } })]);
   });
 
+  it('holds byte-identical state whatever order writes of different paths arrive in', async () => {
+    // Like two relays and the Redis copy: the same writes, each replica receiving them in its own order.
+    const writes = [
+      { segments: ['race', 'k1'], value: 'a1' },
+      { segments: ['race', 'k2'], value: { z: 1, a: [{ y: 1, b: 2 }] } },
+      { segments: ['race', 'k0'], value: 'a0' },
+      { segments: ['notes'], value: 'n' },
+      { segments: ['10'], value: 'numeric key' },
+      { segments: ['9'], value: 'numeric key' },
+    ];
+    const finals = new Set<string>();
+    for (const order of [[0, 1, 2, 3, 4, 5], [5, 3, 2, 1, 0, 4], [2, 4, 0, 5, 1, 3]]) {
+      const service = new StateService(new RecordingStore(), silentLogger);
+      for (const i of order) await service.update(writes[i].segments, writes[i].value, { version: 1, timestamp: 1, deviceId: 'x' });
+      finals.add(JSON.stringify(service.snapshot().state));
+    }
+    assert.deepEqual([...finals], [JSON.stringify({ 9: 'numeric key', 10: 'numeric key', notes: 'n', race: { k0: 'a0', k1: 'a1', k2: { a: [{ b: 2, y: 1 }], z: 1 } } })]);
+  });
+
   it('refuses a stale write and reports the current stamp, changing nothing', async () => {
     const service = new StateService(new RecordingStore(), silentLogger);
     await service.update(['a'], 1, { version: 5, timestamp: 1, deviceId: 'x' });

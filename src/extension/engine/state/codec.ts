@@ -2,10 +2,11 @@
 // they are lz-string compressed inside a flagged envelope, so a reader always knows what it holds.
 // Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
 import LZString from 'lz-string';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
 import { migrate, schemaVersionOf } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument } from './store';
+import { canonical } from './tree';
 
 export const COMPRESSION_THRESHOLD_BYTES = 50 * 1024;
 
@@ -84,7 +85,8 @@ export function toDocument(raw: unknown, where: string): StateDocument {
     const issue = parsed.error.issues[0];
     throw new CorruptStateError(where, `not a dashboard document (${issue?.path.join('.') || '(root)'}: ${issue?.message})`);
   }
-  return parsed.data;
+  // Written by a version that kept keys in arrival order: bring it to the order every replica uses.
+  return { ...parsed.data, state: canonical(parsed.data.state) };
 }
 
 /** Decodes and, in memory, upgrades a document (Redis copies; the file store migrates with a backup). */

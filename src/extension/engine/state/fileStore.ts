@@ -1,5 +1,5 @@
 import { copyFile, readFile, rename } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from './atomicFile';
 import { CorruptStateError, decodeText, encodeText, toDocument } from './codec';
 import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';

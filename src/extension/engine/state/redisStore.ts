@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { CorruptStateError, decodeDocument, documentSchema, encodeDocument } from './codec';
@@ -74,6 +74,8 @@ interface Announcement {
 }
 
 const MAX_CAS_ATTEMPTS = 20;
+/** How soon a push that failed while Redis stayed connected (e.g. outrun by other relays) is retried. */
+const RETRY_PUSH_MS = 1000;
 
 export interface RedisStoreOptions {
   url: string;
@@ -102,6 +104,7 @@ export class RedisStore implements StateStore {
   private loaded = false;
   private closed = false;
   private lastError = '';
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
     const common = {
@@ -174,16 +177,29 @@ export class RedisStore implements StateStore {
       this.reportNews(doc, merged);
       this.markUp();
     } catch (error) {
-      if (error instanceof MigrationError) {
-        this.markDown(error.message);
-        return;
-      }
       this.markDown((error as Error).message);
+      // A newer relay's document stays unreadable however often it is read again.
+      if (!(error instanceof MigrationError)) this.retryLater();
     }
+  }
+
+  /**
+   * The journal must not wait for the next local write to reach Redis (other relays would never
+   * see it): after a failed push on a live connection, push again shortly. A lost connection
+   * retries by itself on 'ready'.
+   */
+  private retryLater(): void {
+    if (this.closed || this.retryTimer || this.client.status !== 'ready') return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) this.sink?.requestSave();
+    }, RETRY_PUSH_MS);
+    this.retryTimer.unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.client.disconnect();
     this.subscriber.disconnect();
     await this.options.local.close();

@@ -11,7 +11,7 @@ import {
   type StateStore,
   type StoreHealth,
 } from './store';
-import { applyChange, getAt, mergePaths, setAt } from './tree';
+import { applyChange, canonical, getAt, mergePaths, setAt } from './tree';
 
 export { wins } from './store';
 export type { StateChange } from './store';
@@ -163,7 +163,7 @@ export class StateService {
     const previous = this.doc;
     const paths: Record<string, PathStamp> = {};
     for (const key of Object.keys(state)) paths[key] = { version: (previous.paths[key]?.version ?? 0) + 1, timestamp: now, deviceId };
-    this.doc = { ...emptyDocument(now), state: structuredClone(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
+    this.doc = { ...emptyDocument(now), state: canonical(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
     for (const listener of this.replaceListeners) listener();
     await this.scheduleSave();
     return { replaced: true, version: this.doc.version };

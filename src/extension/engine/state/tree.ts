@@ -11,7 +11,11 @@ export function getAt(root: JsonObject, segments: string[]): JsonValue | undefin
   return node;
 }
 
-/** Sets a value, replacing any non-object on the way with an object. */
+/**
+ * Sets a value, replacing any non-object on the way with an object. Keys are kept in canonical
+ * order (see `canonical`), so replicas that applied the same writes in different orders (relays,
+ * the Redis copy) hold byte-identical documents.
+ */
 export function setAt(root: JsonObject, segments: string[], value: JsonValue): void {
   let node: JsonObject = root;
   for (const segment of segments.slice(0, -1)) {
@@ -19,7 +23,7 @@ export function setAt(root: JsonObject, segments: string[], value: JsonValue): v
     const child = Object.hasOwn(node, segment) ? node[segment] : undefined;
     if (typeof child !== 'object' || child === null || Array.isArray(child)) {
       const fresh: JsonObject = {};
-      node[segment] = fresh;
+      setKey(node, segment, fresh);
       node = fresh;
     } else {
       node = child;
@@ -27,7 +31,32 @@ export function setAt(root: JsonObject, segments: string[], value: JsonValue): v
   }
   const last = segments[segments.length - 1];
   assertSafe(last);
-  node[last] = value;
+  setKey(node, last, canonical(value));
+}
+
+/**
+ * A copy of `value` with the keys of every object sorted. Object key order is otherwise the order
+ * of first insertion, which differs between replicas that received the same writes in another order.
+ */
+export function canonical<T extends JsonValue>(value: T): T;
+export function canonical(value: JsonValue): JsonValue {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(canonical);
+  // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]));
+}
+
+/** Sets `key` of `node`, inserting a new key at its sorted place. */
+function setKey(node: JsonObject, key: string, value: JsonValue): void {
+  const isNew = !Object.hasOwn(node, key);
+  node[key] = value;
+  if (!isNew) return;
+  const keys = Object.keys(node);
+  const at = keys.length - 1;
+  if (keys[at] === key && (at === 0 || keys[at - 1] <= key)) return; // already in place (the common append)
+  const entries = keys.sort().map((k) => [k, node[k]] as const);
+  for (const k of keys) delete node[k];
+  for (const [k, v] of entries) Object.defineProperty(node, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
 /** Writes one accepted change into a document (stamp included); the caller has checked `wins()`. */
