@@ -94,10 +94,11 @@ export type ServerFrame =
   | { type: 'hello'; deviceId: string; serverVersion: string }
   /** `stamps`: the accepted write of every path, so a client versions its next write of it. */
   | { type: 'state:full'; state: JsonObject; version: number; stamps: Record<string, StateStamp> }
-  | { type: 'state:sync'; path: string; value: JsonValue; version: number; timestamp: number; sourceDeviceId: string }
+  /** `version` is the path's version; `stateVersion` the whole document's after this change. */
+  | { type: 'state:sync'; path: string; value: JsonValue; version: number; timestamp: number; sourceDeviceId: string; stateVersion: number }
   /** The state store's health (sent on connect and on every change): degraded while Redis is unreachable. */
   | { type: 'status'; store: 'file' | 'redis'; status: 'ok' | 'degraded'; detail?: string; notices: string[] }
-  | { type: 'ack'; id: string; version: number }
+  | { type: 'ack'; id: string; version: number; stateVersion: number }
   | { type: 'event'; channel: EventChannel; name: string; payload: JsonValue }
   | { type: 'error'; code: ErrorCode; message: string; id?: string }
   /** An approval this client asked for or watches (`id` echoes the frame that asked). */

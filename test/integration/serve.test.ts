@@ -71,9 +71,9 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     await Promise.all([a.next('state:full'), b.next('state:full')]);
     const writtenAt = Date.now();
     a.send({ type: 'state:update', id: 'u1', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: writtenAt });
-    assert.deepEqual(await a.next('ack'), { type: 'ack', id: 'u1', version: 1 });
+    assert.deepEqual(await a.next('ack'), { type: 'ack', id: 'u1', version: 1, stateVersion: 1 });
     const sync = await b.next('state:sync');
-    assert.deepEqual(sync, { type: 'state:sync', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: writtenAt, sourceDeviceId: 'a' });
+    assert.deepEqual(sync, { type: 'state:sync', path: 'widgets.note', value: { text: 'hi' }, version: 1, timestamp: writtenAt, sourceDeviceId: 'a', stateVersion: 1 });
     assert.equal(a.frames.some((f) => f.type === 'state:sync'), false, 'the sender must not get its own update echoed');
 
     a.send('{oops');

@@ -23,8 +23,9 @@ describe('webview state sync', () => {
   it('folds an acked write into the relay\'s view', () => {
     const store = connectedStore();
     const update = store.write('notes.text', 'mine', 100);
-    store.apply({ type: 'ack', id: update.id, version: update.version });
+    store.apply({ type: 'ack', id: update.id, version: update.version, stateVersion: 7 });
     assert.equal(store.snapshot.pendingCount, 0);
+    assert.equal(store.snapshot.version, 7, 'the document version follows the relay');
     assert.deepEqual(store.snapshot.state, { notes: { text: 'mine' } });
     assert.equal(store.write('notes.text', 'next', 101).version, 5, 'the next write builds on the acked stamp');
   });
@@ -32,7 +33,7 @@ describe('webview state sync', () => {
   it('rolls a write back when the relay refuses it as a conflict, and says so', () => {
     const store = connectedStore();
     const update = store.write('notes.text', 'mine', 100);
-    store.apply({ type: 'state:sync', path: 'notes.text', value: 'theirs', version: 9, timestamp: 50, sourceDeviceId: 'other' });
+    store.apply({ type: 'state:sync', path: 'notes.text', value: 'theirs', version: 9, timestamp: 50, sourceDeviceId: 'other', stateVersion: 8 });
     assert.deepEqual(store.snapshot.state, { notes: { text: 'mine' } }, 'the optimistic value shows until the relay answers');
     store.apply({ type: 'error', code: 'conflict', message: 'a newer write exists', id: update.id });
     assert.deepEqual(store.snapshot.state, { notes: { text: 'theirs' } });
@@ -51,7 +52,7 @@ describe('webview state sync', () => {
     const store = connectedStore();
     const a = store.write('layout.columns', 2, 100);
     const b = store.write('notes.text', 'offline edit', 101);
-    store.apply({ type: 'ack', id: a.id, version: a.version });
+    store.apply({ type: 'ack', id: a.id, version: a.version, stateVersion: 5 });
     // Reconnected: the relay's full state does not have b yet.
     store.apply({ type: 'state:full', version: 6, state: { layout: { columns: 2 }, notes: { text: 'server' } }, stamps: {} });
     assert.deepEqual(store.snapshot.state, { layout: { columns: 2 }, notes: { text: 'offline edit' } });
@@ -60,7 +61,7 @@ describe('webview state sync', () => {
 
   it('ignores a sync that loses against what it already confirmed', () => {
     const store = connectedStore();
-    store.apply({ type: 'state:sync', path: 'notes.text', value: 'stale', version: 2, timestamp: 99, sourceDeviceId: 'z' });
+    store.apply({ type: 'state:sync', path: 'notes.text', value: 'stale', version: 2, timestamp: 99, sourceDeviceId: 'z', stateVersion: 9 });
     assert.deepEqual(store.snapshot.state, { notes: { text: 'server' } });
   });
 

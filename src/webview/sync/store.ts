@@ -101,12 +101,12 @@ export class DashboardStore {
         return;
       case 'state:sync':
         this.confirm(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: frame.sourceDeviceId });
-        this.refresh();
+        this.refresh({ version: frame.stateVersion });
         return;
       case 'ack': {
         const update = this.take(frame.id);
         if (update && this.current.deviceId) this.confirm(update.path, update.value, { version: update.version, timestamp: update.timestamp, deviceId: this.current.deviceId });
-        this.refresh();
+        this.refresh({ version: frame.stateVersion });
         return;
       }
       case 'status':

@@ -22,7 +22,15 @@ export class StateRelay {
   ) {
     state.onChange((change, sourceDeviceId) =>
       hub.broadcast(
-        { type: 'state:sync', path: change.path, value: change.value, version: change.stamp.version, timestamp: change.stamp.timestamp, sourceDeviceId },
+        {
+          type: 'state:sync',
+          path: change.path,
+          value: change.value,
+          version: change.stamp.version,
+          timestamp: change.stamp.timestamp,
+          sourceDeviceId,
+          stateVersion: state.snapshot().version,
+        },
         sourceDeviceId,
       ),
     );
@@ -45,7 +53,7 @@ export class StateRelay {
     const key = frame.id ? `${client.deviceId}\u0000${frame.id}` : undefined;
     const known = key ? this.acknowledged.get(key) : undefined;
     if (known !== undefined) {
-      client.send({ type: 'ack', id: frame.id!, version: known });
+      client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
     }
     const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId });
@@ -57,7 +65,7 @@ export class StateRelay {
     this.metrics?.updateLatency.observe((performance.now() - started) / 1000);
     if (!frame.id) return;
     this.remember(key!, outcome.change.stamp.version);
-    client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version });
+    client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version, stateVersion: this.state.snapshot().version });
   }
 
   private fullFrame(): ServerFrame {
