@@ -85,9 +85,12 @@ async function measure(base: string, arm: (id: string) => Promise<{ woken: Promi
     const id = await create();
     const { woken } = await arm(id);
     const start = nowMs();
-    void decide(base, id);
+    const decision = decide(base, id);
     await woken;
     samples.push(nowMs() - start);
+    // The agent can be woken before the decision's own response arrives; wait for it so no request
+    // is still in flight when the relay is stopped.
+    await decision;
   }
   return samples;
 }
