@@ -30,9 +30,10 @@ import { registerStateRoutes } from './state/stateRoutes';
 import { StateService } from './state/stateService';
 import type { StateStore } from './state/store';
 import { registerWidgetRoutes } from './widgets/routes';
+import { ENGINE_VERSION } from './version';
 import { WidgetService } from './widgets/service';
 
-export const ENGINE_VERSION = '0.1.0';
+export { ENGINE_VERSION } from './version';
 
 export interface EngineOptions {
   settings: Settings;
@@ -58,8 +59,8 @@ export interface EngineOptions {
 }
 
 /**
- * The host-agnostic core: relay, state, and (as they land) the MCP fleet, mesh and approvals.
- * VS Code and the headless CLI both build exactly this.
+ * The host-agnostic core: relay, dashboard state, MCP fleet, mesh health, approvals, tasks and
+ * widgets. VS Code and the headless CLI both build exactly this.
  */
 export class Engine {
   readonly router = new Router();

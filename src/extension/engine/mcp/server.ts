@@ -20,8 +20,9 @@ import type { McpLogLine, McpPromptInfo, McpResourceInfo, McpServerStatus, McpTr
 import type { Logger } from '../log';
 import type { McpServerConfig } from './config';
 import type { ResolvedLaunch } from './variables';
+import { ENGINE_VERSION } from '../version';
 
-const CLIENT_INFO = { name: 'agent-mesh', version: '0.1.0' };
+const CLIENT_INFO = { name: 'agent-mesh', version: ENGINE_VERSION };
 const MAX_LIST_PAGES = 100;
 const LAST_STDERR_IN_ERROR = 3;
 
