@@ -28,7 +28,9 @@ export function createApprovalQueue(options: Pick<EngineOptions, 'settings' | 'd
   const redisUrl = options.settings['agentMesh.state.redisUrl'];
   const store: ApprovalStore = redisUrl
     ? new RedisApprovalStore(redisUrl, workspaceKey(options.workspaceDir), options.logger)
-    : new FileApprovalStore(path.join(options.dataDir, APPROVALS_FILE));
+    : new FileApprovalStore(path.join(options.dataDir, APPROVALS_FILE), (error) =>
+        options.logger.warn(`approvals journal compaction failed (the journal keeps growing; nothing is lost): ${error.message}`),
+      );
   return new ApprovalQueue({
     store,
     audit: new AuditLog(path.join(options.dataDir, AUDIT_FILE)),

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import type { Approval, ApprovalRule } from '../../../shared/approvals';
-import { writeFileAtomic } from '../state/atomicFile';
+import { syncDirectory, writeFileAtomic } from '../state/atomicFile';
 
 export interface StoredApprovals {
   approvals: Approval[];
@@ -35,36 +36,99 @@ interface ApprovalsFile {
   schemaVersion: 1;
   approvals: Approval[];
   rules: ApprovalRule[];
+  /** The last journal entry the snapshot includes (absent in snapshots written before the journal). */
+  seq?: number;
 }
 
-/** The embedded store: one JSON file in the data folder, replaced atomically, writes coalesced. */
+/** One change, as one line of the journal. */
+type JournalEntry = { seq: number } & ({ put: Approval } | { remove: string[] } | { rules: ApprovalRule[] });
+type JournalChange = DistributiveOmit<JournalEntry, 'seq'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface State {
+  approvals: Map<string, Approval>;
+  rules: ApprovalRule[];
+}
+
+interface PendingAppend {
+  line: string;
+  entry: JournalEntry;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface Journal {
+  handle: FileHandle;
+  bytes: number;
+  lines: number;
+}
+
+/** The journal is folded into the snapshot once it grows past either bound. */
+export const COMPACT_AFTER_LINES = 1_000;
+export const COMPACT_AFTER_BYTES = 1024 * 1024;
+
+/**
+ * The embedded store: a JSON snapshot in the data folder plus an append-only journal beside it.
+ * Every change appends one line and is acknowledged once that line is datasynced; changes made
+ * while an append is in flight share the next write and datasync. Lines carry a sequence number
+ * and the snapshot records the last one it includes, so the journal can be folded into a new
+ * snapshot in the background (appends switch to a fresh journal file first) and a crash at any
+ * point of that replays exactly what the snapshot lacks.
+ */
 export class FileApprovalStore implements ApprovalStore {
   readonly kind = 'file' as const;
+  /** What callers see, including changes whose append is still in flight. */
   private readonly approvals = new Map<string, Approval>();
   private rules: ApprovalRule[] = [];
-  private lastWrite: Promise<void> = Promise.resolve();
-  private queuedWrite: Promise<void> | undefined;
+  /** What the journal and snapshot hold: changes are applied here once their append is synced. */
+  private durable: State = { approvals: new Map(), rules: [] };
+  private seq = 0;
+  private journal: Journal | undefined;
+  private opening: Promise<Journal> | undefined;
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private writeInFlight = false;
+  /** Set when a failed append could not be cut back: appending more would bury a torn line mid-journal. */
+  private damaged: Error | undefined;
+  private compacting: Promise<void> | undefined;
+  /** A fresh journal file, ready for appends to move to at the next gap between writes. */
+  private swap: { journal: Journal; moved(snapshot: ApprovalsFile, retired: Journal): void } | undefined;
+  readonly journalFile: string;
+  private readonly nextJournalFile: string;
 
-  constructor(readonly file: string) {}
+  /** `onBackgroundError` hears about a failed background compaction (the journal keeps growing and it is retried later). */
+  constructor(
+    readonly file: string,
+    private readonly onBackgroundError: (error: Error) => void = () => undefined,
+  ) {
+    this.journalFile = `${file.replace(/\.json$/, '')}.journal.jsonl`;
+    this.nextJournalFile = `${this.journalFile}.next`;
+  }
 
   async load(): Promise<StoredApprovals> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { approvals: [], rules: [] };
-      throw error;
+    await this.close();
+    const snapshot = await this.readSnapshot();
+    const state: State = { approvals: new Map(snapshot.approvals.map((a) => [a.id, a])), rules: snapshot.rules };
+    const entries = [...(await this.readJournal(this.journalFile)), ...(await this.readJournal(this.nextJournalFile))].sort((a, b) => a.seq - b.seq);
+    let seq = snapshot.seq ?? 0;
+    for (const entry of entries) {
+      if (entry.seq <= seq) continue;
+      applyEntry(state, entry);
+      seq = entry.seq;
     }
-    let doc: ApprovalsFile;
-    try {
-      doc = JSON.parse(text) as ApprovalsFile;
-      if (!Array.isArray(doc.approvals) || !Array.isArray(doc.rules)) throw new Error('not an approvals document');
-    } catch (error) {
-      throw new Error(`approvals file ${this.file} is unreadable: ${(error as Error).message}`);
-    }
+    const compacted: ApprovalsFile = { schemaVersion: 1, approvals: [...state.approvals.values()], rules: state.rules, seq };
+    if (entries.length > 0) await writeFileAtomic(this.file, JSON.stringify(compacted));
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const handle = await open(this.journalFile, 'w', 0o600);
+    await syncDirectory(path.dirname(this.file));
+    await unlink(this.nextJournalFile).catch(ignoreMissing);
+    this.journal = { handle, bytes: 0, lines: 0 };
+    this.damaged = undefined;
+    this.durable = state;
+    this.seq = seq;
     this.approvals.clear();
-    for (const approval of doc.approvals) this.approvals.set(approval.id, approval);
-    this.rules = doc.rules;
+    for (const approval of state.approvals.values()) this.approvals.set(approval.id, approval);
+    this.rules = state.rules;
     return { approvals: [...this.approvals.values()], rules: [...this.rules] };
   }
 
@@ -75,9 +139,9 @@ export class FileApprovalStore implements ApprovalStore {
   async insert(approval: Approval): Promise<void> {
     this.approvals.set(approval.id, approval);
     try {
-      await this.write();
+      await this.append({ put: approval });
     } catch (error) {
-      // Not acknowledged, so not kept: a later write must not persist what the caller saw fail.
+      // Not acknowledged, so not kept.
       if (this.approvals.get(approval.id) === approval) this.approvals.delete(approval.id);
       throw error;
     }
@@ -88,7 +152,7 @@ export class FileApprovalStore implements ApprovalStore {
     if (current?.status !== 'pending') return { moved: false, current };
     this.approvals.set(next.id, next);
     try {
-      await this.write();
+      await this.append({ put: next });
     } catch (error) {
       if (this.approvals.get(next.id) === next) this.approvals.set(next.id, current);
       throw error;
@@ -96,36 +160,192 @@ export class FileApprovalStore implements ApprovalStore {
     return { moved: true };
   }
 
-  remove(ids: string[]): Promise<void> {
+  async remove(ids: string[]): Promise<void> {
+    const removed = ids.flatMap((id) => this.approvals.get(id) ?? []);
     for (const id of ids) this.approvals.delete(id);
-    return this.write();
+    try {
+      await this.append({ remove: ids });
+    } catch (error) {
+      for (const approval of removed) if (!this.approvals.has(approval.id)) this.approvals.set(approval.id, approval);
+      throw error;
+    }
   }
 
-  saveRules(rules: ApprovalRule[]): Promise<void> {
-    this.rules = [...rules];
-    return this.write();
+  async saveRules(rules: ApprovalRule[]): Promise<void> {
+    const previous = this.rules;
+    const saved = [...rules];
+    this.rules = saved;
+    try {
+      await this.append({ rules: saved });
+    } catch (error) {
+      if (this.rules === saved) this.rules = previous;
+      throw error;
+    }
   }
 
   async watch(): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.lastWrite;
+    while (this.flushing || this.compacting) await Promise.all([this.flushing, this.compacting?.catch(() => undefined)]);
+    await this.journal?.handle.close();
+    this.journal = undefined;
+  }
+
+  /** Resolves once `change` is in the journal and datasynced. */
+  private append(change: JournalChange): Promise<void> {
+    if (this.damaged) return Promise.reject(this.damaged);
+    const entry = { seq: ++this.seq, ...change } as JournalEntry;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line: `${JSON.stringify(entry)}\n`, entry, resolve, reject });
+      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  /** Writes queued lines, one write and one datasync per batch, until the queue is empty. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      this.moveToFreshJournal();
+      const batch = this.queue;
+      this.queue = [];
+      let journal: Journal;
+      this.writeInFlight = true;
+      try {
+        journal = await this.writeBatch(batch);
+      } catch (error) {
+        for (const pending of batch) pending.reject(error as Error);
+        continue;
+      } finally {
+        this.writeInFlight = false;
+      }
+      for (const pending of batch) applyEntry(this.durable, pending.entry);
+      for (const pending of batch) pending.resolve();
+      if (journal.lines >= COMPACT_AFTER_LINES || journal.bytes >= COMPACT_AFTER_BYTES) this.compactInBackground();
+    }
+    this.moveToFreshJournal();
+  }
+
+  private async writeBatch(batch: PendingAppend[]): Promise<Journal> {
+    const journal = this.journal ?? (await this.openJournal());
+    const data = Buffer.from(batch.map((p) => p.line).join(''));
+    try {
+      await journal.handle.writeFile(data);
+      await journal.handle.datasync();
+    } catch (error) {
+      // Cut back what may have reached the file so later lines do not follow a torn one.
+      await journal.handle.truncate(journal.bytes).catch((cause: unknown) => {
+        this.damaged = new Error(`approvals journal ${this.journalFile} could not be repaired after a failed write; restart to recover: ${(cause as Error).message}`);
+      });
+      throw error;
+    }
+    journal.bytes += data.length;
+    journal.lines += batch.length;
+    return journal;
+  }
+
+  private openJournal(): Promise<Journal> {
+    this.opening ??= (async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const handle = await open(this.journalFile, 'a', 0o600);
+      await syncDirectory(path.dirname(this.file));
+      this.journal = { handle, bytes: (await handle.stat()).size, lines: 0 };
+      return this.journal;
+    })().finally(() => (this.opening = undefined));
+    return this.opening;
   }
 
   /**
-   * Resolves once a write that includes every change made so far is on disk. Changes made while a
-   * write runs share one follow-up write.
+   * Folds the journal into a new snapshot without holding up appends: a fresh journal file is
+   * prepared, appends move to it between two writes, and then the snapshot of everything the old
+   * journal held is written and the fresh file takes the journal's name.
    */
-  private write(): Promise<void> {
-    if (!this.queuedWrite) {
-      const next = this.lastWrite.then(() => {
-        this.queuedWrite = undefined;
-        const doc: ApprovalsFile = { schemaVersion: 1, approvals: [...this.approvals.values()], rules: this.rules };
-        return writeFileAtomic(this.file, JSON.stringify(doc));
+  private compactInBackground(): void {
+    if (this.compacting) return;
+    this.compacting = (async () => {
+      const dir = path.dirname(this.file);
+      const handle = await open(this.nextJournalFile, 'w', 0o600);
+      try {
+        await syncDirectory(dir);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      const { snapshot, retired } = await new Promise<{ snapshot: ApprovalsFile; retired: Journal }>((resolve) => {
+        this.swap = { journal: { handle, bytes: 0, lines: 0 }, moved: (snapshot, retired) => resolve({ snapshot, retired }) };
+        if (!this.writeInFlight) this.moveToFreshJournal();
       });
-      this.queuedWrite = next;
-      this.lastWrite = next.catch(() => undefined);
-    }
-    return this.queuedWrite;
+      await retired.handle.close();
+      await writeFileAtomic(this.file, JSON.stringify(snapshot));
+      await rename(this.nextJournalFile, this.journalFile);
+    })()
+      .catch((error: unknown) => this.onBackgroundError(error as Error))
+      .finally(() => (this.compacting = undefined));
   }
+
+  /** Runs only while no write is in flight, so the durable state is exactly what the old journal holds. */
+  private moveToFreshJournal(): void {
+    const swap = this.swap;
+    if (!swap || !this.journal || this.writeInFlight) return;
+    this.swap = undefined;
+    const retired = this.journal;
+    this.journal = swap.journal;
+    swap.moved({ schemaVersion: 1, approvals: [...this.durable.approvals.values()], rules: this.durable.rules, seq: this.durableSeq() }, retired);
+  }
+
+  private durableSeq(): number {
+    // Every queued append holds a sequence number above what is durable.
+    return this.queue.length > 0 ? this.queue[0].entry.seq - 1 : this.seq;
+  }
+
+  private async readSnapshot(): Promise<ApprovalsFile> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, approvals: [], rules: [] };
+      throw error;
+    }
+    try {
+      const doc = JSON.parse(text) as ApprovalsFile;
+      if (!Array.isArray(doc.approvals) || !Array.isArray(doc.rules)) throw new Error('not an approvals document');
+      return doc;
+    } catch (error) {
+      throw new Error(`approvals file ${this.file} is unreadable: ${(error as Error).message}`);
+    }
+  }
+
+  /** A journal's entries; a torn last line (a crash mid-append, never acknowledged) is skipped. */
+  private async readJournal(file: string): Promise<JournalEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const lines = text.split('\n');
+    // A line without its newline was never fully written.
+    lines.pop();
+    const entries: JournalEntry[] = [];
+    lines.forEach((line, index) => {
+      try {
+        const entry = JSON.parse(line) as JournalEntry;
+        if (typeof entry.seq !== 'number' || !('put' in entry || 'remove' in entry || 'rules' in entry)) throw new Error('not a journal entry');
+        entries.push(entry);
+      } catch (error) {
+        if (index === lines.length - 1) return;
+        throw new Error(`approvals journal ${file} is unreadable at line ${index + 1}: ${(error as Error).message}`);
+      }
+    });
+    return entries;
+  }
+}
+
+function applyEntry(state: State, entry: JournalEntry): void {
+  if ('put' in entry) state.approvals.set(entry.put.id, entry.put);
+  else if ('remove' in entry) for (const id of entry.remove) state.approvals.delete(id);
+  else state.rules = entry.rules;
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
