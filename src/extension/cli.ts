@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LISTENING_LINE_PREFIX } from '../shared/api';
-import { readConfigFile } from './engine/config/configFile';
+import { readConfigFile, WORKSPACE_CONFIG_FILE } from './engine/config/configFile';
 import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
 import { Engine } from './engine/engine';
 import { createJsonLogger, isLogLevel } from './engine/log';
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 async function loadConfig(file: string | undefined, workspace: string, warn: (m: string) => void): Promise<SettingsSource> {
-  const candidate = file ?? path.join(workspace, 'agent-mesh.config.json');
+  const candidate = file ?? path.join(workspace, WORKSPACE_CONFIG_FILE);
   if (file === undefined && !existsSync(candidate)) return () => undefined;
   const { source, unknownKeys } = await readConfigFile(path.resolve(candidate));
   if (unknownKeys.length > 0) warn(`${candidate}: settings not known to this version are ignored: ${unknownKeys.join(', ')}`);

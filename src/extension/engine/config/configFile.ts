@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { SETTING_KEYS, type SettingKey, type SettingsSource } from './settings';
 
+/** The workspace's config file: read by `agent-mesh serve`, and by VS Code for settings it does not set itself. */
+export const WORKSPACE_CONFIG_FILE = 'agent-mesh.config.json';
+
 export class ConfigFileError extends Error {
   constructor(
     readonly file: string,
