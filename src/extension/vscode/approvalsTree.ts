@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describeDue, PRIORITY_ORDER, type Approval, type ApprovalPriority } from '../../shared/approvals';
+import { escapeMarkdown } from './markdown';
 
 export const APPROVALS_VIEW_ID = 'agentMesh.approvals';
 
@@ -62,7 +63,7 @@ export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalsT
 
 function approvalTooltip(approval: Approval): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escape(approval.title)}**${approval.destructive ? ' — $(trash) destructive' : ''}\n\n`);
+  md.appendMarkdown(`**${escapeMarkdown(approval.title)}**${approval.destructive ? ' — $(trash) destructive' : ''}\n\n`);
   if (approval.description) md.appendText(`${approval.description}\n\n`);
   const rows: Array<[string, string]> = [
     ['Agent', approval.agent ?? '—'],
@@ -75,8 +76,4 @@ function approvalTooltip(approval: Approval): vscode.MarkdownString {
   md.appendMarkdown(rows.map(([k, v]) => `${k}: \`${v.replace(/`/g, "'")}\``).join('  \n'));
   if (approval.args && Object.keys(approval.args).length > 0) md.appendCodeblock(JSON.stringify(approval.args, null, 2), 'json');
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

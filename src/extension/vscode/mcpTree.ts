@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { McpServerInfo, McpSnapshot, McpToolInfo } from '../../shared/mcp';
+import { escapeMarkdown } from './markdown';
 
 export type McpNode =
   | { kind: 'server'; server: McpServerInfo }
@@ -114,10 +115,10 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
     item.contextValue = `mcpServer:${server.status}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${server.source})\n\n`);
-    if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escape(server.serverVersion)}\n\n`);
+    if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escapeMarkdown(server.serverVersion)}\n\n`);
     if (server.connectMs !== undefined) tooltip.appendMarkdown(`Connected in ${server.connectMs} ms\n\n`);
     tooltip.appendMarkdown(`${server.tools.length} tools (${approx}${server.toolTokens.toLocaleString('en-US')} tokens), ${server.resources.length} resources, ${server.prompts.length} prompts\n\n`);
-    if (server.error) tooltip.appendMarkdown(`$(error) ${escape(server.error)}\n\n`);
+    if (server.error) tooltip.appendMarkdown(`$(error) ${escapeMarkdown(server.error)}\n\n`);
     if (server.retryAt !== undefined) tooltip.appendMarkdown(`Retrying at ${new Date(server.retryAt).toLocaleTimeString()} (attempt ${server.attempts + 1})\n\n`);
     item.tooltip = tooltip;
     item.accessibilityInformation = { label: `MCP server ${server.name}, ${item.description}` };
@@ -145,8 +146,4 @@ export function describeServer(server: McpServerInfo, approx = ''): string {
     case 'stopped':
       return 'stopped';
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
