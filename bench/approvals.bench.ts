@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { LISTENING_LINE_PREFIX } from '../src/shared/api';
 import type { Approval } from '../src/shared/approvals';
 import type { ServerFrame } from '../src/shared/protocol';
-import type { Bench, BenchCase } from './run';
+import { percentile, type Bench, type BenchCase } from './run';
 
 const CLI = path.resolve(__dirname, '../dist/cli.js');
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -93,11 +93,6 @@ async function measure(base: string, arm: (id: string) => Promise<{ woken: Promi
     await decision;
   }
   return samples;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function latencyCase(label: string, samples: number[]): BenchCase {

@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { defaultSettings } from '../src/extension/engine/config/settings';
 import { Engine } from '../src/extension/engine/engine';
 import { silentLogger } from '../src/extension/engine/log';
-import type { Bench, BenchCase } from './run';
+import { percentile, type Bench, type BenchCase } from './run';
 
 const CLIENT_COUNTS = [1, 10, 100];
 const LATENCY_SAMPLES = 200;
@@ -26,10 +26,6 @@ interface Fanout {
   send(i: number): void;
   onDeliver(listener: (i: number, receivedAt: number) => void): void;
   close(): Promise<void>;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function agentMeshFanout(relayUrl: string, receivers: number): Promise<Fanout> {

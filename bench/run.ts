@@ -70,6 +70,12 @@ function updateReadme(): void {
   writeFileSync(readme, `${text.slice(0, text.indexOf(start) + start.length)}\n${table.join('\n')}\n${text.slice(text.indexOf(end))}`);
 }
 
+/** The p-th percentile (nearest rank) of a set of samples. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
 export function formatTable(result: BenchResult): string {
   const metricNames = [...new Set(result.cases.flatMap((c) => Object.keys(c.metrics)))];
   const lines = [`### ${result.name}`, '', result.description, '', `| case | ${metricNames.join(' | ')} |`, `|---|${metricNames.map(() => '---:').join('|')}|`];
