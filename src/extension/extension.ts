@@ -68,21 +68,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const surfaces = new DashboardSurfaces(context.extensionUri, endpoint, () => void openInBrowser());
   context.subscriptions.push(surfaces, vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW_ID, surfaces));
 
-  mcpViews.attach(engine);
-
   const meshViews = new MeshViews(log);
-  meshViews.attach(engine);
   context.subscriptions.push(meshViews);
 
   const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
   const taskProgress = new TaskProgressFollower();
   const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
-  const attachHumanLoop = (target: Engine) => {
-    approvals.attach(target.approvals);
-    taskProgress.attach(target.tasks);
-    mcpSurfaces.relayMoved();
-  };
-  attachHumanLoop(engine);
   context.subscriptions.push(approvals, taskProgress, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
@@ -104,9 +95,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     stopWatchingState();
     stopWatchingState = target.state.onStatus(() => showStatus());
   };
-  watchState(engine);
-  showStatus();
   context.subscriptions.push(status, { dispose: () => stopWatchingState() });
+
+  /** Points every VS Code face at an engine: at activation, and again after the relay restarted. */
+  const attachFaces = (target: Engine) => {
+    mcpViews.attach(target);
+    meshViews.attach(target);
+    approvals.attach(target.approvals);
+    taskProgress.attach(target.tasks);
+    mcpSurfaces.relayMoved();
+    watchState(target);
+    showStatus();
+  };
+  attachFaces(engine);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('agentMesh.openDashboard', () => surfaces.showPanel()),
@@ -127,15 +128,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       await current!.engine.stop();
       try {
         current = { engine: await startEngine() };
-        meshViews.attach(current.engine);
-        mcpViews.attach(current.engine);
-        attachHumanLoop(current.engine);
-        watchState(current.engine);
       } catch (error) {
         void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
         return;
       }
-      showStatus();
+      attachFaces(current.engine);
       await surfaces.reconnectAll();
     }),
   );
