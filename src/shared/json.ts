@@ -5,6 +5,36 @@ import * as z from 'zod';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
-);
+/** Deepest nesting a JSON value may have; deeper input is refused instead of walked. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` is plain JSON data (what JSON.parse produces), nested at most MAX_JSON_DEPTH deep. */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) if (!isJsonValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// A hand-written check instead of a recursive zod union: every state update passes through it, and it
+// is an order of magnitude faster. As a refinement of `unknown` it still converts to JSON Schema (`{}`,
+// which is what any JSON value is), as the MCP SDK needs for tool input schemas.
+export const jsonValueSchema = z
+  .unknown()
+  .refine(isJsonValue, {
+    error: (issue) => (issue.input === undefined ? 'required' : `expected a JSON value nested at most ${MAX_JSON_DEPTH} levels deep`),
+  }) as unknown as z.ZodType<JsonValue>;

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { isJsonValue, MAX_JSON_DEPTH } from '../../src/shared/json';
 import { MAX_FRAME_BYTES, parseClientFrame } from '../../src/shared/protocol';
 
 const update = (path: string, extra: object = {}) =>
@@ -47,5 +48,33 @@ describe('client frame validation', () => {
   it('refuses a state:update without a version', () => {
     const parsed = parseClientFrame(JSON.stringify({ type: 'state:update', path: 'a', value: 1, timestamp: 1 }));
     assert.equal(!parsed.ok && parsed.code, 'invalid_frame');
+  });
+
+  it('refuses a state:update without a value, saying so', () => {
+    const parsed = parseClientFrame(JSON.stringify({ type: 'state:update', path: 'a', version: 1, timestamp: 1 }));
+    assert.equal(!parsed.ok && parsed.message, 'value: required');
+  });
+
+  it(`refuses values nested deeper than ${MAX_JSON_DEPTH} levels`, () => {
+    const nest = (levels: number) => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { v: value };
+      return value;
+    };
+    assert.equal(parseClientFrame(JSON.stringify({ type: 'state:update', path: 'a', value: nest(MAX_JSON_DEPTH), version: 1, timestamp: 1 })).ok, true);
+    const deep = parseClientFrame(JSON.stringify({ type: 'state:update', path: 'a', value: nest(MAX_JSON_DEPTH + 1), version: 1, timestamp: 1 }));
+    assert.equal(!deep.ok && deep.code, 'invalid_frame');
+  });
+});
+
+describe('JSON values', () => {
+  it('accepts what JSON.parse produces', () => {
+    for (const value of [null, true, 0, -1.5, '', 'text', [], {}, { a: [1, { b: null }], c: 'd' }, JSON.parse('{"__proto__": {"x": 1}}')]) assert.equal(isJsonValue(value), true, JSON.stringify(value));
+  });
+
+  it('refuses what JSON cannot hold', () => {
+    for (const value of [undefined, NaN, Infinity, () => 1, Symbol('s'), 1n, new Date(0), new Map(), { a: undefined }, [1, undefined], { nested: { fn: () => 1 } }]) {
+      assert.equal(isJsonValue(value), false, String(value));
+    }
   });
 });
