@@ -90,6 +90,36 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     assert.deepEqual(full.state, { widgets: { note: { text: 'hi' } } });
   });
 
+  it('drops a client that stops reading instead of buffering for it without bound, and keeps serving the others', async function () {
+    this.timeout(60_000);
+    const stalled = await connect({ token: relay.token, deviceId: 'stalled' });
+    const writer = await connect({ token: relay.token, deviceId: 'writer' });
+    const reader = await connect({ token: relay.token, deviceId: 'reader' });
+    await Promise.all([stalled, writer, reader].map((c) => c.next('state:full')));
+    const stalledTcp = (stalled.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    stalledTcp.pause();
+    const closed = new Promise<number>((resolve) => stalled.socket.once('close', (code) => resolve(code)));
+
+    const updates = 40; // 40 × 900 KB: well past the relay's 8 MiB limit plus what the kernel buffers
+    for (let version = 1; version <= updates; version++) {
+      writer.send({ type: 'state:update', id: `big-${version}`, path: 'big.blob', value: `${version}:${'x'.repeat(900_000)}`, version, timestamp: Date.now() });
+      await writer.next('ack', (f) => f.id === `big-${version}`, 15_000);
+    }
+    await reader.next('state:sync', (f) => f.version === updates, 15_000);
+    await waitFor('the stalled client dropped', async () => (relay.serve.stderr.some((line) => line.includes('dropping stalled')) ? true : undefined));
+
+    stalledTcp.resume();
+    assert.equal(await closed, 1006, 'the connection is cut, not closed with a handshake the client cannot read');
+    const delivered = stalled.frames.filter((f) => f.type === 'state:sync').length;
+    assert.ok(delivered < updates, `the stalled client got ${delivered} of ${updates} updates before being dropped`);
+    const metrics = await (await fetch(`${relay.serve.url}/metrics`, { headers: { authorization: `Bearer ${relay.token}` } })).text();
+    assert.match(metrics, /^agent_mesh_relay_slow_clients_dropped_total 1$/m);
+
+    const back = await connect({ token: relay.token, deviceId: 'stalled' });
+    const full = await back.next('state:full');
+    assert.equal(String((full.state.big as { blob: string }).blob).split(':')[0], String(updates), 'a reconnect resyncs to the latest state');
+  });
+
   it('keeps acknowledged state across a restart of the server', async () => {
     const a = await connect({ token: relay.token });
     await a.next('state:full');

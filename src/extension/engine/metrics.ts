@@ -16,6 +16,11 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly slowClientsDropped = new Counter({
+    name: 'agent_mesh_relay_slow_clients_dropped_total',
+    help: 'Connections cut because the client stopped reading and its unsent frames passed the limit',
+    registers: [this.registry],
+  });
   readonly updateLatency = new Histogram({
     name: 'agent_mesh_state_update_seconds',
     help: 'From a state:update frame arriving to its ack (the write is durable)',

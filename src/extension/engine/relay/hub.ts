@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ClientFrame, EventChannel, JsonValue, ServerFrame } from '../../../shared/protocol';
 import { parseClientFrame } from '../../../shared/protocol';
@@ -14,9 +15,16 @@ export interface HubClient {
 interface Connection {
   client: HubClient;
   socket: WebSocket;
-  /** Frames waiting for the next flush. */
-  outbox: Array<string | Buffer>;
+  /** Complete WebSocket frames (header and payload) waiting for the next flush. */
+  outbox: Buffer[];
 }
+
+/**
+ * A client whose socket has this much unsent data is not keeping up (a stalled tab, a dead network
+ * path): it is dropped rather than buffered without bound, and resyncs with `state:full` when it
+ * reconnects.
+ */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /**
  * The connected dashboards. Validates every inbound frame at the edge, refuses bad ones with an
@@ -43,7 +51,7 @@ export class Hub {
     const client: HubClient = {
       deviceId,
       channels: new Set(),
-      send: (frame) => this.enqueue(connection, JSON.stringify(frame)),
+      send: (frame) => this.enqueue(connection, textFrame(JSON.stringify(frame))),
     };
     const connection: Connection = { client, socket, outbox: [] };
     this.connections.add(connection);
@@ -75,16 +83,18 @@ export class Hub {
     client.send({ type: 'error', code, message, ...(id ? { id } : {}) });
   }
 
-  /** Sends to every client but `exceptDeviceId`, encoding the frame once for all of them. */
+  /** Sends to every client but `exceptDeviceId`, encoding and framing the frame once for all of them. */
   broadcast(frame: ServerFrame, exceptDeviceId?: string): void {
-    const data = Buffer.from(JSON.stringify(frame));
-    for (const connection of this.connections) if (connection.client.deviceId !== exceptDeviceId) this.enqueue(connection, data);
+    let data: Buffer | undefined;
+    for (const connection of this.connections) {
+      if (connection.client.deviceId !== exceptDeviceId) this.enqueue(connection, (data ??= textFrame(JSON.stringify(frame))));
+    }
   }
 
   publish(channel: EventChannel, name: string, payload: JsonValue): void {
     let data: Buffer | undefined;
     for (const connection of this.connections) {
-      if (connection.client.channels.has(channel)) this.enqueue(connection, (data ??= Buffer.from(JSON.stringify({ type: 'event', channel, name, payload } satisfies ServerFrame))));
+      if (connection.client.channels.has(channel)) this.enqueue(connection, (data ??= textFrame(JSON.stringify({ type: 'event', channel, name, payload } satisfies ServerFrame))));
     }
   }
 
@@ -92,9 +102,9 @@ export class Hub {
    * Frames are written once per event-loop turn per client: everything a burst of inbound frames
    * produced for one client leaves in one write (one syscall), not one write per frame.
    */
-  private enqueue(connection: Connection, data: string | Buffer): void {
+  private enqueue(connection: Connection, frame: Buffer): void {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
-    connection.outbox.push(data);
+    connection.outbox.push(frame);
     this.unflushed.add(connection);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -103,16 +113,49 @@ export class Hub {
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const { socket, outbox } of this.unflushed) {
+    for (const connection of this.unflushed) {
+      const { socket, outbox, client } = connection;
       const frames = outbox.splice(0);
       if (socket.readyState !== socket.OPEN) continue;
+      const raw = rawSocket(socket);
+      if (raw.writableLength > MAX_BUFFERED_BYTES) {
+        // A close frame would queue behind the same unread bytes, so the connection is cut instead.
+        this.logger.warn(`dropping ${client.deviceId}: ${raw.writableLength} bytes unsent, the client is not reading`);
+        this.metrics?.slowClientsDropped.inc();
+        socket.terminate();
+        continue;
+      }
       this.metrics?.framesOut.inc(frames.length);
-      // ws corks the TCP socket per frame; corking around the batch makes it a single write.
-      const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-      raw?.cork();
-      for (const data of frames) socket.send(data, { binary: false });
-      raw?.uncork();
+      raw.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
     }
     this.unflushed.clear();
   }
+}
+
+/**
+ * One complete, unmasked text frame (RFC 6455 §5.2). Broadcasts are framed once and the same bytes
+ * written to every client, where ws's per-socket send would frame them again for each. Writing
+ * frames straight to the TCP socket is safe because the relay's server never compresses
+ * (`perMessageDeflate: false`), so ws's sender never holds a queue these writes could overtake, and
+ * each write is whole frames, so ws's own control frames (pong, close) can only fall between them.
+ */
+export function textFrame(json: string): Buffer {
+  const length = Buffer.byteLength(json);
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (headerLength === 2) frame[1] = length;
+  else if (headerLength === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(json, headerLength, 'utf8');
+  return frame;
+}
+
+function rawSocket(socket: WebSocket): Socket {
+  return (socket as unknown as { _socket: Socket })._socket;
 }

@@ -29,6 +29,8 @@ export class RelayServer {
     // error frame from the hub instead of a closed socket.
     this.wss = new WebSocketServer({
       noServer: true,
+      // The hub writes pre-framed, uncompressed frames straight to each socket (see hub.ts).
+      perMessageDeflate: false,
       maxPayload: MAX_FRAME_BYTES * 4,
       handleProtocols: (protocols) => (protocols.has(APP_SUBPROTOCOL) ? APP_SUBPROTOCOL : false),
     });
