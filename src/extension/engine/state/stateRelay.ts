@@ -3,7 +3,10 @@ import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
 
-/** How many acknowledged update ids the relay remembers to answer replays without applying them twice. */
+/**
+ * How many acknowledged update ids the relay remembers (at least; up to twice as many) to answer
+ * replays without applying them twice.
+ */
 const REMEMBERED_IDS = 10_000;
 
 /**
@@ -12,8 +15,12 @@ const REMEMBERED_IDS = 10_000;
  * device, and a fresh `state:full` to everyone when the document is replaced.
  */
 export class StateRelay {
-  /** `deviceId \0 updateId` → the version acknowledged, oldest first. */
-  private readonly acknowledged = new Map<string, number>();
+  /**
+   * `deviceId \0 updateId` → the version acknowledged, in two generations: when the newer one is
+   * full it becomes the older and the oldest is dropped whole (no per-update eviction).
+   */
+  private acknowledged = new Map<string, number>();
+  private acknowledgedBefore = new Map<string, number>();
 
   constructor(
     private readonly state: StateService,
@@ -51,7 +58,7 @@ export class StateRelay {
   async onUpdate(client: HubClient, frame: StateUpdateFrame): Promise<void> {
     const started = performance.now();
     const key = frame.id ? `${client.deviceId}\u0000${frame.id}` : undefined;
-    const known = key ? this.acknowledged.get(key) : undefined;
+    const known = key ? (this.acknowledged.get(key) ?? this.acknowledgedBefore.get(key)) : undefined;
     if (known !== undefined) {
       client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
@@ -74,8 +81,11 @@ export class StateRelay {
   }
 
   private remember(key: string, version: number): void {
+    if (this.acknowledged.size >= REMEMBERED_IDS) {
+      this.acknowledgedBefore = this.acknowledged;
+      this.acknowledged = new Map();
+    }
     this.acknowledged.set(key, version);
-    if (this.acknowledged.size > REMEMBERED_IDS) this.acknowledged.delete(this.acknowledged.keys().next().value!);
   }
 
   private observe(status: StateStatus): void {
