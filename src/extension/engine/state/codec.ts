@@ -1,9 +1,11 @@
 // How a dashboard document is written as text. Small documents are plain JSON; above the threshold
 // they are lz-string compressed inside a flagged envelope, so a reader always knows what it holds.
 // Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
+// Writing uses our faster compressor of the same format (lzCompress.ts); reading uses lz-string.
 import LZString from 'lz-string';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
+import { lzCompress } from './lzCompress';
 import { migrate, schemaVersionOf } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument } from './store';
 import { canonical } from './tree';
@@ -49,7 +51,8 @@ export class CorruptStateError extends Error {
 /** JSON text, compressed and flagged when it is larger than the threshold. */
 export function encodeText(json: string, encoding: TextEncoding, threshold = COMPRESSION_THRESHOLD_BYTES): string {
   if (Buffer.byteLength(json) <= threshold) return json;
-  const data = encoding === 'utf16' ? LZString.compressToUTF16(json) : LZString.compressToBase64(json);
+  const codes = lzCompress(json);
+  const data = encoding === 'utf16' ? codes.toUTF16() : codes.toBase64();
   return JSON.stringify({ compressed: FLAGS[encoding], length: json.length, data });
 }
 
