@@ -23,6 +23,64 @@ export function wins(incoming: StateStamp, current: StateStamp | undefined): boo
   return incoming.deviceId > current.deviceId;
 }
 
+/** Sorts writes into the order `wins()` ranks them, oldest first, so applying them in turn is deterministic. */
+export function byStampOrder<T extends { stamp: StateStamp }>(a: T, b: T): number {
+  return wins(a.stamp, b.stamp) ? 1 : wins(b.stamp, a.stamp) ? -1 : 0;
+}
+
+/** How a write meets the writes already applied (see `planWrite`). */
+export type WritePlan =
+  | { accepted: false; /** The path whose stamp beats the write: the path itself or an ancestor. */ blockedBy: string }
+  | { accepted: true; /** Descendants the write replaces (their stamps go). */ superseded: string[]; /** Newer descendants that stay on top of it, oldest first. */ kept: string[] };
+
+/**
+ * The conflict rule across a path's ancestors and descendants, so that writes of `x` and `x.y`
+ * converge like writes of one path: the result is the same as applying every write in stamp order,
+ * whatever order they arrive in. A write is refused when its own path or an ancestor holds a stamp
+ * that beats it (that newer write replaced it). Accepted, it replaces its subtree, except for
+ * descendants written with a stamp that beats it: those are put back on top.
+ */
+export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: string, stamp: StateStamp): WritePlan {
+  for (let end = path.length; end > 0; end = path.lastIndexOf('.', end - 1)) {
+    const ancestorOrSelf = path.slice(0, end);
+    const current = stamps[ancestorOrSelf];
+    if (current && !wins(stamp, current)) return { accepted: false, blockedBy: ancestorOrSelf };
+  }
+  const superseded: string[] = [];
+  const kept: Array<{ path: string; stamp: StateStamp }> = [];
+  const prefix = `${path}.`;
+  for (const other in stamps) {
+    if (!other.startsWith(prefix)) continue;
+    if (wins(stamp, stamps[other])) superseded.push(other);
+    else kept.push({ path: other, stamp: stamps[other] });
+  }
+  return { accepted: true, superseded, kept: kept.sort(byStampOrder).map((k) => k.path) };
+}
+
+/**
+ * The per-path version for a new write of `path`: one above every stamp of the path, its ancestors
+ * and its descendants, so the write beats everything its writer has seen there (writing `x` after
+ * `x.y` replaces `x.y` too).
+ */
+export function nextVersion(stamps: Readonly<Record<string, StateStamp>>, path: string): number {
+  let highest = 0;
+  const prefix = `${path}.`;
+  for (const other in stamps) {
+    if (other === path || other.startsWith(prefix) || path.startsWith(`${other}.`)) highest = Math.max(highest, stamps[other].version);
+  }
+  return highest + 1;
+}
+
+/** The value at `segments` of a state tree, undefined where the path leads nowhere. */
+export function getAt(root: JsonObject, segments: string[]): JsonValue | undefined {
+  let node: JsonValue | undefined = root;
+  for (const segment of segments) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, segment)) return undefined;
+    node = node[segment];
+  }
+  return node;
+}
+
 /** GET /api/dashboard/state */
 export interface DashboardStateBody {
   version: number;

@@ -146,6 +146,31 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     assert.equal(Object.keys(converged.race).length, 5);
   });
 
+  it('converges when two relays take concurrent writes of a parent path and its children', async () => {
+    const a = await startRelay('a');
+    const b = await startRelay('b');
+    const onA = await connect(a, 'device-a');
+    const onB = await connect(b, 'device-b');
+    const rounds = 20;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 1; i <= rounds; i++) {
+      // Relay a replaces the whole panel while relay b edits inside it, each side's writes arriving
+      // at the other relay (and Redis) in whatever order the race gives them.
+      pending.push(write(onA, 'panel', { title: `a${i}`, size: i }, 2 * i).catch(() => undefined));
+      pending.push(write(onB, `panel.${i % 2 ? 'title' : 'note.text'}`, `b${i}`, 2 * i + (i % 3 === 0 ? 1 : -1)).catch(() => undefined));
+    }
+    await Promise.all(pending);
+    const read = async (relay: Relay) => (await (await fetch(`${relay.serve.url}/api/dashboard/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).state;
+    await waitFor('both relays and Redis to hold the same state', async () => {
+      const [sa, sb, doc] = await Promise.all([read(a), read(b), redisDocument()]);
+      return JSON.stringify(sa) === JSON.stringify(sb) && JSON.stringify(sa) === JSON.stringify(doc?.state) ? sa : undefined;
+    });
+    // The last parent write (version 40) replaced the children written below it; child writes with a
+    // higher version (every third round) stay on top only if no later parent write replaced them.
+    const doc = await redisDocument();
+    assert.deepEqual(doc?.state.panel, { size: rounds, title: `a${rounds}` });
+  });
+
   it('pushes a write Redis refused while connected (out of memory) once Redis takes writes again, without another write', async () => {
     const relay = await startRelay('a');
     const client = await connect(relay, 'device-a');

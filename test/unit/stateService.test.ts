@@ -2,6 +2,13 @@ import { strict as assert } from 'node:assert';
 import { silentLogger } from '../../src/extension/engine/log';
 import { StateService, wins } from '../../src/extension/engine/state/stateService';
 import type { StateDocument, StateStore } from '../../src/extension/engine/state/store';
+import type { JsonValue } from '../../src/shared/protocol';
+import { DashboardStore } from '../../src/webview/sync/store';
+
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
 
 /** An in-memory store that records every save and can hold saves back, to observe coalescing. */
 class RecordingStore implements StateStore {
@@ -70,6 +77,42 @@ describe('state conflict resolution', () => {
     assert.deepEqual([...finals], [JSON.stringify({ 9: 'numeric key', 10: 'numeric key', notes: 'n', race: { k0: 'a0', k1: 'a1', k2: { a: [{ b: 2, y: 1 }], z: 1 } } })]);
   });
 
+  it('converges on writes of a path, its ancestors and descendants in every arrival order, as if applied in stamp order — relay and dashboards alike', async () => {
+    // In stamp order: b, e, a, d, c. e replaces x (b's x.y goes), a replaces x again, d and c are
+    // newer than a and stay on top of it; c turns a's scalar x.y into an object.
+    const writes: Array<{ path: string; value: JsonValue; stamp: { version: number; timestamp: number; deviceId: string } }> = [
+      { path: 'x', value: { y: 1, z: 1 }, stamp: { version: 2, timestamp: 100, deviceId: 'a' } },
+      { path: 'x.y', value: 2, stamp: { version: 1, timestamp: 200, deviceId: 'b' } },
+      { path: 'x.y.w', value: 3, stamp: { version: 3, timestamp: 50, deviceId: 'c' } },
+      { path: 'x.z', value: 9, stamp: { version: 2, timestamp: 150, deviceId: 'd' } },
+      { path: 'x', value: 'scalar', stamp: { version: 1, timestamp: 300, deviceId: 'e' } },
+    ];
+    const expected = JSON.stringify({ x: { y: { w: 3 }, z: 9 } });
+    const orders = permutations([0, 1, 2, 3, 4]);
+    assert.equal(orders.length, 120);
+    for (const order of orders) {
+      const service = new StateService(new RecordingStore(), silentLogger);
+      const dashboard = new DashboardStore('session');
+      dashboard.apply({ type: 'hello', deviceId: 'viewer', serverVersion: 'test' });
+      dashboard.apply({ type: 'state:full', version: 0, state: {}, stamps: {} });
+      service.onChange((change) =>
+        dashboard.apply({ type: 'state:sync', path: change.path, value: change.value, version: change.stamp.version, timestamp: change.stamp.timestamp, sourceDeviceId: change.stamp.deviceId, stateVersion: service.snapshot().version }),
+      );
+      for (const i of order) await service.update(writes[i].path.split('.'), writes[i].value, writes[i].stamp);
+      assert.equal(JSON.stringify(service.snapshot().state), expected, `relay, order ${order}`);
+      assert.deepEqual(Object.keys(service.stamps()).sort(), ['x', 'x.y.w', 'x.z'], `stamps, order ${order}`);
+      assert.equal(JSON.stringify(dashboard.snapshot.state), expected, `dashboard, order ${order}`);
+    }
+  });
+
+  it('refuses a write under a newer ancestor write, naming the ancestor', async () => {
+    const service = new StateService(new RecordingStore(), silentLogger);
+    await service.update(['x'], { y: 1 }, { version: 2, timestamp: 1, deviceId: 'a' });
+    const outcome = await service.update(['x', 'y'], 5, { version: 1, timestamp: 9, deviceId: 'b' });
+    assert.equal(!outcome.accepted && outcome.current.path, 'x');
+    assert.deepEqual(service.snapshot().state, { x: { y: 1 } });
+  });
+
   it('refuses a stale write and reports the current stamp, changing nothing', async () => {
     const service = new StateService(new RecordingStore(), silentLogger);
     await service.update(['a'], 1, { version: 5, timestamp: 1, deviceId: 'x' });
@@ -83,7 +126,7 @@ describe('state conflict resolution', () => {
   it('replaces a scalar on the way to a nested path', async () => {
     const service = new StateService(new RecordingStore(), silentLogger);
     await service.update(['a'], 1, { version: 1, timestamp: 1, deviceId: 'x' });
-    await service.update(['a', 'b'], 2, { version: 1, timestamp: 1, deviceId: 'x' });
+    await service.update(['a', 'b'], 2, { version: 2, timestamp: 1, deviceId: 'x' });
     assert.deepEqual(service.snapshot().state, { a: { b: 2 } });
   });
 });

@@ -59,6 +59,16 @@ describe('webview state sync', () => {
     assert.deepEqual(store.pendingFrames(), [{ ...b }]);
   });
 
+  it('versions a write above everything seen at its path, ancestors and descendants, so writing a parent replaces its children', () => {
+    const store = connectedStore();
+    store.apply({ type: 'state:sync', path: 'notes', value: { text: 'server', tags: ['a'] }, version: 1, timestamp: 11, sourceDeviceId: 'other', stateVersion: 5 });
+    const parent = store.write('notes', { text: 'rewritten' }, 100);
+    assert.equal(parent.version, 4, 'one above notes.text (3), not above notes (1)');
+    store.apply({ type: 'ack', id: parent.id, version: parent.version, stateVersion: 6 });
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'rewritten' } }, 'the older notes.text write does not stay on top');
+    assert.equal(store.write('notes.text', 'child', 101).version, 5, 'a child write goes above its parent');
+  });
+
   it('ignores a sync that loses against what it already confirmed', () => {
     const store = connectedStore();
     store.apply({ type: 'state:sync', path: 'notes.text', value: 'stale', version: 2, timestamp: 99, sourceDeviceId: 'z', stateVersion: 9 });

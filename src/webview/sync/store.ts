@@ -1,5 +1,5 @@
 import type { EventChannel, JsonObject, JsonValue, ServerFrame } from '../../shared/protocol';
-import { wins, type StateStamp } from '../../shared/state';
+import { getAt, nextVersion, planWrite, type StateStamp } from '../../shared/state';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
 
@@ -71,12 +71,14 @@ export class DashboardStore {
 
   /** Applies a local write at once and returns the frame that sends it. */
   write(path: string, value: JsonValue, now = Date.now()): StateUpdateOut {
-    const latest = [...this.pending].reverse().find((p) => p.path === path)?.version ?? 0;
+    // Above the confirmed stamps and the writes still in flight of this path, its ancestors and descendants.
+    const seen: Record<string, StateStamp> = { ...this.stamps };
+    for (const p of this.pending) if ((seen[p.path]?.version ?? 0) < p.version) seen[p.path] = { version: p.version, timestamp: p.timestamp, deviceId: '' };
     const update: PendingUpdate = {
       id: `${this.session}-${++this.sequence}`,
       path,
       value,
-      version: Math.max(this.stamps[path]?.version ?? 0, latest) + 1,
+      version: nextVersion(seen, path),
       timestamp: now,
     };
     this.pending.push(update);
@@ -132,10 +134,17 @@ export class DashboardStore {
     return index < 0 ? undefined : this.pending.splice(index, 1)[0];
   }
 
+  /** Folds an accepted write into the relay's view by the relay's own rule (`planWrite`). */
   private confirm(path: string, value: JsonValue, stamp: StateStamp): void {
-    if (!wins(stamp, this.stamps[path])) return;
-    this.stamps[path] = stamp;
-    this.confirmed = withValueAt(this.confirmed, path.split('.'), value);
+    const plan = planWrite(this.stamps, path, stamp);
+    if (!plan.accepted) return;
+    const kept = plan.kept.map((p) => [p.split('.'), getAt(this.confirmed, p.split('.')) ?? null] as const);
+    const stamps = { ...this.stamps, [path]: stamp };
+    for (const p of plan.superseded) delete stamps[p];
+    let confirmed = withValueAt(this.confirmed, path.split('.'), value);
+    for (const [segments, keptValue] of kept) confirmed = withValueAt(confirmed, segments, keptValue);
+    this.stamps = stamps;
+    this.confirmed = confirmed;
   }
 
   private refresh(extra: Partial<DashboardState> = {}): void {

@@ -65,8 +65,8 @@ export class StateRelay {
     }
     const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId });
     if (!outcome.accepted) {
-      const path = frame.path.join('.');
-      this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${outcome.current.stamp?.version ?? 0} by ${outcome.current.stamp?.deviceId ?? '?'})`, frame.id);
+      const { path, stamp } = outcome.current;
+      this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
       return;
     }
     this.metrics?.updateLatency.observe((performance.now() - started) / 1000);

@@ -1,24 +1,15 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
+import { planWrite } from '../../../shared/state';
 import type { Logger } from '../log';
-import {
-  byStampOrder,
-  emptyDocument,
-  sameStamp,
-  wins,
-  type PathStamp,
-  type StateChange,
-  type StateDocument,
-  type StateStore,
-  type StoreHealth,
-} from './store';
-import { applyChange, canonical, getAt, mergePaths, setAt } from './tree';
+import { byStampOrder, emptyDocument, sameStamp, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
+import { applyWrite, canonical, getAt, mergePaths } from './tree';
 
 export { wins } from './store';
 export type { StateChange } from './store';
 
 export type UpdateOutcome =
   | { accepted: true; version: number; change: StateChange; duplicate: boolean }
-  | { accepted: false; reason: 'conflict'; current: { value: JsonValue | undefined; stamp: PathStamp | undefined } };
+  | { accepted: false; reason: 'conflict'; current: { value: JsonValue | undefined; stamp: PathStamp; /** The path or ancestor holding the newer write. */ path: string } };
 
 export type ReplaceOutcome = { replaced: true; version: number } | { replaced: false; version: number };
 
@@ -126,27 +117,27 @@ export class StateService {
   }
 
   /**
-   * Applies one write if it wins against the current stamp of its path. Listeners hear about it at
-   * once (fan-out does not wait for the disk); the promise resolves once the change is durable, so
-   * an acknowledgement sent after it never covers lost data.
+   * Applies one write if it wins by the conflict rule (its path's stamp and its ancestors'; see
+   * `planWrite`). Listeners hear about it at once (fan-out does not wait for the disk); the promise
+   * resolves once the change is durable, so an acknowledgement sent after it never covers lost data.
    *
-   * A write the same device already superseded (a replay of an update whose ack was lost) is a
-   * duplicate: acknowledged again, applied never twice.
+   * A write the same device already superseded (a replay of an update whose ack was lost, beaten by
+   * that device's own later write of the path or an ancestor) is a duplicate: acknowledged again,
+   * applied never twice.
    */
   async update(segments: string[], value: JsonValue, stamp: PathStamp): Promise<UpdateOutcome> {
     const path = segments.join('.');
-    const current = this.doc.paths[path];
-    if (current && (sameStamp(stamp, current) || (current.deviceId === stamp.deviceId && wins(current, stamp)))) {
-      await this.flush();
-      return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: current } };
+    const plan = planWrite(this.doc.paths, path, stamp);
+    if (!plan.accepted) {
+      const blocking = this.doc.paths[plan.blockedBy];
+      if (sameStamp(stamp, blocking) || blocking.deviceId === stamp.deviceId) {
+        await this.flush();
+        return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: this.doc.paths[path] ?? blocking } };
+      }
+      return { accepted: false, reason: 'conflict', current: { value: getAt(this.doc.state, segments), stamp: blocking, path: plan.blockedBy } };
     }
-    if (!wins(stamp, current)) {
-      return { accepted: false, reason: 'conflict', current: { value: getAt(this.doc.state, segments), stamp: current } };
-    }
-    setAt(this.doc.state, segments, value);
-    this.doc.paths[path] = stamp;
+    const change = applyWrite(this.doc, { path, value, stamp }, plan)!;
     this.touch(this.doc.version + 1);
-    const change: StateChange = { path, value, stamp };
     for (const listener of this.changeListeners) listener(change, stamp.deviceId);
     await this.scheduleSave();
     return { accepted: true, duplicate: false, version: this.doc.version, change };
@@ -186,9 +177,11 @@ export class StateService {
 
   /** Writes another relay made; each is applied only where it wins, in a deterministic order. */
   private applyRemote(changes: StateChange[], version: number): void {
-    const applied = [...changes].sort(byStampOrder).filter((change) => wins(change.stamp, this.doc.paths[change.path]));
+    const applied = [...changes]
+      .sort(byStampOrder)
+      .map((change) => applyWrite(this.doc, change))
+      .filter((change): change is StateChange => change !== undefined);
     if (applied.length === 0) return;
-    for (const change of applied) applyChange(this.doc, change);
     this.touch(Math.max(this.doc.version + 1, version));
     for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId);
   }

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
-import { wins, type StateStamp } from '../../../shared/state';
+import type { StateStamp } from '../../../shared/state';
 
 /** The version, time and device of the accepted write of one path. */
 export type PathStamp = StateStamp;
@@ -61,9 +61,4 @@ export function sameStamp(a: PathStamp | undefined, b: PathStamp | undefined): b
   return a === b || (!!a && !!b && a.version === b.version && a.timestamp === b.timestamp && a.deviceId === b.deviceId);
 }
 
-export { wins } from '../../../shared/state';
-
-/** Sorts writes into the order `wins()` ranks them, oldest first, so applying them in turn is deterministic. */
-export function byStampOrder<T extends { stamp: PathStamp }>(a: T, b: T): number {
-  return sameStamp(a.stamp, b.stamp) ? 0 : wins(a.stamp, b.stamp) ? 1 : -1;
-}
+export { byStampOrder, wins } from '../../../shared/state';

@@ -1,15 +1,9 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
 import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
-import { byStampOrder, wins, type StateChange, type StateDocument } from './store';
+import { byStampOrder, getAt, planWrite, type WritePlan } from '../../../shared/state';
+import type { StateChange, StateDocument } from './store';
 
-export function getAt(root: JsonObject, segments: string[]): JsonValue | undefined {
-  let node: JsonValue | undefined = root;
-  for (const segment of segments) {
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, segment)) return undefined;
-    node = node[segment];
-  }
-  return node;
-}
+export { getAt } from '../../../shared/state';
 
 /**
  * Sets a value, replacing any non-object on the way with an object. Keys are kept in canonical
@@ -59,10 +53,20 @@ function setKey(node: JsonObject, key: string, value: JsonValue): void {
   for (const [k, v] of entries) Object.defineProperty(node, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
-/** Writes one accepted change into a document (stamp included); the caller has checked `wins()`. */
-export function applyChange(doc: StateDocument, change: StateChange): void {
-  setAt(doc.state, change.path.split('.'), change.value);
+/**
+ * Applies a write to a document by the conflict rule (`planWrite`): refused (undefined) when the
+ * path or an ancestor holds a newer stamp; otherwise the subtree is replaced, newer descendants
+ * are put back on top, and the change is returned with the value the path now holds.
+ */
+export function applyWrite(doc: StateDocument, change: StateChange, plan: WritePlan = planWrite(doc.paths, change.path, change.stamp)): StateChange | undefined {
+  if (!plan.accepted) return undefined;
+  const kept = plan.kept.map((path) => ({ segments: path.split('.'), value: getAt(doc.state, path.split('.')) ?? null }));
+  for (const path of plan.superseded) delete doc.paths[path];
+  const segments = change.path.split('.');
+  setAt(doc.state, segments, change.value);
+  for (const { segments: keptSegments, value } of kept) setAt(doc.state, keptSegments, value);
   doc.paths[change.path] = change.stamp;
+  return kept.length === 0 ? change : { ...change, value: getAt(doc.state, segments) ?? null };
 }
 
 /** The change that recreates `path` of `doc` elsewhere. */
@@ -85,9 +89,8 @@ export function mergePaths(target: StateDocument, source: StateDocument, paths: 
   const candidates: StateChange[] = [];
   for (const path of paths) {
     const change = changeAt(source, path);
-    if (change && change.stamp.timestamp >= target.resetAt && wins(change.stamp, target.paths[path])) candidates.push(change);
+    if (change && change.stamp.timestamp >= target.resetAt) candidates.push(change);
   }
   candidates.sort(byStampOrder);
-  for (const change of candidates) applyChange(target, change);
-  return candidates;
+  return candidates.map((change) => applyWrite(target, change)).filter((applied): applied is StateChange => applied !== undefined);
 }
