@@ -1,6 +1,7 @@
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../shared/protocol';
 import { bridgeSocket } from './sync/bridge';
 import type { SocketFactory } from './sync/connection';
+import type { PendingStorage } from './sync/store';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;
@@ -22,6 +23,8 @@ export interface Host {
   /** Resolves once the host has said where the relay is. */
   endpoint(): Promise<Endpoint>;
   deviceId(): string;
+  /** Keeps unacknowledged writes across a reload of this page. */
+  pendingStorage: PendingStorage;
   openInBrowser?: () => void;
   /** Frames through the extension host, for when the webview cannot reach the relay directly. */
   bridge?: SocketFactory;
@@ -41,14 +44,22 @@ function vscodeHost(api: VsCodeApi): Host {
     });
   });
   api.postMessage({ type: 'ready' });
+  const savedState = (): Record<string, unknown> => {
+    const saved = api.getState();
+    return typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
+  };
   return {
     endpoint: () => ready,
     deviceId: () => {
-      const saved = api.getState() as { deviceId?: string } | undefined;
-      if (saved?.deviceId) return saved.deviceId;
+      const saved = savedState();
+      if (typeof saved.deviceId === 'string') return saved.deviceId;
       const deviceId = `vscode-${randomId()}`;
-      api.setState({ ...(saved ?? {}), deviceId });
+      api.setState({ ...saved, deviceId });
       return deviceId;
+    },
+    pendingStorage: {
+      load: () => savedState().pending,
+      save: (pending) => api.setState({ ...savedState(), pending }),
     },
     openInBrowser: () => api.postMessage({ type: 'openInBrowser' }),
     bridge: bridgeSocket(
@@ -75,6 +86,16 @@ function browserHost(): Host {
       const deviceId = `browser-${randomId()}`;
       sessionStorage.setItem('agentMesh.deviceId', deviceId);
       return deviceId;
+    },
+    pendingStorage: {
+      load: () => {
+        try {
+          return JSON.parse(sessionStorage.getItem('agentMesh.pending') ?? '[]');
+        } catch {
+          return [];
+        }
+      },
+      save: (pending) => sessionStorage.setItem('agentMesh.pending', JSON.stringify(pending)),
     },
   };
 }

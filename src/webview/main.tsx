@@ -11,7 +11,7 @@ import { registerToolkit } from './ui/toolkit';
 registerToolkit();
 
 const host = detectHost();
-const store = new DashboardStore();
+const store = new DashboardStore(undefined, host.pendingStorage);
 const root = document.getElementById('app')!;
 
 const channels = [...new Set(panels.map((p) => p.channel))];

@@ -10,7 +10,7 @@ import { canonicalJson } from '../../src/shared/state';
 import { bridgeSocket } from '../../src/webview/sync/bridge';
 import type { FrameSocket, SocketFactory } from '../../src/webview/sync/connection';
 import { startSync } from '../../src/webview/sync/session';
-import { DashboardStore } from '../../src/webview/sync/store';
+import { DashboardStore, type PendingStorage } from '../../src/webview/sync/store';
 import { freePort, waitFor } from '../helpers/net';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
@@ -132,6 +132,35 @@ describe('dashboard state sync against a real relay', function () {
     assert.deepEqual(server.state.items, Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i])));
     assert.equal(server.version, 60, 'each write was applied exactly once');
     assert.equal(rawSockets.length, 3, 'the dashboard reconnected after each cut');
+  });
+
+  it('keeps unacknowledged writes across a reload of the dashboard and applies each exactly once', async () => {
+    await serve();
+    // Like sessionStorage: text that outlives the page.
+    let saved: string | undefined;
+    const storage: PendingStorage = { load: () => (saved === undefined ? undefined : JSON.parse(saved)), save: (pending) => (saved = JSON.stringify(pending)) };
+    const page = (name: string) => {
+      const store = new DashboardStore(name, storage);
+      const session = startSync({ store, deviceId: 'reloading', direct: nodeSockets(`${relay.url.replace(/^http/, 'ws')}/ws`, TOKEN, rawSockets), channels: [] });
+      sessions.push(session);
+      return { store, ...session };
+    };
+    const first = page('page-1');
+    await waitFor('connected', async () => (first.store.snapshot.status === 'connected' ? true : undefined));
+    for (let i = 0; i < 20; i++) first.write(`drafts.d${i}`, i);
+    // The page goes away before any ack is read: some updates reached the relay, some did not.
+    first.connection.close();
+    rawSockets.at(-1)!.terminate();
+    assert.equal(JSON.parse(saved!).length, 20, 'every unacknowledged write was kept');
+
+    const second = page('page-2');
+    assert.equal(second.store.snapshot.pendingCount, 20, 'the reloaded page shows the writes at once');
+    assert.deepEqual(second.store.snapshot.state.drafts, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`d${i}`, i])));
+    await waitFor('every write acknowledged', async () => (second.store.snapshot.status === 'connected' && second.store.snapshot.pendingCount === 0 ? true : undefined), 10_000);
+    const server = await relayState();
+    assert.deepEqual(server.state.drafts, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`d${i}`, i])));
+    assert.equal(server.version, 20, 'each write was applied exactly once');
+    assert.deepEqual(JSON.parse(saved!), [], 'nothing is left to replay');
   });
 
   it('falls back to the postMessage bridge through the extension host when the direct socket cannot connect', async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DashboardStore } from '../../src/webview/sync/store';
+import { DashboardStore, type PendingStorage } from '../../src/webview/sync/store';
 
 /** The webview's store as the relay drives it: optimistic writes, acks, refusals, resyncs. */
 function connectedStore(deviceId = 'me') {
@@ -67,6 +67,24 @@ describe('webview state sync', () => {
     store.apply({ type: 'ack', id: parent.id, version: parent.version, stateVersion: 6 });
     assert.deepEqual(store.snapshot.state, { notes: { text: 'rewritten' } }, 'the older notes.text write does not stay on top');
     assert.equal(store.write('notes.text', 'child', 101).version, 5, 'a child write goes above its parent');
+  });
+
+  it('keeps unacknowledged writes in its storage and restores them on a reload, ignoring damaged data', () => {
+    let saved: unknown;
+    const storage: PendingStorage = { load: () => saved, save: (pending) => (saved = structuredClone(pending)) };
+    const before = new DashboardStore('page-1', storage);
+    before.apply({ type: 'hello', deviceId: 'me', serverVersion: 'test' });
+    const acked = before.write('notes.text', 'acked', 100);
+    const unacked = before.write('layout.columns', 3, 101);
+    before.apply({ type: 'ack', id: acked.id, version: acked.version, stateVersion: 1 });
+
+    const after = new DashboardStore('page-2', storage);
+    assert.deepEqual(after.pendingFrames(), [{ ...unacked }]);
+    assert.deepEqual(after.snapshot.state, { layout: { columns: 3 } });
+    assert.notEqual(after.write('layout.columns', 4, 102).id, unacked.id, 'new writes get ids of their own');
+
+    saved = [{ id: 'x', path: 'a' }];
+    assert.equal(new DashboardStore('page-3', storage).snapshot.pendingCount, 0);
   });
 
   it('ignores a sync that loses against what it already confirmed', () => {

@@ -1,4 +1,5 @@
-import type { EventChannel, JsonObject, JsonValue, ServerFrame } from '../../shared/protocol';
+import * as z from 'zod';
+import { jsonValueSchema, type EventChannel, type JsonObject, type JsonValue, type ServerFrame } from '../../shared/protocol';
 import { getAt, nextVersion, planWrite, type StateStamp } from '../../shared/state';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
@@ -13,6 +14,19 @@ export interface PendingUpdate {
 }
 
 export type StateUpdateOut = { type: 'state:update' } & PendingUpdate;
+
+const pendingUpdatesSchema = z.array(
+  z.object({ id: z.string().min(1), path: z.string().min(1), value: jsonValueSchema, version: z.number().int().nonnegative(), timestamp: z.number().nonnegative() }),
+);
+
+/**
+ * Where a dashboard keeps its unacknowledged writes so that they survive a reload of the page
+ * (VS Code's webview state, a browser tab's sessionStorage). What it returns is validated.
+ */
+export interface PendingStorage {
+  load(): unknown;
+  save(pending: PendingUpdate[]): void;
+}
 
 /** The relay's state store health as last reported (`status` frame). */
 export interface StoreStatus {
@@ -43,7 +57,8 @@ type Listener = (state: DashboardState) => void;
  * The webview's copy of the relay state. The relay's view (`state:full`, `state:sync`, acks) is
  * kept apart from the local writes still in flight, which are applied on top optimistically: an
  * ack folds a write into the relay's view, a refusal drops it (the rollback), and after a
- * reconnect the remaining ones are sent again with the same ids, which the relay applies once.
+ * reconnect — or a reload of the page, with a `PendingStorage` — the remaining ones are sent again
+ * with the same ids, which the relay applies once.
  */
 export class DashboardStore {
   private current: DashboardState = { status: 'connecting', version: 0, state: {}, pendingCount: 0, channels: {} };
@@ -53,7 +68,16 @@ export class DashboardStore {
   private sequence = 0;
   private readonly listeners = new Set<Listener>();
 
-  constructor(private readonly session = randomSession()) {}
+  constructor(
+    private readonly session = randomSession(),
+    private readonly storage?: PendingStorage,
+  ) {
+    const saved = pendingUpdatesSchema.safeParse(storage?.load() ?? []);
+    if (saved.success && saved.data.length > 0) {
+      this.pending = saved.data as PendingUpdate[];
+      this.refresh();
+    }
+  }
 
   get snapshot(): DashboardState {
     return this.current;
@@ -82,6 +106,7 @@ export class DashboardStore {
       timestamp: now,
     };
     this.pending.push(update);
+    this.storage?.save(this.pending);
     this.refresh();
     return { type: 'state:update', ...update };
   }
@@ -131,7 +156,10 @@ export class DashboardStore {
 
   private take(id: string): PendingUpdate | undefined {
     const index = this.pending.findIndex((p) => p.id === id);
-    return index < 0 ? undefined : this.pending.splice(index, 1)[0];
+    if (index < 0) return undefined;
+    const [update] = this.pending.splice(index, 1);
+    this.storage?.save(this.pending);
+    return update;
   }
 
   /** Folds an accepted write into the relay's view by the relay's own rule (`planWrite`). */
