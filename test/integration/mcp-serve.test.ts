@@ -151,6 +151,9 @@ describe('MCP fleet over the relay of agent-mesh serve', function () {
   });
 
   it('hot-reloads mcp.json: adds, removes and restarts only what changed', async () => {
+    // Run alone, the suite's servers may still be starting: compare against their connected state.
+    await until('everything', (s) => s.status === 'connected');
+    await until('remote', (s) => s.status === 'connected');
     const before = await servers();
     await writeMcpJson(
       {
