@@ -80,22 +80,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   status.name = 'Agent Mesh Relay';
   status.command = 'agentMesh.openDashboard';
   const showStatus = () => {
-    const state = current!.engine.state.status();
-    const degraded = state.status === 'degraded';
+    const condition = current!.engine.condition();
+    const degraded = condition.status === 'degraded';
     status.text = degraded ? `$(warning) Agent Mesh` : `$(broadcast) Agent Mesh`;
     status.backgroundColor = degraded ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     status.tooltip = degraded
-      ? `Agent Mesh relay on ${current!.engine.url} — state store degraded: ${state.detail}`
+      ? `Agent Mesh relay on ${current!.engine.url} — degraded:\n${condition.problems.map((p) => `• ${p}`).join('\n')}`
       : `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard`;
     status.show();
   };
-  // The status bar turns to a warning while the state store is degraded (e.g. Redis unreachable).
-  let stopWatchingState = (): unknown => undefined;
-  const watchState = (target: Engine) => {
-    stopWatchingState();
-    stopWatchingState = target.state.onStatus(() => showStatus());
+  // The status bar turns to a warning while the relay is degraded (as /health says), e.g. Redis unreachable.
+  let stopWatchingCondition = (): unknown => undefined;
+  const watchCondition = (target: Engine) => {
+    stopWatchingCondition();
+    stopWatchingCondition = target.onConditionChange(() => showStatus());
   };
-  context.subscriptions.push(status, { dispose: () => stopWatchingState() });
+  context.subscriptions.push(status, { dispose: () => stopWatchingCondition() });
 
   /** Points every VS Code face at an engine: at activation, and again after the relay restarted. */
   const attachFaces = (target: Engine) => {
@@ -104,7 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     approvals.attach(target.approvals);
     taskProgress.attach(target.tasks);
     mcpSurfaces.relayMoved();
-    watchState(target);
+    watchCondition(target);
     showStatus();
   };
   attachFaces(engine);

@@ -35,6 +35,7 @@ export async function startRedis(): Promise<RedisServer> {
     child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
     await waitFor(`redis-server on ${port}`, async () => {
       const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // a refused probe is the answer "not yet", not news
       try {
         await client.connect();
         return (await client.ping()) === 'PONG' ? true : undefined;

@@ -178,6 +178,8 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     await write(client, 'refused.once', 'kept');
     await waitFor('/health degraded', async () => ((await health(relay)).status === 'degraded' ? true : undefined));
     assert.equal(await redisDocument(), undefined);
+    const status = await client.next('status', (f) => f.status === 'degraded');
+    assert.match(status.detail ?? '', /is connected but failing \(OOM /, 'a Redis that refuses writes is not called unreachable');
 
     await inspector.config('SET', 'maxmemory', '0');
     const doc = await waitFor('the refused write to reach Redis', async () => {

@@ -212,9 +212,29 @@ export class Engine {
     return this.relay.url;
   }
 
+  /** Whether the relay is degraded and why, in words for the people running it (not on public /health). */
+  condition(): { status: 'ok' | 'degraded'; problems: string[] } {
+    const state = this.state.status();
+    const problems = [
+      ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
+      ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
+    ];
+    return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
+  }
+
+  /** Follows `condition()`: the state store's health and the approvals store becoming available. */
+  onConditionChange(listener: () => void): () => void {
+    const stopState = this.state.onStatus(() => listener());
+    const stopApprovals = this.approvals.onAvailable(listener);
+    return () => {
+      stopState();
+      stopApprovals();
+    };
+  }
+
   health(): HealthBody {
     return {
-      status: this.approvals.available ? this.state.status().status : 'degraded',
+      status: this.condition().status,
       store: this.state.storeKind,
       mcp: this.mcp.counters(),
       mesh: this.mesh.counts(),

@@ -52,6 +52,7 @@ export class ApprovalQueue {
   private readonly waiters = new Map<string, Set<(approval: Approval) => void>>();
   private readonly listeners = new Set<ApprovalListener>();
   private readonly rulesListeners = new Set<RulesListener>();
+  private readonly availabilityListeners = new Set<() => void>();
   private sessionRules: ApprovalRule[] = [];
   private workspaceRules: ApprovalRule[] = [];
   private thresholds: ApprovalThresholds;
@@ -94,6 +95,12 @@ export class ApprovalQueue {
     return this.loaded;
   }
 
+  /** Called when the queue becomes available after its store was unreachable at start. */
+  onAvailable(listener: () => void): () => void {
+    this.availabilityListeners.add(listener);
+    return () => this.availabilityListeners.delete(listener);
+  }
+
   private async loadFromStore(): Promise<void> {
     const stored = await this.options.store.load();
     for (const approval of stored.approvals) this.approvals.set(approval.id, approval);
@@ -108,7 +115,10 @@ export class ApprovalQueue {
     this.retryTimer = setTimeout(() => {
       if (this.closed) return;
       this.loadFromStore().then(
-        () => this.options.logger.info(`approvals store (${this.options.store.kind}) is back; queue loaded`),
+        () => {
+          this.options.logger.info(`approvals store (${this.options.store.kind}) is back; queue loaded`);
+          for (const listener of this.availabilityListeners) listener();
+        },
         () => this.retryLoad(attempt + 1),
       );
     }, delay);

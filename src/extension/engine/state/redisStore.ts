@@ -339,7 +339,9 @@ export class RedisStore implements StateStore {
     if (this.closed || this.health === 'down') return;
     this.health = 'down';
     const why = reason ?? (this.lastError || 'connection lost');
-    this.sink?.health({ status: 'degraded', detail: `${this.where} is unreachable (${why}); serving from memory and the local file, changes are kept and pushed when it returns` });
+    // Connected but failing (out of memory, read-only replica, a newer relay's data) is not "unreachable".
+    const state = this.client.status === 'ready' ? `is connected but failing (${why})` : `is unreachable (${why})`;
+    this.sink?.health({ status: 'degraded', detail: `${this.where} ${state}; serving from memory and the local file, changes are kept and pushed when it works again` });
   }
 
 }
