@@ -82,6 +82,15 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     return answer;
   }
 
+  const stateOf = async (relay: Relay) => (await (await fetch(`${relay.serve.url}/api/dashboard/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).state;
+
+  /** Waits until both relays and the Redis copy hold byte-identical state, and returns it. */
+  const convergence = (a: Relay, b: Relay) =>
+    waitFor('both relays and Redis to hold the same state', async () => {
+      const [sa, sb, doc] = await Promise.all([stateOf(a), stateOf(b), redisDocument()]);
+      return JSON.stringify(sa) === JSON.stringify(sb) && JSON.stringify(sa) === JSON.stringify(doc?.state) ? sa : undefined;
+    });
+
   it('round-trips an update through Redis with the version and modified keys, all with the TTL', async () => {
     const relay = await startRelay('a');
     assert.deepEqual(await health(relay).then((h) => [h.status, h.store]), ['ok', 'redis']);
@@ -120,7 +129,6 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     assert.equal(atA.sourceDeviceId, 'device-b');
     assert.equal(onA.frames.filter((f) => f.type === 'state:sync' && f.value === 'from relay a').length, 0, 'the sender never gets its own write back');
 
-    const stateOf = async (relay: Relay) => (await (await fetch(`${relay.serve.url}/api/dashboard/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).state;
     assert.deepEqual(await stateOf(a), { pinned: { message: 'from relay b' } });
     assert.deepEqual(await stateOf(b), { pinned: { message: 'from relay b' } });
   });
@@ -138,11 +146,7 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
       pending.push(write(onB, `race.k${i % 5}`, `b${i}`, i).catch(() => undefined));
     }
     await Promise.all(pending);
-    const read = async (relay: Relay) => (await (await fetch(`${relay.serve.url}/api/dashboard/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).state;
-    const converged = await waitFor('both relays and Redis to hold the same state', async () => {
-      const [sa, sb, doc] = await Promise.all([read(a), read(b), redisDocument()]);
-      return JSON.stringify(sa) === JSON.stringify(sb) && JSON.stringify(sa) === JSON.stringify(doc?.state) ? sa : undefined;
-    });
+    const converged = await convergence(a, b);
     assert.equal(Object.keys(converged.race).length, 5);
   });
 
@@ -160,11 +164,7 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
       pending.push(write(onB, `panel.${i % 2 ? 'title' : 'note.text'}`, `b${i}`, 2 * i + (i % 3 === 0 ? 1 : -1)).catch(() => undefined));
     }
     await Promise.all(pending);
-    const read = async (relay: Relay) => (await (await fetch(`${relay.serve.url}/api/dashboard/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).state;
-    await waitFor('both relays and Redis to hold the same state', async () => {
-      const [sa, sb, doc] = await Promise.all([read(a), read(b), redisDocument()]);
-      return JSON.stringify(sa) === JSON.stringify(sb) && JSON.stringify(sa) === JSON.stringify(doc?.state) ? sa : undefined;
-    });
+    await convergence(a, b);
     // The last parent write (version 40) replaced the children written below it; child writes with a
     // higher version (every third round) stay on top only if no later parent write replaced them.
     const doc = await redisDocument();
