@@ -16,6 +16,8 @@ export interface BenchResult {
   cases: BenchCase[];
   /** The headline comparisons, e.g. `{ "parallel vs sequential": 3.1 }` (× faster). */
   ratios: Record<string, number>;
+  /** Headline measurements that are not ratios, the unit in the label, e.g. `{ "p99 at 10 clients (ms)": 0.7 }`. */
+  figures?: Record<string, number>;
   targets?: Record<string, string>;
 }
 
@@ -56,10 +58,13 @@ function updateReadme(): void {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => JSON.parse(readFileSync(path.join(resultsDir, f), 'utf8')) as BenchResult & { at: string });
-  const table = ['| benchmark | comparison | ratio | target |', '|---|---|---:|---|'];
+  const table = ['| benchmark | measure | value | target |', '|---|---|---:|---|'];
   for (const r of results) {
     for (const [label, ratio] of Object.entries(r.ratios)) table.push(`| ${r.name} | ${label} | ${ratio.toFixed(2)}× | ${r.targets?.[label] ?? ''} |`);
-    for (const [label, target] of Object.entries(r.targets ?? {})) if (!(label in r.ratios)) table.push(`| ${r.name} | ${label} | see bench/results/${r.name}.json | ${target} |`);
+    for (const [label, value] of Object.entries(r.figures ?? {})) table.push(`| ${r.name} | ${label} | ${format(value)} | ${r.targets?.[label] ?? ''} |`);
+    for (const [label, target] of Object.entries(r.targets ?? {})) {
+      if (!(label in r.ratios) && !(label in (r.figures ?? {}))) table.push(`| ${r.name} | ${label} | see bench/results/${r.name}.json | ${target} |`);
+    }
   }
   const details = results.map((r) => formatTable(r).replace(/^### /, '#### '));
   table.push('', ...details);
@@ -81,7 +86,9 @@ export function formatTable(result: BenchResult): string {
   const lines = [`### ${result.name}`, '', result.description, '', `| case | ${metricNames.join(' | ')} |`, `|---|${metricNames.map(() => '---:').join('|')}|`];
   for (const c of result.cases) lines.push(`| ${c.label} | ${metricNames.map((m) => format(c.metrics[m])).join(' | ')} |`);
   lines.push('');
-  for (const [label, ratio] of Object.entries(result.ratios)) lines.push(`- **${label}: ${ratio.toFixed(2)}×**${result.targets?.[label] ? ` (target ${result.targets[label]})` : ''}`);
+  const target = (label: string) => (result.targets?.[label] ? ` (target ${result.targets[label]})` : '');
+  for (const [label, ratio] of Object.entries(result.ratios)) lines.push(`- **${label}: ${ratio.toFixed(2)}×**${target(label)}`);
+  for (const [label, value] of Object.entries(result.figures ?? {})) lines.push(`- **${label}: ${format(value)}**${target(label)}`);
   return lines.join('\n') + '\n';
 }
 
