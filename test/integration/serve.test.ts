@@ -120,6 +120,31 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     assert.equal(String((full.state.big as { blob: string }).blob).split(':')[0], String(updates), 'a reconnect resyncs to the latest state');
   });
 
+  it('lets a client fall behind by two copies of a dashboard larger than the slow-client limit, so a big state still arrives', async function () {
+    this.timeout(60_000);
+    const writer = await connect({ token: relay.token, deviceId: 'writer' });
+    await writer.next('state:full');
+    const blob = (n: number) => `${n}:${'y'.repeat(900_000)}`;
+    let version = 0;
+    const put = async (pathName: string, n: number) => {
+      const id = `w-${++version}`;
+      writer.send({ type: 'state:update', id, path: pathName, value: blob(n), version: 1 + version, timestamp: Date.now() });
+      await writer.next('ack', (f) => f.id === id, 15_000);
+    };
+    for (let n = 0; n < 14; n++) await put(`big.p${n}`, n); // a ~12 MB dashboard: its state:full alone is past 8 MiB
+
+    const slow = await connect({ token: relay.token, deviceId: 'slow' });
+    const slowTcp = (slow.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    slowTcp.pause(); // a slow link: the state:full and what follows pile up unsent for a while
+    for (let n = 0; n < 8; n++) await put('big.live', 100 + n);
+    slowTcp.resume();
+    const full = await slow.next('state:full', () => true, 30_000);
+    assert.equal(Object.keys(full.state.big as object).length, 14);
+    await slow.next('state:sync', (f) => f.value === blob(107), 30_000);
+    assert.equal(slow.socket.readyState, slow.socket.OPEN, 'the slow client was not dropped');
+    assert.ok(!relay.serve.stderr.some((line) => line.includes('dropping slow')));
+  });
+
   it('keeps acknowledged state across a restart of the server', async () => {
     const a = await connect({ token: relay.token });
     await a.next('state:full');

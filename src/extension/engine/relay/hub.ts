@@ -17,12 +17,15 @@ interface Connection {
   socket: WebSocket;
   /** Complete WebSocket frames (header and payload) waiting for the next flush. */
   outbox: Buffer[];
+  /** Unsent bytes tolerated before the client counts as not reading (see MAX_BUFFERED_BYTES). */
+  allowance: number;
 }
 
 /**
  * A client whose socket has this much unsent data is not keeping up (a stalled tab, a dead network
  * path): it is dropped rather than buffered without bound, and resyncs with `state:full` when it
- * reconnects.
+ * reconnects. A client is always allowed two of the largest frame it was sent, so that a dashboard
+ * bigger than this limit still reaches a client on a slow link instead of dropping it in a loop.
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -53,7 +56,7 @@ export class Hub {
       channels: new Set(),
       send: (frame) => this.enqueue(connection, textFrame(JSON.stringify(frame))),
     };
-    const connection: Connection = { client, socket, outbox: [] };
+    const connection: Connection = { client, socket, outbox: [], allowance: MAX_BUFFERED_BYTES };
     this.connections.add(connection);
     this.metrics?.connectedClients.inc();
     socket.on('message', (data, isBinary) => {
@@ -105,6 +108,7 @@ export class Hub {
   private enqueue(connection: Connection, frame: Buffer): void {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     connection.outbox.push(frame);
+    connection.allowance = Math.max(connection.allowance, 2 * frame.length);
     this.unflushed.add(connection);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -114,11 +118,11 @@ export class Hub {
   private flush(): void {
     this.flushScheduled = false;
     for (const connection of this.unflushed) {
-      const { socket, outbox, client } = connection;
+      const { socket, outbox, client, allowance } = connection;
       const frames = outbox.splice(0);
       if (socket.readyState !== socket.OPEN) continue;
       const raw = rawSocket(socket);
-      if (raw.writableLength > MAX_BUFFERED_BYTES) {
+      if (raw.writableLength > allowance) {
         // A close frame would queue behind the same unread bytes, so the connection is cut instead.
         this.logger.warn(`dropping ${client.deviceId}: ${raw.writableLength} bytes unsent, the client is not reading`);
         this.metrics?.slowClientsDropped.inc();
