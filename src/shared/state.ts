@@ -48,13 +48,67 @@ export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: st
   }
   const superseded: string[] = [];
   const kept: Array<{ path: string; stamp: StateStamp }> = [];
-  const prefix = `${path}.`;
-  for (const other in stamps) {
-    if (!other.startsWith(prefix)) continue;
+  for (const other of stampIndex(stamps).under(path)) {
     if (wins(stamp, stamps[other])) superseded.push(other);
     else kept.push({ path: other, stamp: stamps[other] });
   }
   return { accepted: true, superseded, kept: kept.sort(byStampOrder).map((k) => k.path) };
+}
+
+/**
+ * Which stamped paths lie under each path, so that a write finds its descendants without
+ * enumerating every stamp (milliseconds for a few thousand paths). Built on first use for a stamps
+ * record and kept current by `setStamp` / `deleteStamp`, which must be the only ways a record that
+ * has been planned against is changed afterwards.
+ */
+class StampIndex {
+  private readonly descendants = new Map<string, Set<string>>();
+
+  constructor(stamps: Readonly<Record<string, StateStamp>>) {
+    for (const path of Object.keys(stamps)) this.add(path);
+  }
+
+  under(path: string): Iterable<string> {
+    return this.descendants.get(path) ?? [];
+  }
+
+  add(path: string): void {
+    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
+      const ancestor = path.slice(0, dot);
+      let set = this.descendants.get(ancestor);
+      if (!set) this.descendants.set(ancestor, (set = new Set()));
+      set.add(path);
+    }
+  }
+
+  remove(path: string): void {
+    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
+      const ancestor = path.slice(0, dot);
+      const set = this.descendants.get(ancestor);
+      if (set?.delete(path) && set.size === 0) this.descendants.delete(ancestor);
+    }
+  }
+}
+
+const indexes = new WeakMap<object, StampIndex>();
+
+function stampIndex(stamps: Readonly<Record<string, StateStamp>>): StampIndex {
+  let index = indexes.get(stamps);
+  if (!index) indexes.set(stamps, (index = new StampIndex(stamps)));
+  return index;
+}
+
+/** Records the stamp of `path`, keeping the record's descendant index current. */
+export function setStamp(stamps: Record<string, StateStamp>, path: string, stamp: StateStamp): void {
+  if (!Object.hasOwn(stamps, path)) indexes.get(stamps)?.add(path);
+  stamps[path] = stamp;
+}
+
+/** Forgets the stamp of `path`, keeping the record's descendant index current. */
+export function deleteStamp(stamps: Record<string, StateStamp>, path: string): void {
+  if (!Object.hasOwn(stamps, path)) return;
+  indexes.get(stamps)?.remove(path);
+  delete stamps[path];
 }
 
 /**
@@ -64,11 +118,14 @@ export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: st
  */
 export function nextVersion(stamps: Readonly<Record<string, StateStamp>>, path: string): number {
   let highest = 0;
-  const prefix = `${path}.`;
-  for (const other in stamps) {
-    if (other === path || other.startsWith(prefix) || path.startsWith(`${other}.`)) highest = Math.max(highest, stamps[other].version);
-  }
+  for (let end = path.length; end > 0; end = path.lastIndexOf('.', end - 1)) highest = Math.max(highest, stamps[path.slice(0, end)]?.version ?? 0);
+  for (const other of stampIndex(stamps).under(path)) highest = Math.max(highest, stamps[other].version);
   return highest + 1;
+}
+
+/** Whether two paths are the same or one lies under the other (writes of them meet in `planWrite`). */
+export function pathsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
 }
 
 /** The value at `segments` of a state tree, undefined where the path leads nowhere. */

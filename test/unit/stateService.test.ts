@@ -1,8 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { silentLogger } from '../../src/extension/engine/log';
-import { StateService, wins } from '../../src/extension/engine/state/stateService';
+import { StateService } from '../../src/extension/engine/state/stateService';
 import type { StateDocument, StateStore } from '../../src/extension/engine/state/store';
+import { applyWrite } from '../../src/extension/engine/state/tree';
+import { emptyDocument } from '../../src/extension/engine/state/store';
 import type { JsonValue } from '../../src/shared/protocol';
+import { planWrite, wins, type StateStamp } from '../../src/shared/state';
 import { DashboardStore } from '../../src/webview/sync/store';
 
 function permutations<T>(items: T[]): T[][] {
@@ -102,6 +105,24 @@ describe('state conflict resolution', () => {
       assert.equal(JSON.stringify(service.snapshot().state), expected, `relay, order ${order}`);
       assert.deepEqual(Object.keys(service.stamps()).sort(), ['x', 'x.y.w', 'x.z'], `stamps, order ${order}`);
       assert.equal(JSON.stringify(dashboard.snapshot.state), expected, `dashboard, order ${order}`);
+    }
+  });
+
+  it('finds a write\'s descendants through its index exactly as a scan of every stamp would, over a long random history', () => {
+    const universe = ['a', 'a.b', 'a.b.c', 'a.b.d', 'a.e', 'f', 'f.g', 'f.g.h', 'ab', 'ab.c'];
+    let seed = 7;
+    const next = (n: number) => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) % n);
+    const scan = (stamps: Record<string, StateStamp>, path: string, stamp: StateStamp) => {
+      const under = Object.keys(stamps).filter((p) => p.startsWith(`${path}.`));
+      return { superseded: under.filter((p) => wins(stamp, stamps[p])).sort(), kept: under.filter((p) => !wins(stamp, stamps[p])).sort() };
+    };
+    const doc = emptyDocument(0);
+    for (let i = 0; i < 2_000; i++) {
+      const path = universe[next(universe.length)];
+      const stamp = { version: next(6), timestamp: next(1000), deviceId: `d${next(3)}` };
+      const plan = planWrite(doc.paths, path, stamp);
+      if (plan.accepted) assert.deepEqual({ superseded: [...plan.superseded].sort(), kept: [...plan.kept].sort() }, scan(doc.paths, path, stamp), `write ${i} of ${path}`);
+      applyWrite(doc, { path, value: i, stamp }, plan);
     }
   });
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { jsonValueSchema, type EventChannel, type JsonObject, type JsonValue, type ServerFrame } from '../../shared/protocol';
-import { getAt, nextVersion, planWrite, type StateStamp } from '../../shared/state';
+import { deleteStamp, getAt, nextVersion, pathsOverlap, planWrite, setStamp, type StateStamp } from '../../shared/state';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
 
@@ -96,15 +96,9 @@ export class DashboardStore {
   /** Applies a local write at once and returns the frame that sends it. */
   write(path: string, value: JsonValue, now = Date.now()): StateUpdateOut {
     // Above the confirmed stamps and the writes still in flight of this path, its ancestors and descendants.
-    const seen: Record<string, StateStamp> = { ...this.stamps };
-    for (const p of this.pending) if ((seen[p.path]?.version ?? 0) < p.version) seen[p.path] = { version: p.version, timestamp: p.timestamp, deviceId: '' };
-    const update: PendingUpdate = {
-      id: `${this.session}-${++this.sequence}`,
-      path,
-      value,
-      version: nextVersion(seen, path),
-      timestamp: now,
-    };
+    let version = nextVersion(this.stamps, path);
+    for (const p of this.pending) if (pathsOverlap(p.path, path)) version = Math.max(version, p.version + 1);
+    const update: PendingUpdate = { id: `${this.session}-${++this.sequence}`, path, value, version, timestamp: now };
     this.pending.push(update);
     this.storage?.save(this.pending);
     this.refresh();
@@ -167,11 +161,10 @@ export class DashboardStore {
     const plan = planWrite(this.stamps, path, stamp);
     if (!plan.accepted) return;
     const kept = plan.kept.map((p) => [p.split('.'), getAt(this.confirmed, p.split('.')) ?? null] as const);
-    const stamps = { ...this.stamps, [path]: stamp };
-    for (const p of plan.superseded) delete stamps[p];
+    for (const p of plan.superseded) deleteStamp(this.stamps, p);
+    setStamp(this.stamps, path, stamp);
     let confirmed = withValueAt(this.confirmed, path.split('.'), value);
     for (const [segments, keptValue] of kept) confirmed = withValueAt(confirmed, segments, keptValue);
-    this.stamps = stamps;
     this.confirmed = confirmed;
   }
 

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
 import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
-import { byStampOrder, getAt, planWrite, type WritePlan } from '../../../shared/state';
+import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, type WritePlan } from '../../../shared/state';
 import type { StateChange, StateDocument } from './store';
 
 export { getAt } from '../../../shared/state';
@@ -61,11 +61,11 @@ function setKey(node: JsonObject, key: string, value: JsonValue): void {
 export function applyWrite(doc: StateDocument, change: StateChange, plan: WritePlan = planWrite(doc.paths, change.path, change.stamp)): StateChange | undefined {
   if (!plan.accepted) return undefined;
   const kept = plan.kept.map((path) => ({ segments: path.split('.'), value: getAt(doc.state, path.split('.')) ?? null }));
-  for (const path of plan.superseded) delete doc.paths[path];
+  for (const path of plan.superseded) deleteStamp(doc.paths, path);
   const segments = change.path.split('.');
   setAt(doc.state, segments, change.value);
   for (const { segments: keptSegments, value } of kept) setAt(doc.state, keptSegments, value);
-  doc.paths[change.path] = change.stamp;
+  setStamp(doc.paths, change.path, change.stamp);
   return kept.length === 0 ? change : { ...change, value: getAt(doc.state, segments) ?? null };
 }
 
