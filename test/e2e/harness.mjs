@@ -119,34 +119,40 @@ export async function prepareWorkspace(baseDir) {
 // Processes and the demo services
 
 /**
- * Starts `node ...args` in ROOT and resolves once a stdout line matches `ready`; rejects with its
- * stderr otherwise. stdin stays an open pipe: the demo services exit when it closes.
+ * Starts `node ...args` in ROOT and resolves once a stdout line matches `ready`, with that line and
+ * every output line so far (and later ones); rejects with its output otherwise. stdin stays an open
+ * pipe: the demo services exit when it closes.
  */
 export async function startProcess(args, { ready, what, env = {}, timeoutMs = 30_000 }) {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const stderr = [];
-  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready within ${timeoutMs} ms\n${stderr.join('\n')}`)), timeoutMs);
+  const output = [];
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+  const readyLine = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} not ready within ${timeoutMs} ms\n${output.join('\n')}`));
+    }, timeoutMs);
     createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
       if (ready.test(line)) {
         clearTimeout(timer);
-        resolve();
+        resolve(line);
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code} before it was ready\n${stderr.join('\n')}`));
+      reject(new Error(`${what} exited with ${code} before it was ready\n${output.join('\n')}`));
     });
   });
-  return child;
+  return { child, readyLine, output };
 }
 
 /** SIGTERM, then SIGKILL if `child` has not exited after `graceMs`. */
 export async function stopProcess(child, graceMs = 8000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(graceMs).then(() => false)]);
+  // An unreferenced timer: a process that exits at once must not leave node waiting out the grace.
+  const exited = await Promise.race([once(child, 'exit').then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
   if (!exited) child.kill('SIGKILL');
 }
 
@@ -178,7 +184,7 @@ async function demoBasePort(preferred, fallback) {
 export async function startDemoServices({ basePort = DEMO_BASE_PORT, fallback = true } = {}) {
   if (!fs.existsSync(DEMO_LAUNCHER)) throw new Error(`${DEMO_LAUNCHER} is missing: run node esbuild.mjs first`);
   const base = await demoBasePort(basePort, fallback);
-  const launcher = await startProcess([DEMO_LAUNCHER], { ready: /^demo: ready$/, what: 'the demo (dist/demo/launch.js)', env: { DEMO_BASE_PORT: String(base) } });
+  const { child: launcher } = await startProcess([DEMO_LAUNCHER], { ready: /^demo: ready$/, what: 'the demo (dist/demo/launch.js)', env: { DEMO_BASE_PORT: String(base) } });
   return {
     basePort: base,
     launcher,
@@ -321,7 +327,7 @@ export async function startCodeServer({ userDataDir, extensionsDir, workspace, c
           if (error.code === 'ESRCH') return;
           throw error;
         }
-        const done = await Promise.race([exitPromise.then(() => true), sleep(graceMs).then(() => false)]);
+        const done = await Promise.race([exitPromise.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
         if (done) return;
       }
     },

@@ -91,7 +91,7 @@ describe('Mesh health in a real VS Code (code-server) with the demo agents', fun
   });
 
   it('turns the agent green again when it comes back', async function () {
-    reviewer = await startProcess([DEMO_AGENT, ...reviewerArgs(demo.basePort)], { ready: /listening http:\/\//, what: 'Reviewer' });
+    reviewer = (await startProcess([DEMO_AGENT, ...reviewerArgs(demo.basePort)], { ready: /listening http:\/\//, what: 'Reviewer' })).child;
     await waitForRow('Reviewer', 'healthy', 60_000);
     await waitForStatusBar('Mesh 4/4');
     assert.doesNotMatch((await meshStatusItem().first().getAttribute('class')) ?? '', /warning-kind/);
