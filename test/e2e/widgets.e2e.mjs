@@ -311,6 +311,7 @@ describe('dashboard widgets in a browser (agent-mesh serve + headless Chromium)'
     await page.mouse.move(0, 0);
     await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS_DIR, 'widgets-browser.png'), fullPage: true });
+    await page.getByTestId('panel-widgets').screenshot({ path: path.join(SCREENSHOTS_DIR, 'widgets-panel.png') });
   });
 
   it('refuses data that does not fit its type with 400 naming the field, and changes nothing', async function () {
