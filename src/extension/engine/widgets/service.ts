@@ -1,8 +1,7 @@
-import { readFile, rename } from 'node:fs/promises';
 import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetData, type WidgetsSnapshot } from '../../../shared/widgets';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
-import { writeFileAtomic } from '../state/atomicFile';
+import { SnapshotFile } from '../state/snapshotFile';
 
 export const MAX_WIDGETS = 500;
 
@@ -17,33 +16,23 @@ export type WidgetEvent =
  */
 export class WidgetService {
   private readonly widgets = new Map<string, StoredWidget>();
-  private writing: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | undefined;
+  private readonly file: SnapshotFile;
 
   constructor(
-    private readonly file: string,
-    private readonly logger: Logger,
+    file: string,
+    logger: Logger,
     private readonly emit: (event: WidgetEvent) => void,
-  ) {}
+  ) {
+    this.file = new SnapshotFile(file, 'widgets', logger, () => this.list());
+  }
 
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const stored = JSON.parse(text) as StoredWidget[];
-      if (!Array.isArray(stored)) throw new Error('not an array');
-      for (const widget of stored) {
-        if (widgetRequestSchema.safeParse({ id: widget.id, type: widget.type, data: widget.data }).success) this.widgets.set(widget.id, widget);
-      }
-    } catch (error) {
-      const aside = `${this.file}.unreadable-${Date.now()}`;
-      await rename(this.file, aside);
-      this.logger.error(`widgets file ${this.file} is unreadable (${(error as Error).message}); moved to ${aside}, starting empty`);
+    const stored = await this.file.read((raw) => {
+      if (!Array.isArray(raw)) throw new Error('not an array');
+      return raw as StoredWidget[];
+    });
+    for (const widget of stored ?? []) {
+      if (widgetRequestSchema.safeParse({ id: widget.id, type: widget.type, data: widget.data }).success) this.widgets.set(widget.id, widget);
     }
   }
 
@@ -105,7 +94,7 @@ export class WidgetService {
   }
 
   async flush(): Promise<void> {
-    await this.writing;
+    await this.file.flush();
   }
 
   /** Sets (or deletes) one widget and persists it; a failed write puts the previous one back. */
@@ -114,25 +103,11 @@ export class WidgetService {
     if (widget) this.widgets.set(id, widget);
     else this.widgets.delete(id);
     try {
-      await this.save();
+      await this.file.write();
     } catch (error) {
       if (previous) this.widgets.set(id, previous);
       else this.widgets.delete(id);
       throw error;
     }
-  }
-
-  /** One write at a time; changes made while a write runs share the next one. */
-  private save(): Promise<void> {
-    if (this.queued) return this.queued;
-    const next = this.writing
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return writeFileAtomic(this.file, JSON.stringify(this.list()));
-      });
-    this.queued = next;
-    this.writing = next;
-    return next;
   }
 }
