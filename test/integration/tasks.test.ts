@@ -22,6 +22,21 @@ describe('tasks over HTTP and WebSocket on a real agent-mesh serve', () => {
     assert.equal((await call('PATCH', `/api/tasks/${id}`, { message: 'late' })).status, 409);
   });
 
+  it('keeps tasks across a restart of the relay: the agent carries on reporting, a cancel still stands', async () => {
+    const { body: running } = await call('POST', '/api/tasks', { title: 'Migrate data', agent: 'migrator', steps: [{ name: 'copy', weight: 3 }, { name: 'verify' }] });
+    await call('PATCH', `/api/tasks/${running.id}`, { step: 'copy', state: 'done' });
+    const { body: stopped } = await call('POST', '/api/tasks', { title: 'Reindex', agent: 'indexer', steps: [{ name: 'all' }] });
+    await call('DELETE', `/api/tasks/${stopped.id}`, { by: 'gina', reason: 'not now' });
+    await relay.closeClients();
+    assert.equal(await relay.serve.stop(), 0);
+
+    await relay.start();
+    const after = await call('PATCH', `/api/tasks/${running.id}`, { step: 'verify', state: 'done' });
+    assert.deepEqual([after.status, after.body.status, after.body.percent], [200, 'completed', 100]);
+    const late = await call('PATCH', `/api/tasks/${stopped.id}`, { step: 'all', progress: 0.5 });
+    assert.deepEqual([late.status, late.body.cancelled, late.body.task.cancelledBy], [409, true, 'gina']);
+  });
+
   it('refuses bad reports with 400 and enforces the per-agent limit from the config with 429', async () => {
     assert.equal((await call('POST', '/api/tasks', { title: 'No steps', steps: [] })).status, 400);
     assert.equal((await call('POST', '/api/tasks', { title: 'Twins', steps: [{ name: 'a' }, { name: 'a' }] })).status, 400);

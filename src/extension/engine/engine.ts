@@ -142,7 +142,10 @@ export class Engine {
     registerApprovalRoutes(this.router, this.approvals);
     this.approvalFrames = new ApprovalFrameIntake(this.approvals, options.logger);
 
-    this.tasks = new TaskService({ maxActivePerAgent: options.settings['agentMesh.tasks.maxActivePerAgent'] });
+    this.tasks = new TaskService({
+      maxActivePerAgent: options.settings['agentMesh.tasks.maxActivePerAgent'],
+      persist: { file: path.join(options.dataDir, 'tasks.json'), logger: options.logger },
+    });
     this.tasks.onEvent((event) =>
       event.kind === 'upsert' ? this.publish('tasks', 'upsert', event.task as unknown as JsonValue) : this.publish('tasks', 'removed', { id: event.id }),
     );
@@ -163,6 +166,7 @@ export class Engine {
     const engine = new Engine(options);
     await engine.state.load();
     await engine.widgets.load();
+    await engine.tasks.load();
     await engine.approvals.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
@@ -248,6 +252,7 @@ export class Engine {
     await this.mcp.dispose();
     await this.relay?.close();
     this.tasks.close();
+    await this.tasks.flush();
     await this.approvals.close();
     await this.state.close();
     await this.widgets.flush();

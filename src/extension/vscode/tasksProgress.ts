@@ -19,7 +19,9 @@ export class TaskProgressFollower implements vscode.Disposable {
       vscode.commands.registerCommand('agentMesh.tasks.follow', () => this.pickAndRun('Follow a task', (task) => this.follow(task))),
       vscode.commands.registerCommand('agentMesh.tasks.cancel', () =>
         this.pickAndRun('Cancel a task', async (task) => {
-          this.current().cancel(task.id, { by: deciderName(), reason: 'cancelled from VS Code' });
+          await this.current()
+            .cancel(task.id, { by: deciderName(), reason: 'cancelled from VS Code' })
+            .catch((error: Error) => void vscode.window.showWarningMessage(`Agent Mesh: ${error.message}`));
         }),
       ),
     ];
@@ -55,11 +57,9 @@ export class TaskProgressFollower implements vscode.Disposable {
             resolve();
           };
           const cancelListener = token.onCancellationRequested(() => {
-            try {
-              this.current().cancel(task.id, { by: deciderName(), reason: 'cancelled from the progress notification' });
-            } catch (error) {
-              void vscode.window.showWarningMessage(`Agent Mesh: ${(error as Error).message}`);
-            }
+            this.current()
+              .cancel(task.id, { by: deciderName(), reason: 'cancelled from the progress notification' })
+              .catch((error: Error) => void vscode.window.showWarningMessage(`Agent Mesh: ${error.message}`));
           });
           this.following.set(task.id, (latest) => {
             if (latest && latest.status === 'running') {

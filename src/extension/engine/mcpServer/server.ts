@@ -114,10 +114,10 @@ function buildServer(deps: BuiltInMcpDependencies, hungUp: AbortSignal): McpServ
         if (taskId === undefined) {
           const create = taskCreateSchema.safeParse({ title, agent, steps });
           if (!create.success) return failure(`to start a task give title and steps: ${create.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-          task = deps.tasks.create(create.data);
+          task = await deps.tasks.create(create.data);
         } else {
           if (title !== undefined || steps !== undefined) return failure('title and steps start a new task; leave out taskId to start one');
-          task = deps.tasks.update(taskId, update);
+          task = await deps.tasks.update(taskId, update);
         }
         return progressResult(task);
       } catch (error) {

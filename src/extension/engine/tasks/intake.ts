@@ -27,9 +27,9 @@ export class TaskFrameIntake {
     });
   }
 
-  handle(client: HubClient, frame: TaskFrame): void {
+  async handle(client: HubClient, frame: TaskFrame): Promise<void> {
     try {
-      const task = frame.type === 'task:start' ? this.start(frame) : this.report(frame);
+      const task = await (frame.type === 'task:start' ? this.start(frame) : this.report(frame));
       let reporters = this.reporters.get(task.id);
       if (!reporters) this.reporters.set(task.id, (reporters = new Set()));
       reporters.add(client);
@@ -39,12 +39,12 @@ export class TaskFrameIntake {
     }
   }
 
-  private start(frame: Extract<TaskFrame, { type: 'task:start' }>): Task {
+  private start(frame: Extract<TaskFrame, { type: 'task:start' }>): Promise<Task> {
     const { type: _type, id: _id, ...create } = frame;
     return this.tasks.create(create);
   }
 
-  private report(frame: Extract<TaskFrame, { type: 'task:report' }>): Task {
+  private report(frame: Extract<TaskFrame, { type: 'task:report' }>): Promise<Task> {
     const { type: _type, id: _id, taskId, ...update } = frame;
     return this.tasks.update(taskId, update);
   }

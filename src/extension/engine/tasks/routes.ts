@@ -8,12 +8,12 @@ export function registerTaskRoutes(router: Router, tasks: TaskService): void {
   router.add('GET', '/api/tasks', () => tasks.list());
   router.add('GET', '/api/tasks/:id', ({ params }) => tasks.get(params.id));
   router.add('POST', '/api/tasks', async ({ req, res }) => {
-    sendJson(res, 201, tasks.create(validate(taskCreateSchema, await readJsonBody(req))));
+    sendJson(res, 201, await tasks.create(validate(taskCreateSchema, await readJsonBody(req))));
   });
   router.add('PATCH', '/api/tasks/:id', async ({ req, res, params }) => {
     const update = validate(taskUpdateSchema, await readJsonBody(req));
     try {
-      return tasks.update(params.id, update);
+      return await tasks.update(params.id, update);
     } catch (error) {
       if (!(error instanceof TaskCancelledError)) throw error;
       // The agent's cue to stop: 409 with `cancelled: true` and who cancelled it and why.
@@ -22,7 +22,7 @@ export function registerTaskRoutes(router: Router, tasks: TaskService): void {
     }
   });
   router.add('DELETE', '/api/tasks/:id', async ({ req, params }) => {
-    const task = tasks.cancel(params.id, validate(taskCancelSchema, await readJsonBody(req)));
+    const task = await tasks.cancel(params.id, validate(taskCancelSchema, await readJsonBody(req)));
     return { success: true, cancelledAt: task.finishedAt, task };
   });
 }

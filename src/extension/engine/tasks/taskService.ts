@@ -1,6 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { FINISHED_TASK_TTL_MS, weightedPercent, type Task, type TaskCancel, type TaskCreate, type TaskStatus, type TaskUpdate, type TasksSnapshot } from '../../../shared/tasks';
+import * as z from 'zod';
+import {
+  FINISHED_TASK_TTL_MS,
+  STEP_STATES,
+  TASK_STATUSES,
+  weightedPercent,
+  type Task,
+  type TaskCancel,
+  type TaskCreate,
+  type TaskStatus,
+  type TaskUpdate,
+  type TasksSnapshot,
+} from '../../../shared/tasks';
+import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
+import { SnapshotFile } from '../state/snapshotFile';
 
 export const ANONYMOUS_AGENT = 'anonymous';
 
@@ -18,11 +32,32 @@ export interface TaskServiceOptions {
   /** How long finished tasks stay listed. */
   finishedTtlMs?: number;
   now?: () => number;
+  /** Where tasks are kept across restarts (JSON, atomic writes); in memory only without it. */
+  persist?: { file: string; logger: Logger };
 }
+
+const storedTasksSchema = z.array(
+  z.object({
+    id: z.string().min(1),
+    title: z.string(),
+    agent: z.string(),
+    steps: z.array(z.object({ name: z.string(), weight: z.number().nonnegative(), state: z.enum(STEP_STATES), progress: z.number().min(0).max(1) })),
+    status: z.enum(TASK_STATUSES),
+    percent: z.number(),
+    message: z.string().optional(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    finishedAt: z.number().optional(),
+    cancelledBy: z.string().optional(),
+    cancelReason: z.string().optional(),
+  }),
+);
 
 /**
  * Tasks agents report as weighted steps. Cancellation is a state the agent learns on its next
  * report (and through events); finished tasks are dropped after five minutes by one timer each.
+ * With a file, every accepted change is on disk before it is answered, so a relay restart loses
+ * no task an agent was told about.
  */
 export class TaskService {
   private readonly tasks = new Map<string, Task>();
@@ -31,11 +66,26 @@ export class TaskService {
   private maxActivePerAgent: number;
   private readonly finishedTtlMs: number;
   private readonly now: () => number;
+  private readonly file: SnapshotFile | undefined;
+  private readonly logger: Logger | undefined;
 
   constructor(options: TaskServiceOptions) {
     this.maxActivePerAgent = options.maxActivePerAgent;
     this.finishedTtlMs = options.finishedTtlMs ?? FINISHED_TASK_TTL_MS;
     this.now = options.now ?? Date.now;
+    this.logger = options.persist?.logger;
+    this.file = options.persist ? new SnapshotFile(options.persist.file, 'tasks', options.persist.logger, () => this.list()) : undefined;
+  }
+
+  /** Reads the saved tasks: running ones carry on, finished ones stay for what is left of their time. */
+  async load(): Promise<void> {
+    const stored = await this.file?.read((raw) => storedTasksSchema.parse(raw));
+    for (const task of stored ?? []) {
+      const left = task.finishedAt === undefined ? undefined : task.finishedAt + this.finishedTtlMs - this.now();
+      if (left !== undefined && left <= 0) continue;
+      this.tasks.set(task.id, task);
+      if (left !== undefined) this.expireAfter(task.id, left);
+    }
   }
 
   configure(maxActivePerAgent: number): void {
@@ -65,7 +115,7 @@ export class TaskService {
     return task;
   }
 
-  create(input: TaskCreate): Task {
+  async create(input: TaskCreate): Promise<Task> {
     const agent = input.agent ?? ANONYMOUS_AGENT;
     const active = this.list().filter((t) => t.agent === agent && t.status === 'running').length;
     if (active >= this.maxActivePerAgent) {
@@ -82,12 +132,12 @@ export class TaskService {
       createdAt: now,
       updatedAt: now,
     };
-    this.store(task);
+    await this.store(task);
     return task;
   }
 
   /** Applies a progress report; a cancelled task answers with TaskCancelledError, a finished one with 409. */
-  update(id: string, input: TaskUpdate): Task {
+  async update(id: string, input: TaskUpdate): Promise<Task> {
     const current = this.get(id);
     if (current.status === 'cancelled') throw new TaskCancelledError(current);
     if (current.status !== 'running') throw new HttpError(409, 'conflict', `task ${id} is already ${current.status}`);
@@ -123,12 +173,12 @@ export class TaskService {
       ...(input.message !== undefined ? { message: input.message } : {}),
       ...(status !== 'running' ? { finishedAt: now } : {}),
     };
-    this.store(next);
+    await this.store(next);
     return next;
   }
 
   /** DELETE /api/tasks/:id: marks a running task cancelled and records who and why; 409 otherwise. */
-  cancel(id: string, input: TaskCancel): Task {
+  async cancel(id: string, input: TaskCancel): Promise<Task> {
     const current = this.get(id);
     if (current.status !== 'running') throw new HttpError(409, 'conflict', `task ${id} is already ${current.status}`);
     const now = this.now();
@@ -140,7 +190,7 @@ export class TaskService {
       cancelledBy: input.by ?? 'api',
       ...(input.reason ? { cancelReason: input.reason } : {}),
     };
-    this.store(next);
+    await this.store(next);
     return next;
   }
 
@@ -149,18 +199,34 @@ export class TaskService {
     this.removalTimers.clear();
   }
 
-  private store(task: Task): void {
+  async flush(): Promise<void> {
+    await this.file?.flush();
+  }
+
+  /**
+   * Takes a changed task: dashboards hear of it at once, the answer waits until it is on disk. A
+   * failed write is reported (503); the change stays and goes out with the next write.
+   */
+  private async store(task: Task): Promise<void> {
     this.tasks.set(task.id, task);
-    if (task.status !== 'running' && !this.removalTimers.has(task.id)) {
-      const timer = setTimeout(() => {
-        this.removalTimers.delete(task.id);
-        this.tasks.delete(task.id);
-        this.emit({ kind: 'removed', id: task.id });
-      }, this.finishedTtlMs);
-      timer.unref();
-      this.removalTimers.set(task.id, timer);
-    }
+    if (task.status !== 'running' && !this.removalTimers.has(task.id)) this.expireAfter(task.id, this.finishedTtlMs);
     this.emit({ kind: 'upsert', task });
+    try {
+      await this.file?.write();
+    } catch (error) {
+      throw new HttpError(503, 'store_unavailable', `task ${task.id} was updated but not saved (${(error as Error).message}); it is written with the next change`);
+    }
+  }
+
+  private expireAfter(id: string, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.removalTimers.delete(id);
+      this.tasks.delete(id);
+      this.emit({ kind: 'removed', id });
+      this.file?.write().catch((error: Error) => this.logger?.warn(`tasks: saving after removing ${id} failed: ${error.message}`));
+    }, delayMs);
+    timer.unref();
+    this.removalTimers.set(id, timer);
   }
 
   private emit(event: TaskEvent): void {
