@@ -2,6 +2,7 @@ import { copyFile, readFile, rename } from 'node:fs/promises';
 import * as z from 'zod';
 import { writeFileAtomic } from './atomicFile';
 import { CorruptStateError, decodeText, encodeText, toDocument } from './codec';
+import { asideName } from './coalescedWrite';
 import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument, type StateStore, type StoreSink } from './store';
 
@@ -76,7 +77,7 @@ export class FileStore implements StateStore {
 
   /** Keeps a damaged file for inspection instead of letting the next save replace it (or its backup). */
   private async setAside(): Promise<string> {
-    const aside = `${this.file}.unreadable-${Date.now()}`;
+    const aside = asideName(this.file);
     await rename(this.file, aside).catch(() => undefined);
     return aside;
   }

@@ -1,6 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { writeFileAtomic } from './atomicFile';
+import { asideName, CoalescedWrite } from './coalescedWrite';
 
 /**
  * A collection kept whole in one JSON file: read at start, where an unreadable file is moved aside
@@ -8,16 +9,17 @@ import { writeFileAtomic } from './atomicFile';
  * write at a time, with every change made while a write runs sharing the next one.
  */
 export class SnapshotFile {
-  private writing: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | undefined;
+  private readonly writes: CoalescedWrite;
 
   constructor(
     readonly file: string,
     private readonly what: string,
     private readonly logger: Logger,
     /** The collection as it should be written, taken when a write starts. */
-    private readonly snapshot: () => unknown,
-  ) {}
+    snapshot: () => unknown,
+  ) {
+    this.writes = new CoalescedWrite(() => writeFileAtomic(file, JSON.stringify(snapshot())));
+  }
 
   /** The parsed file; undefined when there is none yet or it was unreadable (then moved aside). */
   async read<T>(parse: (raw: unknown) => T): Promise<T | undefined> {
@@ -31,7 +33,7 @@ export class SnapshotFile {
     try {
       return parse(JSON.parse(text));
     } catch (error) {
-      const aside = `${this.file}.unreadable-${Date.now()}`;
+      const aside = asideName(this.file);
       await rename(this.file, aside);
       this.logger.error(`${this.what} file ${this.file} is unreadable (${(error as Error).message}); moved to ${aside}, starting empty`);
       return undefined;
@@ -40,19 +42,10 @@ export class SnapshotFile {
 
   /** Writes the collection as it is when this write's turn comes; resolves once that is on disk. */
   write(): Promise<void> {
-    if (this.queued) return this.queued;
-    const next = this.writing
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return writeFileAtomic(this.file, JSON.stringify(this.snapshot()));
-      });
-    this.queued = next;
-    this.writing = next;
-    return next;
+    return this.writes.request();
   }
 
-  async flush(): Promise<void> {
-    await this.writing.catch(() => undefined);
+  flush(): Promise<void> {
+    return this.writes.settled();
   }
 }

@@ -1,7 +1,8 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
 import { planWrite } from '../../../shared/state';
 import type { Logger } from '../log';
-import { byStampOrder, emptyDocument, sameStamp, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
+import { byStampOrder, emptyDocument, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
+import { CoalescedWrite } from './coalescedWrite';
 import { applyWrite, canonical, getAt, mergePaths } from './tree';
 
 export { wins } from './store';
@@ -35,8 +36,8 @@ const MAX_NOTICES = 5;
 /** The dashboard document in memory, persisted through a store with coalesced writes. */
 export class StateService {
   private doc: StateDocument = emptyDocument();
-  private pendingSave: Promise<void> | undefined;
-  private saveQueued = false;
+  /** Saves of the whole document, one at a time; changes made during one share the next. */
+  private readonly saves = new CoalescedWrite(() => this.save());
   private storeHealth: StoreHealth = { status: 'ok' };
   private loadFailure: string | undefined;
   private readonly notices: string[] = [];
@@ -53,7 +54,7 @@ export class StateService {
       problem: (message) => this.notice(message),
       changes: (changes, version) => this.applyRemote(changes, version),
       replaced: (doc) => this.adoptReplacement(doc),
-      requestSave: () => void this.scheduleSave().catch(() => undefined),
+      requestSave: () => void this.saves.request().catch(() => undefined),
       health: (health) => {
         this.storeHealth = health;
         if (health.status === 'degraded') this.logger.warn(`state store degraded: ${health.detail}`);
@@ -130,7 +131,8 @@ export class StateService {
     const plan = planWrite(this.doc.paths, path, stamp);
     if (!plan.accepted) {
       const blocking = this.doc.paths[plan.blockedBy];
-      if (sameStamp(stamp, blocking) || blocking.deviceId === stamp.deviceId) {
+      // Beaten by this device's own write (the same one again, or a later one): a replay.
+      if (blocking.deviceId === stamp.deviceId) {
         await this.flush();
         return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: this.doc.paths[path] ?? blocking } };
       }
@@ -139,7 +141,7 @@ export class StateService {
     const change = applyWrite(this.doc, { path, value, stamp }, plan)!;
     this.touch(this.doc.version + 1);
     for (const listener of this.changeListeners) listener(change, stamp.deviceId);
-    await this.scheduleSave();
+    await this.saves.request();
     return { accepted: true, duplicate: false, version: this.doc.version, change };
   }
 
@@ -156,12 +158,12 @@ export class StateService {
     for (const key of Object.keys(state)) paths[key] = { version: (previous.paths[key]?.version ?? 0) + 1, timestamp: now, deviceId };
     this.doc = { ...emptyDocument(now), state: canonical(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
     for (const listener of this.replaceListeners) listener();
-    await this.scheduleSave();
+    await this.saves.request();
     return { replaced: true, version: this.doc.version };
   }
 
-  async flush(): Promise<void> {
-    await this.pendingSave?.catch(() => undefined);
+  flush(): Promise<void> {
+    return this.saves.settled();
   }
 
   /** Waits for the last write, then releases the store (Redis connections). */
@@ -208,32 +210,14 @@ export class StateService {
     for (const listener of this.statusListeners) listener(status);
   }
 
-  /**
-   * Coalesces bursts: while one write is in flight, later changes share a single follow-up write.
-   */
-  private scheduleSave(): Promise<void> {
-    if (this.saveQueued && this.pendingSave) return this.pendingSave;
-    const previous = this.pendingSave ?? Promise.resolve();
-    this.saveQueued = true;
-    const next = previous
-      .catch(() => undefined)
-      .then(async () => {
-        this.saveQueued = false;
-        const started = performance.now();
-        try {
-          await this.store.save(structuredClone(this.doc));
-          this.options.observeSave?.((performance.now() - started) / 1000, true);
-        } catch (error) {
-          this.options.observeSave?.((performance.now() - started) / 1000, false);
-          throw error;
-        }
-      });
-    this.pendingSave = next;
-    void next
-      .finally(() => {
-        if (this.pendingSave === next) this.pendingSave = undefined;
-      })
-      .catch(() => undefined);
-    return next;
+  private async save(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.store.save(structuredClone(this.doc));
+      this.options.observeSave?.((performance.now() - started) / 1000, true);
+    } catch (error) {
+      this.options.observeSave?.((performance.now() - started) / 1000, false);
+      throw error;
+    }
   }
 }
