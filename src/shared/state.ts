@@ -41,8 +41,7 @@ export type WritePlan =
  * descendants written with a stamp that beats it: those are put back on top.
  */
 export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: string, stamp: StateStamp): WritePlan {
-  for (let end = path.length; end > 0; end = path.lastIndexOf('.', end - 1)) {
-    const ancestorOrSelf = path.slice(0, end);
+  for (const ancestorOrSelf of [path, ...ancestorsOf(path)]) {
     const current = stamps[ancestorOrSelf];
     if (current && !wins(stamp, current)) return { accepted: false, blockedBy: ancestorOrSelf };
   }
@@ -53,6 +52,13 @@ export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: st
     else kept.push({ path: other, stamp: stamps[other] });
   }
   return { accepted: true, superseded, kept: kept.sort(byStampOrder).map((k) => k.path) };
+}
+
+/** The paths above `path`, nearest first: `a.b.c` → `a.b`, `a`. */
+function ancestorsOf(path: string): string[] {
+  const ancestors: string[] = [];
+  for (let dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) ancestors.push(path.slice(0, dot));
+  return ancestors;
 }
 
 /**
@@ -73,8 +79,7 @@ class StampIndex {
   }
 
   add(path: string): void {
-    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
-      const ancestor = path.slice(0, dot);
+    for (const ancestor of ancestorsOf(path)) {
       let set = this.descendants.get(ancestor);
       if (!set) this.descendants.set(ancestor, (set = new Set()));
       set.add(path);
@@ -82,8 +87,7 @@ class StampIndex {
   }
 
   remove(path: string): void {
-    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
-      const ancestor = path.slice(0, dot);
+    for (const ancestor of ancestorsOf(path)) {
       const set = this.descendants.get(ancestor);
       if (set?.delete(path) && set.size === 0) this.descendants.delete(ancestor);
     }
@@ -118,7 +122,7 @@ export function deleteStamp(stamps: Record<string, StateStamp>, path: string): v
  */
 export function nextVersion(stamps: Readonly<Record<string, StateStamp>>, path: string): number {
   let highest = 0;
-  for (let end = path.length; end > 0; end = path.lastIndexOf('.', end - 1)) highest = Math.max(highest, stamps[path.slice(0, end)]?.version ?? 0);
+  for (const ancestorOrSelf of [path, ...ancestorsOf(path)]) highest = Math.max(highest, stamps[ancestorOrSelf]?.version ?? 0);
   for (const other of stampIndex(stamps).under(path)) highest = Math.max(highest, stamps[other].version);
   return highest + 1;
 }

@@ -60,7 +60,7 @@ function setKey(node: JsonObject, key: string, value: JsonValue): void {
  */
 export function applyWrite(doc: StateDocument, change: StateChange, plan: WritePlan = planWrite(doc.paths, change.path, change.stamp)): StateChange | undefined {
   if (!plan.accepted) return undefined;
-  const kept = plan.kept.map((path) => ({ segments: path.split('.'), value: getAt(doc.state, path.split('.')) ?? null }));
+  const kept = plan.kept.map((path) => path.split('.')).map((segments) => ({ segments, value: getAt(doc.state, segments) ?? null }));
   for (const path of plan.superseded) deleteStamp(doc.paths, path);
   const segments = change.path.split('.');
   setAt(doc.state, segments, change.value);
