@@ -18,11 +18,7 @@ export class TaskProgressFollower implements vscode.Disposable {
     this.disposables = [
       vscode.commands.registerCommand('agentMesh.tasks.follow', () => this.pickAndRun('Follow a task', (task) => this.follow(task))),
       vscode.commands.registerCommand('agentMesh.tasks.cancel', () =>
-        this.pickAndRun('Cancel a task', async (task) => {
-          await this.current()
-            .cancel(task.id, { by: deciderName(), reason: 'cancelled from VS Code' })
-            .catch((error: Error) => void vscode.window.showWarningMessage(`Agent Mesh: ${error.message}`));
-        }),
+        this.pickAndRun('Cancel a task', (task) => this.cancel(task, 'cancelled from VS Code')),
       ),
     ];
   }
@@ -56,11 +52,7 @@ export class TaskProgressFollower implements vscode.Disposable {
             }
             resolve();
           };
-          const cancelListener = token.onCancellationRequested(() => {
-            this.current()
-              .cancel(task.id, { by: deciderName(), reason: 'cancelled from the progress notification' })
-              .catch((error: Error) => void vscode.window.showWarningMessage(`Agent Mesh: ${error.message}`));
-          });
+          const cancelListener = token.onCancellationRequested(() => void this.cancel(task, 'cancelled from the progress notification'));
           this.following.set(task.id, (latest) => {
             if (latest && latest.status === 'running') {
               progress.report({ increment: latest.percent - reported, message: describe(latest) });
@@ -89,6 +81,15 @@ export class TaskProgressFollower implements vscode.Disposable {
   private current(): TaskService {
     if (!this.service) throw new Error('the task service is not running');
     return this.service;
+  }
+
+  /** Cancels a task for the person at the keyboard; a refusal (already finished, not saved) is shown. */
+  private async cancel(task: Task, reason: string): Promise<void> {
+    try {
+      await this.current().cancel(task.id, { by: deciderName(), reason });
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Agent Mesh: ${(error as Error).message}`);
+    }
   }
 
   private async pickAndRun(title: string, action: (task: Task) => Promise<void> | void): Promise<void> {
