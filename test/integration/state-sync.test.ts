@@ -8,7 +8,7 @@ import { StateBridge } from '../../src/extension/vscode/stateBridge';
 import type { HostToWebviewMessage } from '../../src/shared/protocol';
 import { canonicalJson } from '../../src/shared/state';
 import { bridgeSocket } from '../../src/webview/sync/bridge';
-import type { FrameSocket, SocketFactory } from '../../src/webview/sync/connection';
+import { directSocket, type SocketFactory } from '../../src/webview/sync/connection';
 import { startSync } from '../../src/webview/sync/session';
 import { DashboardStore, type PendingStorage } from '../../src/webview/sync/store';
 import { freePort, waitFor } from '../helpers/net';
@@ -17,29 +17,14 @@ import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'state-sync-test-token';
 
-/** The webview's socket interface over the `ws` package, keeping the raw sockets so a test can cut them. */
+/** The webview's own socket factory over sockets of the `ws` package, kept so a test can cut them. */
 function nodeSockets(wsUrl: string, token: string | undefined, opened: WebSocket[]): SocketFactory {
-  return (deviceId) => {
-    const url = new URL(wsUrl);
-    url.searchParams.set('deviceId', deviceId);
-    const ws = new WebSocket(url, ['agent-mesh.v1'], { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return directSocket(wsUrl, token, (url, protocols) => {
+    const ws = new WebSocket(url, protocols);
+    ws.on('error', () => undefined); // a refused connection shows as a close, as in a browser
     opened.push(ws);
-    const socket: FrameSocket = {
-      get isOpen() {
-        return ws.readyState === WebSocket.OPEN;
-      },
-      send: (data) => ws.send(data),
-      close: () => ws.close(),
-      onopen: null,
-      onmessage: null,
-      onclose: null,
-    };
-    ws.on('open', () => socket.onopen?.());
-    ws.on('message', (data) => socket.onmessage?.(data.toString()));
-    ws.on('close', () => socket.onclose?.());
-    ws.on('error', () => undefined);
-    return socket;
-  };
+    return ws as unknown as globalThis.WebSocket;
+  });
 }
 
 describe('dashboard state sync against a real relay', function () {

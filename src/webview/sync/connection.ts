@@ -36,15 +36,19 @@ export function reconnectDelay(attempt: number, random = Math.random): number {
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** A browser WebSocket to `wsUrl`, offering the token as a `bearer.<token>` subprotocol when there is one. */
-export function directSocket(wsUrl: string, token?: string): SocketFactory {
+/**
+ * A browser WebSocket to `wsUrl`, offering the token as a `bearer.<token>` subprotocol when there is
+ * one. `open` creates the socket (tests under Node hand in one of the `ws` package, which has the
+ * same browser-style API).
+ */
+export function directSocket(wsUrl: string, token?: string, open = (url: string, protocols: string[]): WebSocket => new WebSocket(url, protocols)): SocketFactory {
   return (deviceId) => {
     const url = new URL(wsUrl);
     url.searchParams.set('deviceId', deviceId);
-    const ws = new WebSocket(url.toString(), ['agent-mesh.v1', ...(token ? [`bearer.${token}`] : [])]);
+    const ws = open(url.toString(), ['agent-mesh.v1', ...(token ? [`bearer.${token}`] : [])]);
     const socket: FrameSocket = {
       get isOpen() {
-        return ws.readyState === WebSocket.OPEN;
+        return ws.readyState === ws.OPEN;
       },
       send: (data) => ws.send(data),
       close: () => ws.close(),
