@@ -173,11 +173,15 @@ export type WidgetType = keyof typeof widgetSchemas;
 export const WIDGET_TYPES = Object.keys(widgetSchemas) as WidgetType[];
 export type WidgetData<T extends WidgetType> = z.output<(typeof widgetSchemas)[T]>;
 
+/** Ids that would reach an object's prototype if a dashboard or file kept widgets by id in a plain object. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype'];
+
 export const widgetIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and use only letters, digits, ".", "_", ":" and "-"');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and use only letters, digits, ".", "_", ":" and "-"')
+  .refine((id) => !PROTOTYPE_NAMES.includes(id), 'must not be a name of an object prototype property');
 
 /** The envelope of POST /api/widgets and `render_widget`; `data` is checked against the type's schema. */
 export const widgetRequestSchema = z

@@ -1,10 +1,11 @@
 // POST /api/widgets and friends over real HTTP against `agent-mesh serve`: validation naming the
 // fields, nothing changed by a bad request, live events to dashboards, retry, persistence.
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateToken } from '../../src/extension/engine/security/token';
+import type { HealthBody } from '../../src/shared/api';
 import type { StoredWidget, WidgetsSnapshot } from '../../src/shared/widgets';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
@@ -100,6 +101,33 @@ describe('widgets over the relay (real HTTP and WebSocket)', function () {
     assert.ok(!(await list()).some((w) => w.id === 'temp'));
     assert.equal((await api('DELETE', '/api/widgets/temp')).status, 404);
     assert.equal((await fetch(`${serve.url}/api/widgets`, { method: 'POST', body: '{}' })).status, 401);
+  });
+
+  it('answers 503 store_unavailable while its file cannot be written, broadcasting nothing, with /health degraded until it can', async () => {
+    const file = path.join(workspace, '.agent-mesh', 'widgets.json');
+    const health = async () => ((await (await fetch(`${serve.url}/health`)).json()) as HealthBody).status;
+    const dashboard = await RelayClient.connect(serve.url, { token });
+    try {
+      dashboard.send({ type: 'subscribe', channel: 'widgets' });
+      await dashboard.next('event', (f) => f.channel === 'widgets' && f.name === 'snapshot');
+      const before = await list();
+      await rm(file, { force: true });
+      await mkdir(path.join(file, 'blocked'), { recursive: true });
+      const refused = await api('POST', '/api/widgets', { id: 'unsaved', type: 'alert', data: { severity: 'info', title: 'not on disk' } });
+      assert.equal(refused.status, 503);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'store_unavailable');
+      assert.deepEqual(await list(), before);
+      assert.equal(await health(), 'degraded');
+
+      await rm(file, { recursive: true });
+      assert.equal((await api('POST', '/api/widgets', { id: 'saved', type: 'alert', data: { severity: 'info', title: 'on disk' } })).status, 200);
+      const upserts = () => dashboard.frames.filter((f) => f.type === 'event' && f.channel === 'widgets' && f.name === 'upsert');
+      await dashboard.next('event', (f) => f.channel === 'widgets' && f.name === 'upsert');
+      assert.deepEqual(upserts().map((f) => (f as unknown as { payload: StoredWidget }).payload.id), ['saved'], 'the refused widget was never broadcast');
+      assert.equal(await health(), 'ok');
+    } finally {
+      await dashboard.close();
+    }
   });
 
   it('keeps widgets across a restart of the relay', async () => {

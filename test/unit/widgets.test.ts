@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
@@ -102,6 +102,55 @@ describe('widget service', () => {
     assert.equal(service.list().length, 0);
     assert.deepEqual(events.at(-1), { name: 'remove', payload: { id: 'a' } });
     await assert.rejects(service.remove('a'), (e: HttpError) => e.status === 404);
+  });
+
+  it('answers 503 store_unavailable when the file cannot be written, changing and broadcasting nothing, and says why until a write succeeds', async () => {
+    await service.render({ id: 'kept', type: 'alert', data: { severity: 'info', title: 'before' } });
+    events.length = 0;
+    // A non-empty directory where the file should be: every write fails, as on a read-only folder.
+    await rm(file);
+    await mkdir(path.join(file, 'blocked'), { recursive: true });
+    const refused = (e: HttpError) => e instanceof HttpError && e.status === 503 && e.code === 'store_unavailable' && !e.message.includes(dir);
+    await assert.rejects(service.render({ id: 'new', type: 'alert', data: { severity: 'info', title: 'x' } }), refused);
+    await assert.rejects(service.render({ id: 'kept', type: 'alert', data: { severity: 'error', title: 'changed' } }), refused);
+    await assert.rejects(service.remove('kept'), refused);
+    assert.deepEqual(service.list().map((w) => [w.id, (w.data as { title: string }).title]), [['kept', 'before']]);
+    assert.deepEqual(events, []);
+    assert.match(service.storeProblem ?? '', /^widgets store: cannot write /);
+
+    await rm(file, { recursive: true });
+    await service.render({ id: 'new', type: 'alert', data: { severity: 'info', title: 'x' } });
+    assert.equal(service.storeProblem, undefined);
+  });
+
+  it('sets aside a file holding invalid or prototype-named entries and starts from the valid ones', async () => {
+    const valid = { id: 'ok', type: 'alert', data: { severity: 'info', title: 'fine' }, updatedAt: '2026-11-21T10:00:00.000Z' };
+    for (const entries of [
+      [null, valid],
+      [{ id: '__proto__', type: 'alert', data: { severity: 'info', title: 'x' }, updatedAt: valid.updatedAt }, valid],
+      [{ id: 'constructor', type: 'alert', data: { severity: 'info', title: 'x' }, updatedAt: valid.updatedAt }, valid],
+      [{ id: 'x', type: 'alert', data: { severity: 'info', title: 'x' }, updatedAt: 5 }, valid],
+      [1, valid],
+    ]) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      await writeFile(file, JSON.stringify(entries));
+      const fresh = new WidgetService(file, silentLogger, () => undefined);
+      await fresh.load();
+      assert.deepEqual(fresh.list(), [valid], JSON.stringify(entries));
+      assert.equal((await readdir(dir)).filter((f) => f.startsWith('widgets.json.unreadable-')).length, 1, JSON.stringify(entries));
+      assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), [valid], 'the file holds the valid entries again');
+    }
+    await writeFile(file, '{"id":"__proto__"}');
+    const fresh = new WidgetService(file, silentLogger, () => undefined);
+    await fresh.load();
+    assert.deepEqual(fresh.list(), []);
+  });
+
+  it('refuses widget ids that name prototype properties', async () => {
+    for (const id of ['__proto__', 'constructor', 'prototype']) {
+      await assert.rejects(service.render({ id, type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 400 && /^id: /.test(e.message), id);
+    }
   });
 
   it('moves an unreadable file aside and starts empty', async () => {

@@ -222,17 +222,20 @@ export class Engine {
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
+      ...[this.widgets.storeProblem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
 
-  /** Follows `condition()`: the state store's health and the approvals store becoming available. */
+  /** Follows `condition()`: the state store's health, the approvals store becoming available, the widgets and tasks files. */
   onConditionChange(listener: () => void): () => void {
     const stopState = this.state.onStatus(() => listener());
     const stopApprovals = this.approvals.onAvailable(listener);
+    const stopWidgets = this.widgets.onStoreProblemChange(listener);
     return () => {
       stopState();
       stopApprovals();
+      stopWidgets();
     };
   }
 

@@ -1,7 +1,8 @@
+import * as z from 'zod';
 import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetData, type WidgetsSnapshot } from '../../../shared/widgets';
+import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
-import { SnapshotFile } from '../state/snapshotFile';
 
 export const MAX_WIDGETS = 500;
 
@@ -10,29 +11,48 @@ export type WidgetEvent =
   | { name: 'remove'; payload: { id: string } }
   | { name: 'retry'; payload: { id: string; attemptsLeft: number } };
 
+const storedWidgetSchema = widgetRequestSchema.extend({ updatedAt: z.iso.datetime({ offset: true }) });
+
+/** A stored entry, or undefined when it is not a widget the relay would have accepted. */
+function storedWidget(entry: unknown): StoredWidget | undefined {
+  const parsed = storedWidgetSchema.safeParse(entry);
+  if (!parsed.success || !checkWidgetData(parsed.data.type, parsed.data.data).ok) return undefined;
+  return parsed.data;
+}
+
 /**
  * The widgets every dashboard shows, kept in memory and in one JSON file (atomic writes, bursts
- * coalesced). `render` resolves once the widget is on disk, so an answered request is never lost.
+ * coalesced). A change is on disk before it is answered or broadcast; one that cannot be written
+ * is answered 503 and undone.
  */
 export class WidgetService {
   private readonly widgets = new Map<string, StoredWidget>();
-  private readonly file: SnapshotFile;
+  private readonly file: CollectionFile;
 
   constructor(
     file: string,
-    logger: Logger,
+    private readonly logger: Logger,
     private readonly emit: (event: WidgetEvent) => void,
   ) {
-    this.file = new SnapshotFile(file, 'widgets', logger, () => this.list());
+    this.file = new CollectionFile(file, 'widgets', logger, () => this.list());
   }
 
+  /**
+   * Reads the saved widgets. A file with any entry the relay would not accept is set aside (kept for
+   * inspection and reported), and the valid entries are kept and written back.
+   */
   async load(): Promise<void> {
+    let valid: StoredWidget[] = [];
     const stored = await this.file.read((raw) => {
       if (!Array.isArray(raw)) throw new Error('not an array');
-      return raw as StoredWidget[];
+      valid = raw.flatMap((entry) => storedWidget(entry) ?? []);
+      const invalid = raw.length - valid.length;
+      if (invalid > 0) throw new Error(`${invalid} of its ${raw.length} entries are not valid widgets; the ${valid.length} valid ones are kept`);
+      return valid;
     });
-    for (const widget of stored ?? []) {
-      if (widgetRequestSchema.safeParse({ id: widget.id, type: widget.type, data: widget.data }).success) this.widgets.set(widget.id, widget);
+    for (const widget of stored ?? valid) this.widgets.set(widget.id, widget);
+    if (!stored && valid.length > 0) {
+      await this.file.write('keeping the valid widgets').catch((error: Error) => this.logger.error(`widgets: ${error.message}`));
     }
   }
 
@@ -97,16 +117,30 @@ export class WidgetService {
     await this.file.flush();
   }
 
-  /** Sets (or deletes) one widget and persists it; a failed write puts the previous one back. */
+  /** Why the widgets cannot be saved, for the relay's condition; undefined while they can. */
+  get storeProblem(): string | undefined {
+    return this.file.problem;
+  }
+
+  onStoreProblemChange(listener: () => void): () => void {
+    return this.file.onProblemChange(listener);
+  }
+
+  /**
+   * Sets (or deletes) one widget and persists it; a failed write puts the previous one back, unless
+   * a later change of the same widget has replaced it meanwhile.
+   */
   private async commit(id: string, widget: StoredWidget | undefined): Promise<void> {
     const previous = this.widgets.get(id);
     if (widget) this.widgets.set(id, widget);
     else this.widgets.delete(id);
     try {
-      await this.file.write();
+      await this.file.write(`widget "${id}"`);
     } catch (error) {
-      if (previous) this.widgets.set(id, previous);
-      else this.widgets.delete(id);
+      if (this.widgets.get(id) === widget) {
+        if (previous) this.widgets.set(id, previous);
+        else this.widgets.delete(id);
+      }
       throw error;
     }
   }
