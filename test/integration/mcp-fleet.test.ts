@@ -308,18 +308,33 @@ describe('MCP fleet reload, trust and inputs', function () {
     assert.deepEqual(fleet.snapshot().problems.map((p) => p.message), ['invalid JSON']);
   });
 
-  it('does not start stdio servers of an untrusted workspace, and starts them once trusted', async () => {
+  it('starts no server of an untrusted workspace, stdio or remote (a remote one would be sent its inputs), and starts them once trusted', async () => {
     const http = await startEverythingHttp('streamableHttp');
     try {
       const fleet = track(newFleet({ trusted: false }));
       await fleet.start(parseSettingsServers({ local: fixtureServer('slow-start'), remote: { url: http.url } }));
-      assert.deepEqual([fleet.server('local').status, fleet.server('local').error], ['disabled', 'workspace is not trusted']);
-      assert.equal((await settled(fleet, 'remote')).status, 'connected');
+      for (const name of ['local', 'remote']) assert.deepEqual([fleet.server(name).status, fleet.server(name).error], ['disabled', 'workspace is not trusted'], name);
       await fleet.setTrusted(true);
       assert.equal((await settled(fleet, 'local')).status, 'connected');
+      assert.equal((await settled(fleet, 'remote')).status, 'connected');
     } finally {
       await http.stop();
     }
+  });
+
+  it('copies a noisy server\'s stderr to the relay log at a bounded rate with a summary of what it left out, lines capped, while its own log keeps the latest lines', async () => {
+    const relayLog: string[] = [];
+    const logger = { ...silentLogger, info: (message: string) => void relayLog.push(message), warn: (message: string) => void relayLog.push(message) };
+    const fleet = track(newFleet({ logger }));
+    await fleet.start(parseSettingsServers({ noisy: fixtureServer('minimal-server', { STDERR_LINES: '20000', STDERR_LONG_LINE_BYTES: '100000' }) }));
+    await waitFor('the server log to hold the last stderr line', async () => (fleet.logs('noisy').some((l) => l.text === 'stderr done') ? true : undefined));
+    await waitFor('the summary of the lines left out', async () => relayLog.find((line) => /^\[mcp noisy\] \d+ stderr lines? not copied here/.test(line)));
+    const copied = relayLog.filter((line) => line.startsWith('[mcp noisy] ') && !/not copied here/.test(line) && !/^\[mcp noisy\] (connect|connected)/.test(line));
+    assert.ok(copied.length <= 100, `${copied.length} stderr lines reached the relay log`);
+    assert.ok(copied.length > 0);
+    assert.ok(relayLog.every((line) => line.length <= 1200), 'every line is capped');
+    const kept = fleet.logs('noisy').filter((l) => l.stream === 'stderr');
+    assert.ok(kept.length >= 400, `the server's own log keeps its latest lines (${kept.length})`);
   });
 
   it('leaves servers disabled in their configuration alone until enabled', async () => {

@@ -49,7 +49,7 @@ export interface EngineOptions {
   /** Overrides the store chosen from the settings (tests). */
   store?: StateStore;
   mcp?: {
-    /** Workspace trust (default true): untrusted workspaces never start stdio servers. */
+    /** Workspace trust (default true): untrusted workspaces start no MCP server. */
     trusted?: boolean;
     /** Supplies `${input:id}` values (default: `AGENT_MESH_INPUT_<ID>` environment variables). */
     inputResolver?: InputResolver;

@@ -66,7 +66,7 @@ export class McpViews implements vscode.Disposable {
         if (event.affectsConfiguration('agentMesh.mcp') || event.affectsConfiguration('agentMesh.tokens')) this.scheduleReload('settings changed');
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.log.info('workspace trusted; starting its stdio MCP servers');
+        this.log.info('workspace trusted; starting its MCP servers');
         void this.engine?.mcp.setTrusted(true);
       }),
     );

@@ -32,7 +32,10 @@ export interface McpFleetSettings {
 
 export interface McpFleetOptions {
   settings: McpFleetSettings;
-  /** Untrusted workspaces never start stdio servers (they run arbitrary commands). */
+  /**
+   * Untrusted workspaces start no server: a stdio one runs a command of the workspace, an http/sse
+   * one would be sent the inputs and headers the workspace asks for.
+   */
   trusted: boolean;
   inputResolver: InputResolver;
   logger: Logger;
@@ -149,7 +152,7 @@ export class McpFleet {
   async setTrusted(trusted: boolean): Promise<void> {
     if (trusted === this.trusted) return;
     this.trusted = trusted;
-    await Promise.all([...this.runners.values()].filter((r) => r.config.type === 'stdio').map((r) => this.launch(r)));
+    await Promise.all([...this.runners.values()].map((r) => this.launch(r)));
   }
 
   /** New settings take effect at once for tokens and disabled tools, and at the next connect for timeouts. */
@@ -268,7 +271,7 @@ export class McpFleet {
     const { config } = runner;
     if (config.invalid) return runner.stop('error', `invalid configuration: ${config.invalid}`);
     if (config.disabled) return runner.stop('disabled', DISABLED_REASON);
-    if (config.type === 'stdio' && !this.trusted) return runner.stop('disabled', UNTRUSTED_REASON);
+    if (!this.trusted) return runner.stop('disabled', UNTRUSTED_REASON);
     if (!restartReason && runner.status !== 'stopped' && runner.status !== 'disabled') return Promise.resolve();
     return runner.start(restartReason);
   }

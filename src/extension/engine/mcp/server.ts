@@ -25,6 +25,50 @@ import { ENGINE_VERSION } from '../version';
 const CLIENT_INFO = { name: 'agent-mesh', version: ENGINE_VERSION };
 const MAX_LIST_PAGES = 100;
 const LAST_STDERR_IN_ERROR = 3;
+/** A server's stderr reaches the relay's own log in bursts of this many lines, then at the rate below. */
+const STDERR_BURST_LINES = 50;
+const STDERR_LINES_PER_SECOND = 5;
+/** How often the count of lines left out of the relay's log is written there. */
+const STDERR_SUMMARY_MS = 2000;
+const MAX_RELAY_LOG_LINE = 1000;
+
+/**
+ * Copies one server's stderr lines to the relay's log through a token bucket, each line capped; the
+ * lines it leaves out are counted and summarised in one line. The server's own log keeps them all.
+ */
+class StderrCopy {
+  private tokens = STDERR_BURST_LINES;
+  private refilledAt = performance.now();
+  private leftOut = 0;
+  private summaryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly keptLines: number,
+  ) {}
+
+  offer(line: string): void {
+    const now = performance.now();
+    this.tokens = Math.min(STDERR_BURST_LINES, this.tokens + ((now - this.refilledAt) / 1000) * STDERR_LINES_PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.write(line.length > MAX_RELAY_LOG_LINE ? `${line.slice(0, MAX_RELAY_LOG_LINE)}… (${line.length - MAX_RELAY_LOG_LINE} more characters)` : line);
+      return;
+    }
+    this.leftOut++;
+    this.summaryTimer ??= setTimeout(() => this.summarise(), STDERR_SUMMARY_MS).unref();
+  }
+
+  /** Writes the count of lines left out so far, if any. */
+  summarise(): void {
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+    if (this.leftOut === 0) return;
+    this.write(`${this.leftOut} stderr line${this.leftOut === 1 ? '' : 's'} not copied here (over ${STDERR_LINES_PER_SECOND} lines/s); the server's log keeps its last ${this.keptLines} lines`);
+    this.leftOut = 0;
+  }
+}
 
 export interface RetryPolicy {
   /** Attempts in a row (the first included) before the server stays in error. */
@@ -79,10 +123,12 @@ export class ServerRunner {
   private attemptStderr: string[] = [];
   /** Aborts the attempt in flight (closing its transport) when the server is stopped or restarted. */
   private cancelAttempt: (() => void) | undefined;
+  private readonly stderrCopy: StderrCopy;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
     this.transport = options.config.type;
+    this.stderrCopy = new StderrCopy((line) => options.logger.info(`[mcp ${this.name}] ${line}`), options.logLines);
   }
 
   get name(): string {
@@ -346,7 +392,7 @@ export class ServerRunner {
       if (generation !== this.generation) continue;
       this.attemptStderr.push(line);
       if (this.attemptStderr.length > LAST_STDERR_IN_ERROR) this.attemptStderr.shift();
-      this.options.logger.info(`[mcp ${this.name}] ${line}`);
+      this.stderrCopy.offer(line);
     }
   }
 
@@ -371,6 +417,7 @@ export class ServerRunner {
   }
 
   private cancelTimers(): void {
+    this.stderrCopy.summarise();
     this.cancelAttempt?.();
     this.cancelAttempt = undefined;
     clearTimeout(this.retryTimer);
