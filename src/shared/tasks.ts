@@ -1,24 +1,34 @@
 // Long-running tasks agents report as weighted steps (HTTP, WebSocket, MCP `report_progress`).
 import * as z from 'zod';
 
-export const TASK_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'timeout'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const STEP_STATES = ['pending', 'running', 'done', 'failed', 'skipped'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 /** How long a finished task stays visible. */
 export const FINISHED_TASK_TTL_MS = 5 * 60 * 1000;
+/** The longest timeout any task or step may declare; the relay's setting may allow less. */
+export const MAX_TASK_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+export const MAX_STEP_RETRIES = 10;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
+const timeoutMs = z.number().int().min(100).max(MAX_TASK_TIMEOUT_MS);
 
 export const taskStepInputSchema = z.strictObject({
   name: text(200),
   weight: z.number().positive().max(1_000_000).default(1),
+  /** How long the step may run (from when it starts running) before it is retried or times the task out. */
+  timeoutMs: timeoutMs.optional(),
+  /** How often a step that fails or times out goes back to running before it stays failed. */
+  retries: z.number().int().min(0).max(MAX_STEP_RETRIES).default(0),
 });
 
 export const taskCreateSchema = z.strictObject({
   title: text(200),
   agent: text(100).optional(),
+  /** How long the whole task may run before it ends as `timeout`; the relay's default when absent. */
+  timeoutMs: timeoutMs.optional(),
   steps: z
     .array(taskStepInputSchema)
     .min(1)
@@ -52,6 +62,12 @@ export interface TaskStep {
   weight: number;
   state: StepState;
   progress: number;
+  /** Retries the agent declared for the step, and how many are used. */
+  retries: number;
+  attempts: number;
+  timeoutMs?: number;
+  /** When the step last went running (its timeout counts from here). */
+  startedAt?: number;
 }
 
 export interface Task {
@@ -63,6 +79,12 @@ export interface Task {
   /** Weighted progress over all steps, 0–100. */
   percent: number;
   message?: string;
+  /** How long the task may run from `createdAt` before it ends as `timeout`. */
+  timeoutMs: number;
+  /** The agent's last report (or the start); a task silent past the relay's stale time is `stale`. */
+  lastReportAt: number;
+  /** Still running but silent too long: shown as stale and no longer counted against its agent's limit. */
+  stale: boolean;
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;
@@ -71,7 +93,7 @@ export interface Task {
 }
 
 /** Weighted completion in percent: done and skipped steps count fully, running and failed ones by their progress. */
-export function weightedPercent(steps: readonly TaskStep[]): number {
+export function weightedPercent(steps: readonly Pick<TaskStep, 'weight' | 'state' | 'progress'>[]): number {
   const total = steps.reduce((sum, s) => sum + s.weight, 0);
   if (total === 0) return 0;
   const done = steps.reduce((sum, s) => sum + s.weight * (s.state === 'done' || s.state === 'skipped' ? 1 : s.state === 'pending' ? 0 : s.progress), 0);

@@ -81,3 +81,44 @@ describe('tasks over HTTP and WebSocket on a real agent-mesh serve', () => {
     assert.equal((await agent.next('error', (f) => f.id === 'p2')).code, 'cancelled');
   });
 });
+
+describe('task timeouts and staleness on a real agent-mesh serve', () => {
+  const relay = useServe({
+    prefix: 'am-task-limits-',
+    config: { 'agentMesh.tasks.maxActivePerAgent': 1, 'agentMesh.tasks.staleAfterSeconds': 1, 'agentMesh.tasks.maxTimeoutSeconds': 60 },
+  });
+  const { call } = relay;
+  const dashboard = async () => {
+    const client = relay.track(await RelayClient.connect(relay.serve.url, { token: relay.token }));
+    client.send({ type: 'subscribe', channel: 'tasks' });
+    await client.next('event', (f) => f.channel === 'tasks' && f.name === 'snapshot');
+    return client;
+  };
+  const upserted = (client: RelayClient, check: (task: Task) => boolean) =>
+    client.next('event', (f) => f.channel === 'tasks' && f.name === 'upsert' && check(f.payload as unknown as Task)).then((f) => f.payload as unknown as Task);
+
+  it('ends a task past its declared timeout as timeout, tells dashboards and frees the agent\'s slot', async () => {
+    const watcher = await dashboard();
+    const created = await call('POST', '/api/tasks', { title: 'Hangs', agent: 'slow', timeoutMs: 300, steps: [{ name: 'wait', timeoutMs: 200, retries: 1 }] });
+    assert.deepEqual([created.status, created.body.timeoutMs, created.body.steps[0].retries], [201, 300, 1]);
+    const ended = await upserted(watcher, (t) => t.id === created.body.id && t.status === 'timeout');
+    assert.match(ended.message ?? '', /timed out/);
+    assert.equal((await call('GET', `/api/tasks/${created.body.id}`)).body.status, 'timeout');
+    assert.equal((await call('PATCH', `/api/tasks/${created.body.id}`, { message: 'still here' })).status, 409);
+    assert.equal((await call('POST', '/api/tasks', { title: 'Next', agent: 'slow', steps: [{ name: 'a' }] })).status, 201);
+  });
+
+  it('shows a silent task as stale and frees its slot until it reports again; refuses a timeout over the maximum', async () => {
+    const watcher = await dashboard();
+    const { body: quiet } = await call('POST', '/api/tasks', { title: 'Quiet', agent: 'mute', steps: [{ name: 'a' }] });
+    assert.equal((await call('POST', '/api/tasks', { title: 'Refused', agent: 'mute', steps: [{ name: 'a' }] })).status, 429);
+    await upserted(watcher, (t) => t.id === quiet.id && t.stale);
+    assert.equal((await call('GET', `/api/tasks/${quiet.id}`)).body.stale, true);
+    assert.equal((await call('POST', '/api/tasks', { title: 'Takes the slot', agent: 'mute', steps: [{ name: 'a' }] })).status, 201);
+    const back = await call('PATCH', `/api/tasks/${quiet.id}`, { step: 'a', progress: 0.5 });
+    assert.deepEqual([back.status, back.body.stale], [200, false]);
+    const tooLong = await call('POST', '/api/tasks', { title: 'Too long', agent: 'other', timeoutMs: 120_000, steps: [{ name: 'a' }] });
+    assert.equal(tooLong.status, 400);
+    assert.match(tooLong.body.error.message, /maximum of 60000 ms/);
+  });
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
 import { TaskCancelledError, TaskService, type TaskEvent } from '../../src/extension/engine/tasks/taskService';
-import { taskCreateSchema, weightedPercent } from '../../src/shared/tasks';
+import { taskCreateSchema, weightedPercent, type Task } from '../../src/shared/tasks';
 
 const steps = [{ name: 'build', weight: 3 }, { name: 'test', weight: 1 }, { name: 'publish' }];
 const status = (error: unknown) => (error instanceof HttpError ? error.status : undefined);
@@ -82,6 +82,93 @@ describe('tasks', () => {
   });
 });
 
+describe('task timeouts, retries and staleness', () => {
+  const services: TaskService[] = [];
+  const service = (options: Partial<ConstructorParameters<typeof TaskService>[0]> = {}) => {
+    const tasks = new TaskService({ maxActivePerAgent: 1, ...options });
+    services.push(tasks);
+    return tasks;
+  };
+  /** The next upsert of a task that passes the check. */
+  const upsert = (tasks: TaskService, check: (task: Task) => boolean) =>
+    new Promise<Task>((resolve) => {
+      const stop = tasks.onEvent((e) => {
+        if (e.kind === 'upsert' && check(e.task)) {
+          stop();
+          resolve(e.task);
+        }
+      });
+    });
+
+  afterEach(() => {
+    for (const tasks of services.splice(0)) tasks.close();
+  });
+
+  it('ends a task that runs past its declared timeout as timeout, and frees its slot', async () => {
+    const tasks = service();
+    const task = await tasks.create(taskCreateSchema.parse({ title: 'Hangs', agent: 'a', timeoutMs: 150, steps }));
+    assert.equal(task.timeoutMs, 150);
+    const ended = await upsert(tasks, (t) => t.id === task.id && t.status !== 'running');
+    assert.equal(ended.status, 'timeout');
+    assert.match(ended.message ?? '', /timed out: no end reported within 150 ms/);
+    assert.ok(ended.finishedAt !== undefined);
+    assert.equal(status(await rejection(tasks.update(task.id, { message: 'late' }))), 409);
+    await tasks.create(taskCreateSchema.parse({ title: 'Next', agent: 'a', steps }));
+  });
+
+  it('retries a step that runs past its timeout as often as declared, counting the retries, then times the task out', async () => {
+    const tasks = service();
+    const seen: Task[] = [];
+    tasks.onEvent((e) => e.kind === 'upsert' && seen.push(e.task));
+    const task = await tasks.create(taskCreateSchema.parse({ title: 'Flaky fetch', steps: [{ name: 'fetch', timeoutMs: 100, retries: 2 }, { name: 'store' }] }));
+    await tasks.update(task.id, { step: 'fetch', progress: 0.5 });
+    const ended = await upsert(tasks, (t) => t.status !== 'running');
+    assert.equal(ended.status, 'timeout');
+    assert.deepEqual([ended.steps[0].state, ended.steps[0].attempts, ended.steps[0].retries], ['failed', 2, 2]);
+    assert.match(ended.message ?? '', /step "fetch" timed out after 100 ms \(2 retries used\)/);
+    const retried = seen.filter((t) => t.status === 'running' && t.steps[0].attempts > 0);
+    assert.deepEqual(retried.map((t) => [t.steps[0].state, t.steps[0].attempts, t.steps[0].progress]), [['running', 1, 0], ['running', 2, 0]]);
+  });
+
+  it('puts a step the agent reports failed back to running while it has retries left', async () => {
+    const tasks = service();
+    const task = await tasks.create(taskCreateSchema.parse({ title: 'Upload', steps: [{ name: 'upload', retries: 1 }] }));
+    let next = await tasks.update(task.id, { step: 'upload', state: 'failed', message: 'network' });
+    assert.deepEqual([next.steps[0].state, next.steps[0].attempts, next.status], ['running', 1, 'running']);
+    next = await tasks.update(task.id, { step: 'upload', state: 'failed' });
+    assert.deepEqual([next.steps[0].state, next.steps[0].attempts, next.status], ['failed', 1, 'running']);
+  });
+
+  it('marks a task that reports nothing for the stale time as stale and frees its slot; its next report brings it back', async () => {
+    const tasks = service({ limits: { defaultTimeoutMs: 60_000, maxTimeoutMs: 60_000, staleAfterMs: 100 } });
+    const task = await tasks.create(taskCreateSchema.parse({ title: 'Quiet', agent: 'a', steps }));
+    assert.equal(status(await rejection(tasks.create(taskCreateSchema.parse({ title: 'Second', agent: 'a', steps })))), 429);
+    const stale = await upsert(tasks, (t) => t.id === task.id && t.stale === true);
+    assert.equal(stale.status, 'running');
+    assert.equal(tasks.activeCount, 0);
+    await tasks.create(taskCreateSchema.parse({ title: 'Second', agent: 'a', steps }));
+    const back = await tasks.update(task.id, { step: 'build', progress: 0.1 });
+    assert.equal(back.stale, false);
+  });
+
+  it('takes the default timeout when none is declared and refuses one over the maximum with 400', async () => {
+    const tasks = service({ limits: { defaultTimeoutMs: 5000, maxTimeoutMs: 10_000, staleAfterMs: 10_000 } });
+    assert.equal((await tasks.create(taskCreateSchema.parse({ title: 'Default', steps }))).timeoutMs, 5000);
+    for (const body of [{ title: 'Long', timeoutMs: 20_000, steps }, { title: 'Long step', steps: [{ name: 's', timeoutMs: 20_000 }] }]) {
+      const error = await rejection(tasks.create(taskCreateSchema.parse(body)));
+      assert.equal(status(error), 400);
+      assert.match((error as Error).message, /over the relay's maximum of 10000 ms/);
+    }
+    assert.equal(tasks.list().length, 1);
+  });
+
+  it('refuses more retries or a longer timeout than the schema allows', () => {
+    assert.equal(taskCreateSchema.safeParse({ title: 't', timeoutMs: 7 * 24 * 3600 * 1000, steps: [{ name: 's', retries: 10, timeoutMs: 100 }] }).success, true);
+    assert.equal(taskCreateSchema.safeParse({ title: 't', steps: [{ name: 's', retries: 11 }] }).success, false);
+    assert.equal(taskCreateSchema.safeParse({ title: 't', timeoutMs: 8 * 24 * 3600 * 1000, steps }).success, false);
+  });
+});
+
 describe('tasks on disk', () => {
   let dir: string;
   let now: number;
@@ -136,15 +223,40 @@ describe('tasks on disk', () => {
     again.close();
   });
 
-  it('answers 503 when the change cannot be saved, keeping it for the next write', async () => {
+  it('answers 503 store_unavailable when the change cannot be saved, showing and broadcasting nothing, and says why until a write succeeds', async () => {
     // A file where the data directory should be: every write fails.
     await writeFile(path.join(dir, 'data'), 'not a directory');
     const tasks = service(path.join(dir, 'data', 'tasks.json'));
+    const events: TaskEvent[] = [];
+    tasks.onEvent((e) => events.push(e));
     const error = await rejection(tasks.create(taskCreateSchema.parse({ title: 'Doomed write', steps })));
     assert.equal(status(error), 503);
+    assert.equal((error as HttpError).code, 'store_unavailable');
     assert.match((error as Error).message, /not saved/);
-    assert.equal(tasks.list().length, 1, 'dashboards already saw it; it goes out with the next write');
+    assert.deepEqual(tasks.list(), []);
+    assert.deepEqual(events, []);
+    assert.match(tasks.storeProblem ?? '', /^tasks store: cannot write /);
+    await rm(path.join(dir, 'data'));
+    await tasks.create(taskCreateSchema.parse({ title: 'Saved', steps }));
+    assert.equal(tasks.storeProblem, undefined);
     tasks.close();
+  });
+
+  it('times out after a restart a task whose time ran out while the relay was down', async () => {
+    const before = service();
+    const task = await before.create(taskCreateSchema.parse({ title: 'Interrupted', timeoutMs: 1000, steps }));
+    before.close();
+    now += 5000;
+    const after = service();
+    const ended = new Promise<Task>((resolve) => after.onEvent((e) => e.kind === 'upsert' && resolve(e.task)));
+    await after.load();
+    assert.equal((await ended).status, 'timeout');
+    await after.flush();
+    const again = service();
+    await again.load();
+    assert.equal(again.get(task.id).status, 'timeout', 'the timeout was saved');
+    after.close();
+    again.close();
   });
 });
 

@@ -11,7 +11,7 @@ import type { Settings } from './config/settings';
 import { registerBuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
-import { TaskService } from './tasks/taskService';
+import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
 import { McpFleet } from './mcp/fleet';
 import { registerMcpRoutes } from './mcp/routes';
@@ -144,6 +144,7 @@ export class Engine {
 
     this.tasks = new TaskService({
       maxActivePerAgent: options.settings['agentMesh.tasks.maxActivePerAgent'],
+      limits: taskLimitsFrom(options.settings),
       persist: { file: path.join(options.dataDir, 'tasks.json'), logger: options.logger },
     });
     this.tasks.onEvent((event) =>
@@ -159,7 +160,7 @@ export class Engine {
   /** Applies changed approval and task settings without restarting the relay. */
   configureHumanLoop(settings: Settings): void {
     this.approvals.configure(thresholdsFrom(settings));
-    this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent']);
+    this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent'], taskLimitsFrom(settings));
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -222,7 +223,7 @@ export class Engine {
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
-      ...[this.widgets.storeProblem].filter((problem) => problem !== undefined),
+      ...[this.widgets.storeProblem, this.tasks.storeProblem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
@@ -232,10 +233,12 @@ export class Engine {
     const stopState = this.state.onStatus(() => listener());
     const stopApprovals = this.approvals.onAvailable(listener);
     const stopWidgets = this.widgets.onStoreProblemChange(listener);
+    const stopTasks = this.tasks.onStoreProblemChange(listener);
     return () => {
       stopState();
       stopApprovals();
       stopWidgets();
+      stopTasks();
     };
   }
 

@@ -52,11 +52,17 @@ function TaskRow({ task, now, api }: { task: Task; now: number; api: RelayApi })
   const elapsed = (task.finishedAt ?? now) - task.createdAt;
   const current = task.steps.find((s) => s.state === 'running') ?? task.steps.find((s) => s.state === 'pending');
   const doneSteps = task.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length;
+  const stale = task.status === 'running' && task.stale;
   return (
-    <article class={`task-card task-${task.status}`} aria-label={`${task.title}, ${task.status}, ${task.percent}%`} data-testid={`task-${task.id}`}>
+    <article class={`task-card task-${task.status}`} aria-label={`${task.title}, ${task.status}${stale ? ', stale' : ''}, ${task.percent}%`} data-testid={`task-${task.id}`}>
       <header class="task-card-header">
         <strong>{task.title}</strong>
         <span class={`task-status status-${task.status}`}>{task.status}</span>
+        {stale && (
+          <span class="task-status status-stale" title="No report for a while: it no longer counts toward its agent's limit until it reports again">
+            stale
+          </span>
+        )}
         <span class="muted">{task.agent}</span>
         <span class="muted task-elapsed" title="Elapsed">
           {formatElapsed(elapsed)}
@@ -66,6 +72,7 @@ function TaskRow({ task, now, api }: { task: Task; now: number; api: RelayApi })
       <div class="task-detail muted">
         {task.percent}% · step {Math.min(doneSteps + 1, task.steps.length)} of {task.steps.length}
         {task.status === 'running' && current ? ` · ${current.name}` : ''}
+        {task.status === 'running' && current && current.attempts > 0 ? ` (retry ${current.attempts} of ${current.retries})` : ''}
         {task.message ? ` · ${task.message}` : ''}
         {task.status === 'cancelled' && task.cancelledBy ? ` · cancelled by ${task.cancelledBy}${task.cancelReason ? `: ${task.cancelReason}` : ''}` : ''}
       </div>

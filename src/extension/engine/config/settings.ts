@@ -37,6 +37,9 @@ export const settingSchemas = {
   'agentMesh.approvals.notifications': z.boolean().default(true),
   'agentMesh.tasks.maxActivePerAgent': z.number().int().min(1).max(1000).default(10),
   'agentMesh.tasks.followAutomatically': z.boolean().default(false),
+  'agentMesh.tasks.defaultTimeoutSeconds': z.number().int().min(1).max(604_800).default(3600),
+  'agentMesh.tasks.maxTimeoutSeconds': z.number().int().min(1).max(604_800).default(86_400),
+  'agentMesh.tasks.staleAfterSeconds': z.number().int().min(1).max(86_400).default(600),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { approvalRequestSchema, APPROVAL_STATUSES, type Approval } from '../../../shared/approvals';
 import { jsonValueSchema } from '../../../shared/json';
-import { taskCreateSchema, taskStepInputSchema, taskUpdateSchema, type Task } from '../../../shared/tasks';
+import { TASK_STATUSES, taskCreateSchema, taskStepInputSchema, taskUpdateSchema, type Task } from '../../../shared/tasks';
 import type { ApprovalQueue } from '../approvals/queue';
 import type { Logger } from '../log';
 import { HttpError, readJsonBody } from '../relay/http';
@@ -36,12 +36,13 @@ const progressInput = z.strictObject({
   title: taskCreateSchema.shape.title.optional(),
   agent: taskCreateSchema.shape.agent,
   steps: z.array(taskStepInputSchema).min(1).max(200).optional().describe('The weighted steps of a new task.'),
+  timeoutMs: taskCreateSchema.shape.timeoutMs.describe('How long a new task may run before it ends as timeout (the relay has a default).'),
   ...taskUpdateSchema.shape,
 });
 
 const progressOutput = z.object({
   taskId: z.string(),
-  status: z.enum(['running', 'completed', 'failed', 'cancelled']),
+  status: z.enum(TASK_STATUSES),
   percent: z.number(),
   cancelled: z.boolean(),
   cancelledBy: z.string().optional(),
@@ -109,14 +110,14 @@ function buildServer(deps: BuiltInMcpDependencies, hungUp: AbortSignal): McpServ
     },
     async (input) => {
       try {
-        const { taskId, title, agent, steps, ...update } = input;
+        const { taskId, title, agent, steps, timeoutMs, ...update } = input;
         let task: Task;
         if (taskId === undefined) {
-          const create = taskCreateSchema.safeParse({ title, agent, steps });
+          const create = taskCreateSchema.safeParse({ title, agent, steps, timeoutMs });
           if (!create.success) return failure(`to start a task give title and steps: ${create.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
           task = await deps.tasks.create(create.data);
         } else {
-          if (title !== undefined || steps !== undefined) return failure('title and steps start a new task; leave out taskId to start one');
+          if (title !== undefined || steps !== undefined || timeoutMs !== undefined) return failure('title, steps and timeoutMs start a new task; leave out taskId to start one');
           task = await deps.tasks.update(taskId, update);
         }
         return progressResult(task);
