@@ -123,19 +123,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       if (event.affectsConfiguration('agentMesh.approvals') || event.affectsConfiguration('agentMesh.tasks')) current!.engine.configureHumanLoop(readSettings().settings);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (!event.affectsConfiguration('agentMesh.relay') && !event.affectsConfiguration('agentMesh.state')) return;
-      log.info('relay or state settings changed; restarting the relay');
-      await current!.engine.stop();
-      try {
-        current = { engine: await startEngine() };
-      } catch (error) {
-        void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
-        return;
-      }
-      attachFaces(current.engine);
-      await surfaces.reconnectAll();
+      if (event.affectsConfiguration('agentMesh.relay') || event.affectsConfiguration('agentMesh.state')) await restartRelay('relay or state settings changed');
     }),
+    // The workspace's restricted settings and its MCP servers count from now on.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restartRelay('workspace trusted')),
   );
+
+  async function restartRelay(reason: string): Promise<void> {
+    log.info(`${reason}; restarting the relay`);
+    await current!.engine.stop();
+    try {
+      current = { engine: await startEngine() };
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
+      return;
+    }
+    attachFaces(current.engine);
+    await surfaces.reconnectAll();
+  }
 
   return { relayUrl: () => current!.engine.url };
 }

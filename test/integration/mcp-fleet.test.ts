@@ -308,15 +308,18 @@ describe('MCP fleet reload, trust and inputs', function () {
     assert.deepEqual(fleet.snapshot().problems.map((p) => p.message), ['invalid JSON']);
   });
 
-  it('starts no server of an untrusted workspace, stdio or remote (a remote one would be sent its inputs), and starts them once trusted', async () => {
+  it('starts no server of an untrusted workspace, stdio or remote (a remote one would be sent its inputs); trusted, both start', async () => {
     const http = await startEverythingHttp('streamableHttp');
     try {
-      const fleet = track(newFleet({ trusted: false }));
-      await fleet.start(parseSettingsServers({ local: fixtureServer('slow-start'), remote: { url: http.url } }));
-      for (const name of ['local', 'remote']) assert.deepEqual([fleet.server(name).status, fleet.server(name).error], ['disabled', 'workspace is not trusted'], name);
-      await fleet.setTrusted(true);
-      assert.equal((await settled(fleet, 'local')).status, 'connected');
-      assert.equal((await settled(fleet, 'remote')).status, 'connected');
+      const servers = parseSettingsServers({ local: fixtureServer('slow-start'), remote: { url: http.url } });
+      const untrusted = track(newFleet({ trusted: false }));
+      await untrusted.start(servers);
+      for (const name of ['local', 'remote']) assert.deepEqual([untrusted.server(name).status, untrusted.server(name).error], ['disabled', 'workspace is not trusted'], name);
+      // VS Code restarts the relay when the workspace is trusted: a fresh fleet, trusted.
+      const trusted = track(newFleet());
+      await trusted.start(servers);
+      assert.equal((await settled(trusted, 'local')).status, 'connected');
+      assert.equal((await settled(trusted, 'remote')).status, 'connected');
     } finally {
       await http.stop();
     }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { ConfigFileError, parseConfigText } from '../../src/extension/engine/config/configFile';
 import { defaultSettings, resolveSettings, SETTING_KEYS } from '../../src/extension/engine/config/settings';
+import { RESTRICTED_SETTING_KEYS, vscodeSettingValue } from '../../src/extension/engine/config/trust';
 
 describe('settings', () => {
   it('defaults to a loopback relay on a free port', () => {
@@ -22,6 +23,44 @@ describe('settings', () => {
     assert.deepEqual(Object.keys(declared).sort(), [...SETTING_KEYS].sort());
     const defaults = defaultSettings();
     for (const key of SETTING_KEYS) assert.deepEqual(declared[key].default, defaults[key], key);
+  });
+});
+
+describe('settings and workspace trust', () => {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+  const declared = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
+  /** Settings a workspace could use to weaken the relay's security. */
+  const WEAKENING = [
+    'agentMesh.relay.host',
+    'agentMesh.relay.port',
+    'agentMesh.state.redisUrl',
+    'agentMesh.metrics.requireAuth',
+    'agentMesh.approvals.autoApproveThreshold',
+    'agentMesh.approvals.quickThreshold',
+    'agentMesh.mcp.servers',
+  ];
+
+  it('gives every setting a scope, and the user-only scopes to the ones that weaken security', () => {
+    for (const key of SETTING_KEYS) assert.ok(['application', 'machine', 'machine-overridable', 'window', 'resource'].includes(declared[key].scope ?? ''), `${key} has no scope`);
+    for (const key of WEAKENING.filter((k) => k !== 'agentMesh.mcp.servers')) assert.ok(['application', 'machine'].includes(declared[key].scope!), `${key} is ${declared[key].scope}`);
+  });
+
+  it('lists the restricted settings in package.json exactly as the settings reader restricts them', () => {
+    const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations as string[];
+    assert.deepEqual([...restricted].sort(), [...RESTRICTED_SETTING_KEYS].sort());
+    for (const key of WEAKENING) assert.ok(restricted.includes(key), key);
+  });
+
+  it('ignores the workspace\'s values and its config file for restricted settings in an untrusted workspace', () => {
+    const inspected = { globalValue: 85, workspaceValue: 0, workspaceFolderValue: 1 };
+    const merged = () => 1;
+    const file = () => 0;
+    assert.equal(vscodeSettingValue('agentMesh.approvals.autoApproveThreshold', inspected, merged, file, false), 85);
+    assert.equal(vscodeSettingValue('agentMesh.approvals.autoApproveThreshold', { workspaceValue: 0 }, () => 0, file, false), undefined, 'no user value: the default');
+    assert.equal(vscodeSettingValue('agentMesh.approvals.autoApproveThreshold', {}, () => undefined, file, false), undefined, 'the workspace file is ignored too');
+    assert.equal(vscodeSettingValue('agentMesh.approvals.autoApproveThreshold', inspected, merged, file, true), 1, 'trusted: as VS Code merges them');
+    assert.equal(vscodeSettingValue('agentMesh.approvals.autoApproveThreshold', {}, () => undefined, file, true), 0, 'trusted: the workspace file fills what VS Code leaves unset');
+    assert.equal(vscodeSettingValue('agentMesh.mesh.intervalSeconds', { workspaceValue: 5 }, () => 5, () => 9, false), 5, 'unrestricted settings keep workspace values');
   });
 });
 

@@ -65,10 +65,6 @@ export class McpViews implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('agentMesh.mcp') || event.affectsConfiguration('agentMesh.tokens')) this.scheduleReload('settings changed');
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.log.info('workspace trusted; starting its MCP servers');
-        void this.engine?.mcp.setTrusted(true);
-      }),
     );
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (folder) {

@@ -76,7 +76,7 @@ export class McpFleet {
   private readonly inputValues = new Map<string, Promise<string>>();
   private readonly tokenCounter: TokenCounter;
   private settings: McpFleetSettings;
-  private trusted: boolean;
+  private readonly trusted: boolean;
   private problems: McpConfigProblem[] = [];
   private overBudget = false;
   private lastTotal = -1;
@@ -146,13 +146,6 @@ export class McpFleet {
     await Promise.all(pending);
     if (this.stopped) return [];
     return [...wanted.values()].map((serverConfig) => this.launch(this.createRunner(serverConfig)));
-  }
-
-  /** Re-evaluates workspace trust (VS Code grants it while running). */
-  async setTrusted(trusted: boolean): Promise<void> {
-    if (trusted === this.trusted) return;
-    this.trusted = trusted;
-    await Promise.all([...this.runners.values()].map((r) => this.launch(r)));
   }
 
   /** New settings take effect at once for tokens and disabled tools, and at the next connect for timeouts. */
