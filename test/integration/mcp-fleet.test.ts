@@ -348,9 +348,9 @@ describe('MCP fleet reload, trust and inputs', function () {
     assert.equal((await settled(fleet, 'off')).status, 'connected');
   });
 
-  it('passes ${input:…} values from the host\'s resolver to the server, asking once per input', async () => {
+  it('passes ${input:…} values from the host\'s resolver to the server, asking once per server and input', async () => {
     const asked: string[] = [];
-    const resolver: InputResolver = { resolve: async (input, server) => (asked.push(`${input.id}@${server}`), 'value-from-the-user') };
+    const resolver: InputResolver = { resolve: async (input, server) => (asked.push(`${input.id}@${server.name}`), 'value-from-the-user') };
     const fleet = track(newFleet({ inputResolver: resolver }));
     const inputs = [{ type: 'promptString', id: 'greeting', description: 'Greeting', password: true }];
     const entry = { ...everythingStdioServer(), env: { GREETING: '${input:greeting}' } };
@@ -358,7 +358,10 @@ describe('MCP fleet reload, trust and inputs', function () {
     await settled(fleet, 'one');
     const result = await fleet.callTool('one', 'get-env', {});
     assert.match(textOf(result), /"GREETING": "value-from-the-user"/);
-    assert.equal(asked.length, 1, `asked ${asked.join(', ')}`);
+    await settled(fleet, 'two');
+    await fleet.restart('one');
+    await settled(fleet, 'one');
+    assert.deepEqual(asked.sort(), ['greeting@one', 'greeting@two'], 'one server\'s value is never handed to another; a restart does not ask again');
   });
 
   it('puts a server whose input has no value in error, saying which input', async () => {

@@ -49,14 +49,15 @@ describe('MCP variable substitution', () => {
 
 describe('headless input resolver', () => {
   const input = { id: 'api-key', type: 'promptString' as const, description: '', password: true };
+  const server = serverOf({ command: 'server' });
 
   it('reads AGENT_MESH_INPUT_<ID>', async () => {
     assert.equal(inputEnvName('api-key'), 'AGENT_MESH_INPUT_API_KEY');
-    assert.equal(await envInputResolver({ AGENT_MESH_INPUT_API_KEY: 'v' }).resolve(input, 's'), 'v');
+    assert.equal(await envInputResolver({ AGENT_MESH_INPUT_API_KEY: 'v' }).resolve(input, server), 'v');
   });
 
   it('falls back to the default, else fails naming the variable', async () => {
-    assert.equal(await envInputResolver({}).resolve({ ...input, default: 'd' }, 's'), 'd');
-    await assert.rejects(envInputResolver({}).resolve(input, 's'), /set the environment variable AGENT_MESH_INPUT_API_KEY/);
+    assert.equal(await envInputResolver({}).resolve({ ...input, default: 'd' }, server), 'd');
+    await assert.rejects(envInputResolver({}).resolve(input, server), /set the environment variable AGENT_MESH_INPUT_API_KEY/);
   });
 });

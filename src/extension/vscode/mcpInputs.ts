@@ -1,33 +1,39 @@
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { McpInputDefinition } from '../engine/mcp/config';
-import type { InputResolver } from '../engine/mcp/variables';
+import { StoredInputResolver, type InputPrompts, type ReuseQuestion } from '../engine/mcp/storedInputs';
 
-const SECRET_PREFIX = 'agentMesh.mcp.input.';
+const SEND_STORED = 'Send Stored Value';
+const ENTER_NEW = 'Enter a New Value';
 
 /**
  * `${input:id}` values in VS Code: asked with an input box (a password box for secret inputs) or a
- * quick pick; secret values are kept in SecretStorage so they are asked once per machine.
+ * quick pick; secret values are kept in SecretStorage per workspace, server and input.
  */
-export class SecretInputResolver implements InputResolver {
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+export function secretInputResolver(secrets: vscode.SecretStorage): StoredInputResolver {
+  return new StoredInputResolver(secrets, prompts, workspaceIdentity());
+}
 
-  async resolve(input: McpInputDefinition, server: string): Promise<string> {
-    const key = SECRET_PREFIX + input.id;
-    if (input.password) {
-      const stored = await this.secrets.get(key);
-      if (stored !== undefined) return stored;
-    }
+const prompts: InputPrompts = {
+  ask(input: McpInputDefinition, server: string) {
     const title = `Agent Mesh: MCP server "${server}" needs ${input.description || input.id}`;
-    const value =
-      input.type === 'pickString'
-        ? await vscode.window.showQuickPick(input.options ?? [], { title, placeHolder: input.default, ignoreFocusOut: true })
-        : await vscode.window.showInputBox({ title, prompt: `Value of \${input:${input.id}}`, password: input.password, value: input.default, ignoreFocusOut: true });
-    if (value === undefined) throw new Error(`input "${input.id}" was not given (restart the server to be asked again)`);
-    if (input.password) await this.secrets.store(key, value);
-    return value;
-  }
+    return input.type === 'pickString'
+      ? vscode.window.showQuickPick(input.options ?? [], { title, placeHolder: input.default, ignoreFocusOut: true })
+      : vscode.window.showInputBox({ title, prompt: `Value of \${input:${input.id}}`, password: input.password, value: input.default, ignoreFocusOut: true });
+  },
+  async confirmReuse(question: ReuseQuestion) {
+    const what = question.input.description || question.input.id;
+    const message =
+      question.reason === 'changed'
+        ? `MCP server "${question.server}" now runs or reaches something else. Send it the value of "${what}" you gave it before?`
+        : `Send the value of "${what}" that an earlier version of Agent Mesh saved for any server to MCP server "${question.server}"?`;
+    const pick = await vscode.window.showWarningMessage(message, { modal: true, detail: `The server: ${question.target}` }, SEND_STORED, ENTER_NEW);
+    return pick === SEND_STORED ? 'reuse' : pick === ENTER_NEW ? 'new' : undefined;
+  },
+};
 
-  async forget(ids: Iterable<string>): Promise<void> {
-    for (const id of ids) await this.secrets.delete(SECRET_PREFIX + id);
-  }
+/** A stable id of the open workspace (its .code-workspace file or first folder), hashed. */
+function workspaceIdentity(): string {
+  const uri = vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  return uri ? createHash('sha256').update(uri.toString()).digest('hex').slice(0, 16) : 'no-workspace';
 }

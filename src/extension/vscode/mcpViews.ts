@@ -3,7 +3,8 @@ import type { McpConfigProblem, McpEvent, McpSnapshot } from '../../shared/mcp';
 import type { Engine } from '../engine/engine';
 import { convertMcpServersFile, MCP_JSON_RELATIVE_PATH, SETTINGS_SERVERS_KEY } from '../engine/mcp/config';
 import { parseJsonc, nodeValue, property, setProperty } from '../engine/mcp/jsonc';
-import { SecretInputResolver } from './mcpInputs';
+import type { StoredInputResolver } from '../engine/mcp/storedInputs';
+import { secretInputResolver } from './mcpInputs';
 import { callToolInteractively } from './mcpToolCall';
 import { McpTreeProvider, type McpNode } from './mcpTree';
 import { readSettings } from './settings';
@@ -21,7 +22,7 @@ const RELOAD_DEBOUNCE_MS = 300;
  * token budget warning. `attach` binds it to an engine (again after the relay restarts).
  */
 export class McpViews implements vscode.Disposable {
-  readonly inputResolver: SecretInputResolver;
+  readonly inputResolver: StoredInputResolver;
   private readonly tree = new McpTreeProvider();
   private readonly status = vscode.window.createStatusBarItem('agentMesh.mcp', vscode.StatusBarAlignment.Left, 48);
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('agentMesh.mcp');
@@ -36,7 +37,7 @@ export class McpViews implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     secrets: vscode.SecretStorage,
   ) {
-    this.inputResolver = new SecretInputResolver(secrets);
+    this.inputResolver = secretInputResolver(secrets);
     this.status.name = 'Agent Mesh MCP Servers';
     this.status.command = `${MCP_VIEW_ID}.focus`;
     const server = (node?: McpNode) => this.serverName(node);
@@ -303,10 +304,11 @@ export class McpViews implements vscode.Disposable {
   private async forgetInputs(): Promise<void> {
     const fleet = this.engine?.mcp;
     if (!fleet) return;
-    const ids = new Set(fleet.servers().flatMap((s) => fleet.config(s.name).inputs.map((i) => i.id)));
-    await this.inputResolver.forget(ids);
+    const servers = fleet.servers().map((s) => fleet.config(s.name));
+    await this.inputResolver.forget(servers);
     fleet.forgetInputs();
-    void vscode.window.showInformationMessage(`Agent Mesh: forgot ${ids.size} MCP input value${ids.size === 1 ? '' : 's'}; they are asked again at the next start.`);
+    const count = servers.reduce((sum, s) => sum + s.inputs.length, 0);
+    void vscode.window.showInformationMessage(`Agent Mesh: forgot ${count} MCP input value${count === 1 ? '' : 's'}; they are asked again at the next start.`);
   }
 }
 

@@ -251,7 +251,7 @@ export class McpFleet {
       retry,
       logLines: this.options.logLines ?? 500,
       logger: this.options.logger,
-      resolve: (c) => resolveLaunch(c, { workspaceDir: this.options.workspaceDir, env: this.options.env ?? process.env, input: (d) => this.input(d, c.name) }),
+      resolve: (c) => resolveLaunch(c, { workspaceDir: this.options.workspaceDir, env: this.options.env ?? process.env, input: (d) => this.input(d, c) }),
       onChange: () => this.changed(runner),
     });
     this.runners.set(config.name, runner);
@@ -269,12 +269,14 @@ export class McpFleet {
     return runner.start(restartReason);
   }
 
-  private input(definition: McpInputDefinition, server: string): Promise<string> {
-    let value = this.inputValues.get(definition.id);
+  /** A server's input value, asked once per server and input (one server's value never reaches another). */
+  private input(definition: McpInputDefinition, server: McpServerConfig): Promise<string> {
+    const key = JSON.stringify([server.name, definition.id]);
+    let value = this.inputValues.get(key);
     if (!value) {
       value = this.options.inputResolver.resolve(definition, server);
-      value.catch(() => this.inputValues.delete(definition.id));
-      this.inputValues.set(definition.id, value);
+      value.catch(() => this.inputValues.delete(key));
+      this.inputValues.set(key, value);
     }
     return value;
   }

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { McpInputDefinition, McpServerConfig } from './config';
 
-/** Supplies `${input:id}` values: VS Code prompts (SecretStorage for secrets); headless reads env vars. */
+/** Supplies `${input:id}` values for a server: VS Code prompts (SecretStorage for secrets); headless reads env vars. */
 export interface InputResolver {
-  resolve(input: McpInputDefinition, serverName: string): Promise<string>;
+  resolve(input: McpInputDefinition, server: McpServerConfig): Promise<string>;
 }
 
 /** `AGENT_MESH_INPUT_<ID>`: the headless way to give an input's value (`api-key` → `AGENT_MESH_INPUT_API_KEY`). */
