@@ -147,6 +147,16 @@ describe('widget service', () => {
     assert.deepEqual(fresh.list(), []);
   });
 
+  it('starts when the file can be neither read nor set aside, and refuses every change so that it is never overwritten', async () => {
+    await mkdir(path.join(file, 'unreadable'), { recursive: true });
+    const fresh = new WidgetService(file, silentLogger, () => undefined);
+    await fresh.load();
+    assert.deepEqual(fresh.list(), []);
+    assert.match(fresh.storeProblem ?? '', /^widgets store: cannot read or set aside /);
+    await assert.rejects(fresh.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 503 && e.code === 'store_unavailable');
+    assert.deepEqual(await readdir(file), ['unreadable']);
+  });
+
   it('refuses widget ids that name prototype properties', async () => {
     for (const id of ['__proto__', 'constructor', 'prototype']) {
       await assert.rejects(service.render({ id, type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 400 && /^id: /.test(e.message), id);

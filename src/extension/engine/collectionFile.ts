@@ -36,13 +36,13 @@ export class CollectionFile {
 
   /** Writes the collection; `change` names what the person asked for, in the 503 answer. */
   async write(change: string): Promise<void> {
+    if (this.unreadable) throw this.refusal(change, 'its file could not be read at start');
     try {
-      if (this.unreadable) throw Object.assign(new Error('its file could not be read at start'), { code: 'EUNREADABLE' });
       await this.snapshotFile.write();
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
-      if (!this.unreadable) this.setFailure(`cannot write ${this.file} (${message})`);
-      throw new HttpError(503, 'store_unavailable', `${change} was not saved: the ${this.what} store cannot write (${code ?? 'error'}); nothing changed`);
+      this.setFailure(`cannot write ${this.file} (${message})`);
+      throw this.refusal(change, code ?? 'write failed');
     }
     this.setFailure(undefined);
   }
@@ -59,6 +59,10 @@ export class CollectionFile {
   onProblemChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private refusal(change: string, why: string): HttpError {
+    return new HttpError(503, 'store_unavailable', `${change} was not saved: the ${this.what} store cannot write (${why}); nothing changed`);
   }
 
   private setFailure(failure: string | undefined): void {
