@@ -25,7 +25,7 @@ import { ENGINE_VERSION } from '../version';
 const CLIENT_INFO = { name: 'agent-mesh', version: ENGINE_VERSION };
 const MAX_LIST_PAGES = 100;
 const LAST_STDERR_IN_ERROR = 3;
-/** A server's stderr reaches the relay's own log in bursts of this many lines, then at the rate below. */
+/** A server's stderr and protocol errors reach the relay's own log in bursts of this many lines, then at the rate below. */
 const STDERR_BURST_LINES = 50;
 const STDERR_LINES_PER_SECOND = 5;
 /** How often the count of lines left out of the relay's log is written there. */
@@ -33,27 +33,28 @@ const STDERR_SUMMARY_MS = 2000;
 const MAX_RELAY_LOG_LINE = 1000;
 
 /**
- * Copies one server's stderr lines to the relay's log through a token bucket, each line capped; the
- * lines it leaves out are counted and summarised in one line. The server's own log keeps them all.
+ * Copies one server's stderr lines and protocol errors to the relay's log through a token bucket,
+ * each line capped; the lines it leaves out are counted and summarised in one line. The server's own
+ * log keeps them all.
  */
-class StderrCopy {
+class ServerLogCopy {
   private tokens = STDERR_BURST_LINES;
   private refilledAt = performance.now();
   private leftOut = 0;
   private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly write: (line: string) => void,
+    private readonly write: (line: string, level: 'info' | 'warn') => void,
     private readonly keptLines: number,
   ) {}
 
-  offer(line: string): void {
+  offer(line: string, level: 'info' | 'warn' = 'info'): void {
     const now = performance.now();
     this.tokens = Math.min(STDERR_BURST_LINES, this.tokens + ((now - this.refilledAt) / 1000) * STDERR_LINES_PER_SECOND);
     this.refilledAt = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;
-      this.write(line.length > MAX_RELAY_LOG_LINE ? `${line.slice(0, MAX_RELAY_LOG_LINE)}… (${line.length - MAX_RELAY_LOG_LINE} more characters)` : line);
+      this.write(line.length > MAX_RELAY_LOG_LINE ? `${line.slice(0, MAX_RELAY_LOG_LINE)}… (${line.length - MAX_RELAY_LOG_LINE} more characters)` : line, level);
       return;
     }
     this.leftOut++;
@@ -65,7 +66,7 @@ class StderrCopy {
     clearTimeout(this.summaryTimer);
     this.summaryTimer = undefined;
     if (this.leftOut === 0) return;
-    this.write(`${this.leftOut} stderr line${this.leftOut === 1 ? '' : 's'} not copied here (over ${STDERR_LINES_PER_SECOND} lines/s); the server's log keeps its last ${this.keptLines} lines`);
+    this.write(`${this.leftOut} stderr line${this.leftOut === 1 ? '' : 's'} or protocol errors not copied here (over ${STDERR_LINES_PER_SECOND} lines/s); the server's log keeps its last ${this.keptLines} lines`, 'warn');
     this.leftOut = 0;
   }
 }
@@ -123,12 +124,12 @@ export class ServerRunner {
   private attemptStderr: string[] = [];
   /** Aborts the attempt in flight (closing its transport) when the server is stopped or restarted. */
   private cancelAttempt: (() => void) | undefined;
-  private readonly stderrCopy: StderrCopy;
+  private readonly logCopy: ServerLogCopy;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
     this.transport = options.config.type;
-    this.stderrCopy = new StderrCopy((line) => options.logger.info(`[mcp ${this.name}] ${line}`), options.logLines);
+    this.logCopy = new ServerLogCopy((line, level) => options.logger[level](`[mcp ${this.name}] ${line}`), options.logLines);
   }
 
   get name(): string {
@@ -285,7 +286,7 @@ export class ServerRunner {
     client.onerror = (error) => {
       if (generation !== this.generation) return;
       this.append('error', error.message);
-      this.options.logger.warn(`[mcp ${this.name}] protocol error: ${error.message}`);
+      this.logCopy.offer(`protocol error: ${error.message}`, 'warn');
     };
     client.onclose = () => {
       if (generation === this.generation && this.status === 'connected') this.dropped();
@@ -392,7 +393,7 @@ export class ServerRunner {
       if (generation !== this.generation) continue;
       this.attemptStderr.push(line);
       if (this.attemptStderr.length > LAST_STDERR_IN_ERROR) this.attemptStderr.shift();
-      this.stderrCopy.offer(line);
+      this.logCopy.offer(line);
     }
   }
 
@@ -417,7 +418,7 @@ export class ServerRunner {
   }
 
   private cancelTimers(): void {
-    this.stderrCopy.summarise();
+    this.logCopy.summarise();
     this.cancelAttempt?.();
     this.cancelAttempt = undefined;
     clearTimeout(this.retryTimer);
