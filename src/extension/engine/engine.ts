@@ -219,17 +219,15 @@ export class Engine {
   /** Whether the relay is degraded and why, in words for the people running it (not on public /health). */
   condition(): { status: 'ok' | 'degraded'; problems: string[] } {
     const state = this.state.status();
-    const problems = [
-      ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
-      ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
-    ];
+    const approvals = this.approvals.problem;
+    const problems = [...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []), ...(approvals ? [approvals] : [])];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
 
-  /** Follows `condition()`: the state store's health and the approvals store becoming available. */
+  /** Follows `condition()`: the state store's health and the approvals store's. */
   onConditionChange(listener: () => void): () => void {
     const stopState = this.state.onStatus(() => listener());
-    const stopApprovals = this.approvals.onAvailable(listener);
+    const stopApprovals = this.approvals.onConditionChange(listener);
     return () => {
       stopState();
       stopApprovals();
