@@ -96,4 +96,19 @@ describe('approvals shared through a Redis that loses its data (two in-process r
     assert.equal((await call(again, 'POST', `/api/approvals/${pending.body.id}/decision`, { decision: 'approve' })).status, 200);
     assert.equal((await waiting).body.status, 'approved');
   });
+
+  it('1,000 agents waiting on /wait, half on each relay, all get their decision', async () => {
+    const a = await startRelay(folder('am-relay-e-'));
+    const b = await startRelay(folder('am-relay-f-'));
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i += 1) ids.push((await call(a, 'POST', '/api/approvals', { title: `Step ${i}`, confidence: 50, risk: 'low' })).body.id);
+    const waits = Array.from({ length: 1000 }, (_, i) => call(i % 2 === 0 ? a : b, 'GET', `/api/approvals/${ids[i % 100]}/wait?timeoutMs=60000`));
+    await waitFor('1,000 agents to wait', async () => (a.approvals.waiterCount + b.approvals.waiterCount === 1000 ? true : undefined), 30_000, 100);
+    for (const [i, id] of ids.entries()) assert.equal((await call(a, 'POST', `/api/approvals/${id}/decision`, { decision: i % 3 === 0 ? 'reject' : 'approve' })).status, 200);
+    const answers = await Promise.all(waits);
+    assert.deepEqual(
+      answers.map((r, i) => [r.status, r.body.id, r.body.status]),
+      answers.map((_, i) => [200, ids[i % 100], (i % 100) % 3 === 0 ? 'rejected' : 'approved']),
+    );
+  });
 });
