@@ -107,7 +107,7 @@ describe('approvals shared through a Redis that loses its data (two in-process r
     for (const [i, id] of ids.entries()) assert.equal((await call(a, 'POST', `/api/approvals/${id}/decision`, { decision: i % 3 === 0 ? 'reject' : 'approve' })).status, 200);
     const answers = await Promise.all(waits);
     assert.deepEqual(
-      answers.map((r, i) => [r.status, r.body.id, r.body.status]),
+      answers.map((r) => [r.status, r.body.id, r.body.status]),
       answers.map((_, i) => [200, ids[i % 100], (i % 100) % 3 === 0 ? 'rejected' : 'approved']),
     );
   });
