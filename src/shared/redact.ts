@@ -65,7 +65,6 @@ type Span = [start: number, end: number];
 interface Atom {
   start: number;
   end: number;
-  text: string;
 }
 
 /** Characters that make up atoms: tokens, key names, base64 and hex runs. Everything else separates. */
@@ -80,7 +79,7 @@ function atomsOf(text: string): Atom[] {
     const inside = i < text.length && isAtomChar(text[i]);
     if (inside && start < 0) start = i;
     if (!inside && start >= 0) {
-      atoms.push({ start, end: i, text: text.slice(start, i) });
+      atoms.push({ start, end: i });
       start = -1;
     }
   }
@@ -106,8 +105,9 @@ export function findSecrets(text: string, known: readonly string[] = []): Span[]
   for (let k = 0; k < atoms.length; k += 1) {
     if (k < covered) continue;
     const atom = atoms[k];
+    const length = atom.end - atom.start;
     const gap = k + 1 < atoms.length ? text.slice(atom.end, atoms[k + 1].start) : text.slice(atom.end);
-    const shape = tokenShapeEnd(atoms, k, text);
+    const shape = length < MIN_SHAPE_CHARS ? k : tokenShapeEnd(atoms, k, text);
     if (shape > k) {
       spans.push([atom.start, atoms[shape - 1].end]);
       covered = shape;
@@ -115,13 +115,12 @@ export function findSecrets(text: string, known: readonly string[] = []): Span[]
     }
     if (secretWordWindow > 0) {
       secretWordWindow -= 1;
-      if (isLongHexOrBase64(atom.text)) {
+      if (length >= 16 && isLongHexOrBase64(text.slice(atom.start, atom.end))) {
         spans.push([atom.start, atom.end]);
         continue;
       }
     }
-    const lower = atom.text.toLowerCase();
-    if ((lower === 'bearer' || lower === 'basic') && isBlank(gap) && k + 1 < atoms.length) {
+    if ((length === 5 || length === 6) && isCredentialScheme(text.slice(atom.start, atom.end)) && isBlank(gap) && k + 1 < atoms.length) {
       const end = credentialRunEnd(atoms, k + 1, text);
       if (atoms[end - 1].end - atoms[k + 1].start >= 8) {
         spans.push([atoms[k + 1].start, atoms[end - 1].end]);
@@ -129,7 +128,7 @@ export function findSecrets(text: string, known: readonly string[] = []): Span[]
       }
       continue;
     }
-    if (atom.text.length > MAX_KEY_CHARS || !isSecretKey(atom.text)) continue;
+    if (length < MIN_KEY_CHARS || length > MAX_KEY_CHARS || !isSecretKey(text.slice(atom.start, atom.end))) continue;
     const assigned = assignedValue(text, atom.end, gap);
     if (assigned) {
       spans.push(assigned);
@@ -143,9 +142,14 @@ export function findSecrets(text: string, known: readonly string[] = []): Span[]
   return merge(spans);
 }
 
+/** The shortest token shape (`eyJ` and eight characters). */
+const MIN_SHAPE_CHARS = 11;
+/** The shortest secret key word (`pwd`, `jwt`). */
+const MIN_KEY_CHARS = 3;
+
 /** The atom index just past a known token shape starting at atom `k`, or `k` when there is none. */
 function tokenShapeEnd(atoms: Atom[], k: number, text: string): number {
-  const t = atoms[k].text;
+  const t = text.slice(atoms[k].start, atoms[k].end);
   if (/^sk-/i.test(t) && t.length >= 19 && onlyChars(t, 3, isKeyChar)) return k + 1;
   if (t.length >= 34 && t[0] === 'g' && t[1] === 'h' && 'pousr'.includes(t[2]) && t[3] === '_' && onlyChars(t, 4, isAlnum)) return k + 1;
   if (t.startsWith('github_pat_') && t.length >= 31) return k + 1;
@@ -154,7 +158,7 @@ function tokenShapeEnd(atoms: Atom[], k: number, text: string): number {
   if (t.startsWith('eyJ') && t.length >= 11 && k + 2 < atoms.length) {
     const [payload, signature] = [atoms[k + 1], atoms[k + 2]];
     const dotted = text.slice(atoms[k].end, payload.start) === '.' && text.slice(payload.end, signature.start) === '.';
-    if (dotted && payload.text.length >= 8 && signature.text.length >= 8) return k + 3;
+    if (dotted && payload.end - payload.start >= 8 && signature.end - signature.start >= 8) return k + 3;
   }
   return k;
 }
@@ -241,6 +245,11 @@ function merge(spans: Span[]): Span[] {
     else out.push([span[0], span[1]]);
   }
   return out;
+}
+
+function isCredentialScheme(word: string): boolean {
+  const lower = word.toLowerCase();
+  return lower === 'bearer' || lower === 'basic';
 }
 
 function isLongHexOrBase64(t: string): boolean {
