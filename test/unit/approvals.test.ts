@@ -318,4 +318,16 @@ describe('approval queue', () => {
     assert.equal(after.status, 'pending');
     assert.equal(queue.problem, undefined);
   });
+
+  it('tries an expiry the store refused again, so the waiting agent still hears of it', async () => {
+    const audit = path.join(dir, 'audit.jsonl');
+    await mkdir(audit);
+    const { id } = await ask({ title: 'expires while nothing can be written', timeoutMs: 30 });
+    const waiting = queue.waitFor(id);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(queue.get(id)!.status, 'pending', 'the expiry was refused while the audit log took no lines');
+    await rm(audit, { recursive: true });
+    const settled = await waiting;
+    assert.deepEqual([settled.status, settled.decidedBy], ['expired', 'timeout']);
+  });
 });

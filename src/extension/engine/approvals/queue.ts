@@ -350,15 +350,18 @@ export class ApprovalQueue {
     for (const listener of this.listeners) listener(approval);
   }
 
-  private armExpiry(approval: Approval): void {
+  /** Expires the approval when its time comes; an expiry the store refuses is tried again shortly. */
+  private armExpiry(approval: Approval, notBeforeMs = 0): void {
     if (approval.expiresAt === undefined || this.expiryTimers.has(approval.id) || this.closed) return;
     const timer = setTimeout(() => {
       this.expiryTimers.delete(approval.id);
       this.settle(approval.id, 'expired', { decidedBy: 'timeout' }).catch((error: unknown) => {
         // Another relay may have decided or expired it first; that is the expected race.
-        if (!(error instanceof HttpError && error.status === 409)) this.options.logger.warn(`could not expire approval ${approval.id}: ${(error as Error).message}`);
+        if (error instanceof HttpError && error.status === 409) return;
+        this.options.logger.warn(`could not expire approval ${approval.id}, trying again: ${(error as Error).message}`);
+        if (this.approvals.get(approval.id)?.status === 'pending') this.armExpiry(approval, WRITE_PROBE_MS);
       });
-    }, Math.max(0, approval.expiresAt - this.now()));
+    }, Math.max(notBeforeMs, approval.expiresAt - this.now()));
     timer.unref();
     this.expiryTimers.set(approval.id, timer);
   }
