@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
 import { waitFor } from '../helpers/net';
+import { setReadOnly } from '../helpers/readOnly';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'condition-test-token';
@@ -52,18 +52,6 @@ describe("the relay's condition while its Redis is down at start (in-process eng
     assert.equal((await request()).status, 201);
   });
 });
-
-/**
- * Makes a folder and everything in it read-only for this process, for real: `chattr +i` when the
- * tests run as root (root ignores permission bits; the kernel refuses writes to immutable files,
- * even through descriptors opened before), permission bits otherwise.
- */
-function setReadOnly(dir: string, readOnly: boolean): void {
-  const root = process.getuid?.() === 0;
-  const [command, args] = root ? ['chattr', ['-R', readOnly ? '+i' : '-i', dir]] : ['chmod', ['-R', readOnly ? 'a-w' : 'u+w', dir]];
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  assert.equal(result.status, 0, `${command} ${args.join(' ')} failed: ${result.stderr}`);
-}
 
 describe('the relay when its data folder stops taking writes (in-process engine, file store)', function () {
   this.timeout(60_000);

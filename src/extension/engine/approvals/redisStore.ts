@@ -117,23 +117,46 @@ export class RedisApprovalStore implements ApprovalStore {
     try {
       await this.client.eval(INSERT, 2, this.keys.approvals, this.keys.channel, approval.id, JSON.stringify(approval), this.message({ kind: 'approval', approval }));
     } catch (error) {
-      await this.mirror.remove([approval.id]).catch(() => undefined);
+      await this.mirrorBack(approval.id, undefined);
       throw error;
     }
     this.known.set(approval.id, approval);
   }
 
+  /**
+   * Mirrored first as well, so a decision Redis broadcasts is always on disk here; when Redis does
+   * not take it (another relay decided first, or Redis failed) the mirror gets back what Redis holds.
+   */
   async transition(next: Approval): Promise<{ moved: true } | { moved: false; current: Approval | undefined }> {
-    let [moved, current] = await this.compareAndSet(next);
-    if (moved === -1) {
-      // Redis lost its data before the periodic check noticed: put it back, then decide.
-      await this.recover();
-      [moved, current] = await this.compareAndSet(next);
-    }
-    if (moved !== 1) return { moved: false, current: current ? this.parse(current, approvalRecordSchema, 'approval') : undefined };
-    this.known.set(next.id, next);
+    const previous = this.known.get(next.id);
     await this.mirror.insert(next);
-    return { moved: true };
+    let moved: number;
+    let current: string;
+    try {
+      [moved, current] = await this.compareAndSet(next);
+      if (moved === -1) {
+        // Redis lost its data before the periodic check noticed: put it back, then decide.
+        await this.recover();
+        [moved, current] = await this.compareAndSet(next);
+      }
+    } catch (error) {
+      await this.mirrorBack(next.id, previous);
+      throw error;
+    }
+    if (moved === 1) {
+      this.known.set(next.id, next);
+      return { moved: true };
+    }
+    const held = current ? this.parse(current, approvalRecordSchema, 'approval') : undefined;
+    await this.mirrorBack(next.id, held ?? previous);
+    return { moved: false, current: held };
+  }
+
+  /** Puts the mirror's record for `id` back to `record` (or removes it) after a change Redis did not take. */
+  private async mirrorBack(id: string, record: Approval | undefined): Promise<void> {
+    await (record ? this.mirror.insert(record) : this.mirror.remove([id])).catch((error: Error) =>
+      this.logger.warn(`approvals mirror could not be put back for ${id}: ${error.message}`),
+    );
   }
 
   async remove(ids: string[]): Promise<void> {
