@@ -95,6 +95,10 @@ export class RedisApprovalStore implements ApprovalStore {
     this.epoch = (await this.client.get(this.keys.epoch)) ?? undefined;
     const [approvals, rules] = await Promise.all([this.client.hvals(this.keys.approvals), this.client.hvals(this.keys.rules)]);
     const loaded = { approvals: this.parseAll(approvals, approvalRecordSchema, 'approval'), rules: this.parseAll(rules, approvalRuleSchema, 'rule') };
+    // Redis is the truth while it holds its epoch: the mirror follows it, dropping what others pruned.
+    const held = new Set(loaded.approvals.map((a) => a.id));
+    const gone = [...this.known.keys()].filter((id) => !held.has(id));
+    if (gone.length > 0) this.mirrorRemote({ kind: 'removed', ids: gone });
     for (const approval of loaded.approvals) {
       const mirroredCopy = this.known.get(approval.id);
       if (!mirroredCopy || JSON.stringify(mirroredCopy) !== JSON.stringify(approval)) this.mirrorRemote({ kind: 'approval', approval });
