@@ -100,11 +100,6 @@ export class ApprovalQueue {
     }
   }
 
-  /** False while the shared store has not been loaded yet. */
-  get available(): boolean {
-    return this.loaded;
-  }
-
   /** Why approvals cannot be taken or decided as they should right now, in words for /health's readers; undefined when they can. */
   get problem(): string | undefined {
     if (!this.loaded) return `approvals store (${this.storeKind}) not reachable yet: approvals answer 503 until it is`;
