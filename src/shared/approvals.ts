@@ -1,8 +1,11 @@
 // Approval requests: the HTTP/WS/MCP request shapes, the records the relay keeps, and the pure rules
-// (routing by confidence, priority, due dates, redaction, destructive detection) shared by the
-// engine, the VS Code face and the dashboard.
+// (routing, priority, due dates, destructive detection, the name to type) shared by the engine, the
+// VS Code face and the dashboard. Redaction lives in ./redact.
 import * as z from 'zod';
 import { jsonValueSchema, type JsonValue } from './json';
+import { REDACTED } from './redact';
+
+export { REDACTED };
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
@@ -30,7 +33,7 @@ export const approvalRequestSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_MS).optional(),
   /** Marks the action destructive even when its tool name does not say so. */
   destructive: z.boolean().optional(),
-  /** The name the person types to confirm a destructive action (default: taken from args or the tool). */
+  /** The name the person types to confirm a destructive action when the arguments name none. */
   target: shortText(200).optional(),
 });
 export type ApprovalRequest = z.output<typeof approvalRequestSchema>;
@@ -73,7 +76,7 @@ export interface Approval {
   description?: string;
   agent?: string;
   tool?: string;
-  /** The request's arguments with secret-looking values replaced (see `redactSecrets`). */
+  /** The request's arguments with secret-looking values replaced (see `redactSecrets` in ./redact). */
   args?: Record<string, JsonValue>;
   confidence: number;
   risk: Risk;
@@ -93,6 +96,32 @@ export interface Approval {
   /** Why it was cancelled (DELETE `reason`). */
   reason?: string;
 }
+
+/** A stored approval, as read back from a file, a journal line or Redis: checked before it is trusted. */
+export const approvalRecordSchema = z.object({
+  id: z.string().min(1).max(100),
+  title: z.string(),
+  description: z.string().optional(),
+  agent: z.string().optional(),
+  tool: z.string().optional(),
+  args: z.record(z.string(), jsonValueSchema).optional(),
+  confidence: z.number(),
+  risk: z.enum(['low', 'medium', 'high']),
+  level: z.enum(['auto', 'quick', 'full']),
+  priority: z.enum(['urgent', 'normal', 'low']),
+  status: z.enum(APPROVAL_STATUSES),
+  destructive: z.boolean(),
+  target: z.string(),
+  createdAt: z.number(),
+  dueAt: z.number(),
+  expiresAt: z.number().optional(),
+  decidedAt: z.number().optional(),
+  decidedBy: z.string().optional(),
+  comment: z.string().optional(),
+  reason: z.string().optional(),
+}) satisfies z.ZodType<Approval>;
+
+export const approvalRuleSchema = z.object({ tool: z.string(), scope: ruleScopeSchema, createdAt: z.number(), createdBy: z.string() }) satisfies z.ZodType<ApprovalRule>;
 
 /** What POST /api/approvals answers (201). */
 export interface CreatedApproval {
@@ -118,6 +147,16 @@ export function routeByConfidence(confidence: number, thresholds: ApprovalThresh
   return 'full';
 }
 
+/**
+ * The level a request gets. The confidence is the agent's own number, so it may only lower the
+ * scrutiny of a low- or medium-risk action: a high-risk or destructive request always goes to a
+ * person for a full review (only an explicit "always allow" rule approves it without one).
+ */
+export function routeRequest(request: Pick<ApprovalRequest, 'confidence' | 'risk'>, destructive: boolean, thresholds: ApprovalThresholds): ApprovalLevel {
+  if (request.risk === 'high' || destructive) return 'full';
+  return routeByConfidence(request.confidence, thresholds);
+}
+
 export function priorityFor(risk: Risk, confidence: number): ApprovalPriority {
   if (risk === 'high' || confidence < 30) return 'urgent';
   return risk === 'medium' ? 'normal' : 'low';
@@ -137,7 +176,9 @@ export function isTerminal(status: ApprovalStatus): status is TerminalStatus {
 // ---- destructive actions -------------------------------------------------------------------
 
 const DESTRUCTIVE_WORDS = new Set(['delete', 'drop', 'rm', 'remove', 'destroy', 'truncate', 'purge', 'wipe', 'erase', 'rmdir', 'unlink', 'kill']);
-const TARGET_ARG_KEYS = ['target', 'name', 'path', 'file', 'table', 'database', 'branch', 'resource', 'id'];
+/** Argument words that name what an action acts on, most specific first. */
+const TARGET_WORDS = ['target', 'table', 'file', 'path', 'branch', 'database', 'db', 'collection', 'bucket', 'repo', 'repository', 'directory', 'dir', 'folder', 'cluster', 'namespace', 'resource', 'name', 'id'];
+const MAX_TARGET_CHARS = 200;
 
 /** Splits `deleteFile`, `drop_table`, `fs.rm`, `rm -rf` into lower-case words. */
 function words(name: string): string[] {
@@ -152,54 +193,30 @@ export function isDestructiveTool(tool: string | undefined): boolean {
   return tool !== undefined && words(tool).some((w) => DESTRUCTIVE_WORDS.has(w));
 }
 
-/** The name a person must type to confirm: explicit target, else a naming argument, else the tool or title. */
+/**
+ * The name a person must type to confirm a destructive action: what the arguments name (an
+ * argument named after the tool's object first: `table` for `drop_table`, then `tableName`,
+ * `filePath`, `branch`…), else the request's own `target`, else its title — never the tool's name,
+ * and never a redacted value. The arguments come first because they are what the action acts on.
+ */
 export function confirmationTarget(request: Pick<ApprovalRequest, 'target' | 'args' | 'tool' | 'title'>): string {
-  if (request.target) return request.target;
-  for (const key of TARGET_ARG_KEYS) {
-    const value = request.args?.[key];
-    if (typeof value === 'string' && value.trim().length > 0 && value.length <= 200) return value.trim();
+  const toolNouns = new Set(request.tool && request.tool.length <= MAX_TARGET_CHARS ? words(request.tool).filter((w) => !DESTRUCTIVE_WORDS.has(w)) : []);
+  let best: { rank: number; value: string } | undefined;
+  for (const [key, value] of Object.entries(request.args ?? {})) {
+    if (typeof value !== 'string' || key.length > MAX_TARGET_CHARS) continue;
+    const name = value.trim();
+    if (name.length === 0 || name.length > MAX_TARGET_CHARS || name === REDACTED) continue;
+    const rank = targetRank(words(key), toolNouns);
+    if (rank !== undefined && (!best || rank < best.rank)) best = { rank, value: name };
   }
-  return request.tool ?? request.title;
+  return best?.value ?? request.target ?? request.title;
 }
 
-// ---- redaction -----------------------------------------------------------------------------
-
-export const REDACTED = '[redacted]';
-
-const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|auth(orization)?|credential|cookie|session[-_]?id|client[-_]?secret|pwd)$/i;
-const SECRET_VALUES: RegExp[] = [
-  /\bbearer\s+[a-z0-9._~+/=-]{8,}/i,
-  /\bbasic\s+[a-z0-9+/=]{8,}/i,
-  /\bsk-[a-z0-9_-]{16,}/i, // OpenAI / Anthropic style keys
-  /\b(AKIA|ASIA)[A-Z0-9]{16}\b/, // AWS access key ids
-  /\beyJ[a-zA-Z0-9_-]{8,}\.[a-zA-Z0-9_-]{8,}\.[a-zA-Z0-9_-]{8,}/, // JWTs
-  /\bgh[pousr]_[A-Za-z0-9]{30,}/, // GitHub tokens
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/, // Slack tokens
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-  /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i, // credentials inside a URL
-];
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key.replace(/[\s]/g, ''));
-}
-
-export function looksSecret(value: string): boolean {
-  return SECRET_VALUES.some((pattern) => pattern.test(value));
-}
-
-/** A copy of `value` where secret-looking keys and values are replaced by `[redacted]`. */
-export function redactSecrets<T extends JsonValue>(value: T): T;
-export function redactSecrets(value: JsonValue): JsonValue {
-  if (typeof value === 'string') return looksSecret(value) ? REDACTED : value;
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = isSecretKey(key) && inner !== null && inner !== '' ? REDACTED : redactSecrets(inner);
-    }
-    return out;
-  }
-  return value;
+/** How well an argument's key names the target (lower is better), or undefined when it names none. */
+function targetRank(keyWords: string[], toolNouns: ReadonlySet<string>): number | undefined {
+  if (keyWords.some((w) => toolNouns.has(w))) return 0;
+  const index = TARGET_WORDS.findIndex((w) => keyWords.includes(w));
+  return index < 0 ? undefined : index + 1;
 }
 
 // ---- dashboard channel ---------------------------------------------------------------------

@@ -129,6 +129,17 @@ describe('approvals over HTTP and WebSocket on a real agent-mesh serve', () => {
     await relay.start();
   });
 
+  it('takes a 512 KB adversarial argument in stride: redacted correctly while /health keeps answering', async () => {
+    const script = 'a+'.repeat(256 * 1024); // made the previous redaction patterns backtrack for minutes
+    const [created, health] = await Promise.all([
+      call('POST', '/api/approvals', { title: 'Run the script', tool: 'run', args: { script, env: `API_TOKEN=${'0'.repeat(8)}abc` }, confidence: 50, risk: 'low' }),
+      fetch(`${relay.serve.url}/health`).then((r) => r.status),
+    ]);
+    assert.deepEqual([created.status, health], [201, 200]);
+    const { args } = (await call('GET', `/api/approvals/${created.body.id}`)).body as Approval;
+    assert.deepEqual(args, { script, env: '[redacted]' });
+  });
+
   it('manages "always allow" rules over HTTP', async () => {
     assert.equal((await call('POST', '/api/approval-rules', { tool: 'run_tests', scope: 'workspace', by: 'alice' })).status, 201);
     assert.equal((await create({ tool: 'run_tests', confidence: 10 })).status, 'approved');

@@ -7,6 +7,7 @@ import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
 import { waitFor } from '../helpers/net';
+import { setReadOnly } from '../helpers/readOnly';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'condition-test-token';
@@ -49,5 +50,62 @@ describe("the relay's condition while its Redis is down at start (in-process eng
     assert.ok(changes >= 1, 'listeners heard the change');
     assert.equal(((await (await fetch(`${engine.url}/health`)).json()) as HealthBody).status, 'ok');
     assert.equal((await request()).status, 201);
+  });
+});
+
+describe('the relay when its data folder stops taking writes (in-process engine, file store)', function () {
+  this.timeout(60_000);
+  let engine: Engine;
+  let scratch: string;
+  const call = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${engine.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string } } & Record<string, unknown> };
+  };
+
+  beforeEach(async () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'am-readonly-'));
+    engine = await Engine.start({ settings: defaultSettings(), token: TOKEN, dataDir: scratch, workspaceDir: scratch, extensionRoot: scratch, logger: silentLogger });
+  });
+
+  afterEach(async () => {
+    setReadOnly(scratch, false);
+    await engine.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('acknowledges nothing it cannot write: 503 store_unavailable, nothing changed or broadcast, /health degraded with the reason, and recovers', async () => {
+    const before = await call('POST', '/api/approvals', { title: 'Deploy', confidence: 50, risk: 'medium' });
+    assert.equal(before.status, 201);
+    const id = before.body.id as string;
+    const broadcast: string[] = [];
+    engine.approvals.onChange((a) => broadcast.push(`${a.id}:${a.status}`));
+    engine.approvals.onRulesChange((rules) => broadcast.push(`rules:${rules.length}`));
+
+    setReadOnly(scratch, true);
+    const created = await call('POST', '/api/approvals', { title: 'Not durable', confidence: 50, risk: 'medium' });
+    assert.deepEqual([created.status, created.body.error?.code], [503, 'store_unavailable']);
+    const decided = await call('POST', `/api/approvals/${id}/decision`, { decision: 'approve' });
+    assert.deepEqual([decided.status, decided.body.error?.code], [503, 'store_unavailable']);
+    for (const scope of ['workspace', 'session']) {
+      const rule = await call('POST', '/api/approval-rules', { tool: 'run_tests', scope });
+      assert.deepEqual([rule.status, rule.body.error?.code], [503, 'store_unavailable'], scope);
+    }
+    assert.deepEqual(broadcast, [], 'nothing that failed to persist was broadcast');
+    assert.equal((await call('GET', `/api/approvals/${id}`)).body.status, 'pending');
+    assert.equal(((await call('GET', '/api/approvals')).body as unknown as unknown[]).length, 1);
+    assert.deepEqual((await call('GET', '/api/approval-rules')).body, []);
+    const condition = engine.condition();
+    assert.equal(condition.status, 'degraded');
+    assert.ok(condition.problems.some((p) => /^approvals (store \(file\) cannot write|audit log cannot be written)/.test(p)), condition.problems.join(' | '));
+    assert.equal(((await (await fetch(`${engine.url}/health`)).json()) as HealthBody).status, 'degraded');
+
+    setReadOnly(scratch, false);
+    await waitFor('the approvals store to take writes again', async () => (engine.condition().status === 'ok' ? true : undefined), 20_000, 100);
+    assert.equal((await call('POST', `/api/approvals/${id}/decision`, { decision: 'approve' })).status, 200);
+    assert.equal((await call('POST', '/api/approval-rules', { tool: 'run_tests', scope: 'workspace' })).status, 201);
   });
 });

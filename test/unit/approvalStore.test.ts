@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COMPACT_AFTER_LINES, FileApprovalStore } from '../../src/extension/engine/approvals/store';
+import type { Logger } from '../../src/extension/engine/log';
 import type { Approval, ApprovalRule } from '../../src/shared/approvals';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
@@ -25,6 +26,7 @@ describe('file approval store (snapshot + journal)', () => {
   };
   const journalLines = async (store: FileApprovalStore) => (await readFile(store.journalFile, 'utf8')).split('\n').filter(Boolean);
   const byId = (approvals: Approval[]) => Object.fromEntries(approvals.map((a) => [a.id, a]));
+  const asideFiles = async () => (await readdir(dir)).filter((f) => f.includes('.unreadable-'));
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'am-approval-store-'));
@@ -82,13 +84,62 @@ describe('file approval store (snapshot + journal)', () => {
     assert.deepEqual(again.approvals.map((a) => a.id).sort(), ['a', 'b', 'c']);
   });
 
-  it('refuses to load a journal corrupt in the middle, naming the line', async () => {
+  it('skips a journal line corrupt in the middle, naming the line, keeps the rest and a copy of the journal', async () => {
     const { store } = await openStore();
     await store.insert(pending('a'));
     await store.close();
     const good = await readFile(store.journalFile, 'utf8');
-    await writeFile(store.journalFile, `${good}not json\n${good.replace('"seq":1', '"seq":2')}`);
-    await assert.rejects(new FileApprovalStore(file).load(), /approvals journal .* unreadable at line 2/);
+    const next = (id: string, seq: number) => good.replace('"seq":1', `"seq":${seq}`).replaceAll('"a"', `"${id}"`).replace('Deploy a', `Deploy ${id}`);
+    await writeFile(store.journalFile, `${good}not json\n{"seq":3,"put":null}\n${next('b', 4)}`);
+    const logged: string[] = [];
+    const reopened = new FileApprovalStore(file, recordingLogger(logged));
+    stores.push(reopened);
+    const stored = await reopened.load();
+    assert.deepEqual(stored.approvals.map((a) => a.id).sort(), ['a', 'b']);
+    assert.ok(logged.some((m) => /approvals journal .* unreadable at line 2, 3; skipped those lines/.test(m)), logged.join('\n'));
+    assert.equal((await asideFiles()).filter((f) => f.startsWith('approvals.journal.jsonl.unreadable-')).length, 1);
+  });
+
+  for (const [name, content] of [
+    ['garbage', 'this is not json {'],
+    ['a list holding null', '[null]'],
+    ['a record that is not an approval', JSON.stringify({ schemaVersion: 1, approvals: [null], rules: [] })],
+  ] as const) {
+    it(`sets aside an approvals file holding ${name}, reports it and starts from its backup`, async () => {
+      const { store } = await openStore();
+      await store.insert(pending('kept'));
+      await store.close();
+      await openStore(); // folds the journal into approvals.json; the previous snapshot becomes the backup
+      const { store: third } = await openStore();
+      await third.close();
+      await writeFile(file, content);
+      const logged: string[] = [];
+      const recovered = new FileApprovalStore(file, recordingLogger(logged));
+      stores.push(recovered);
+      const stored = await recovered.load();
+      assert.deepEqual(stored.approvals.map((a) => a.id), ['kept']);
+      assert.ok(logged.some((m) => /approvals file .* is unreadable .* kept as .*unreadable-.*recovered the approvals from .*approvals\.json\.bak/.test(m)), logged.join('\n'));
+      assert.deepEqual((await asideFiles()).filter((f) => f.startsWith('approvals.json.unreadable-')).length, 1);
+      assert.equal(await readFile(path.join(dir, (await asideFiles()).find((f) => f.startsWith('approvals.json.unreadable-'))!), 'utf8'), content, 'the damaged file is kept as it was');
+    });
+  }
+
+  it('starts empty when both the approvals file and its backup are damaged', async () => {
+    await writeFile(file, '[null]');
+    await writeFile(`${file}.bak`, '{');
+    const { stored } = await openStore();
+    assert.deepEqual(stored, { approvals: [], rules: [] });
+    assert.equal((await asideFiles()).length, 2);
+  });
+
+  it('removes the temp files an interrupted write left behind, and only its own', async () => {
+    const stale = [`.approvals.json.4242.a1b2c3d4e5f6.tmp`, `.approvals.json.1.000000000000.tmp`];
+    for (const name of stale) await writeFile(path.join(dir, name), '{"half":');
+    await writeFile(path.join(dir, '.other.json.1.abc.tmp'), 'not ours');
+    const { store } = await openStore();
+    await store.insert(pending('a'));
+    const left = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+    assert.deepEqual(left, ['.other.json.1.abc.tmp']);
   });
 
   it('compacts a long journal in the background and keeps every change', async () => {
@@ -147,3 +198,9 @@ describe('file approval store (snapshot + journal)', () => {
     assert.equal(again.approvals[0].status, 'approved');
   });
 });
+
+/** A logger that keeps every message, to check what the store reported. */
+function recordingLogger(into: string[]): Logger {
+  const keep = (message: string | Error) => void into.push(String(message));
+  return { trace: keep, debug: keep, info: keep, warn: keep, error: keep };
+}

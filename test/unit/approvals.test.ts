@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from '../../src/extension/engine/approvals/audit';
@@ -15,6 +15,7 @@ import {
   isDestructiveTool,
   priorityFor,
   routeByConfidence,
+  routeRequest,
   type ApprovalRequest,
 } from '../../src/shared/approvals';
 
@@ -64,9 +65,25 @@ describe('approval routing', () => {
     for (const tool of ['delete_file', 'dropTable', 'fs.rm', 'git-branch-remove', 'DestroyCluster', 'truncate']) assert.ok(isDestructiveTool(tool), tool);
     for (const tool of ['read_file', 'deploy', 'format', 'dropdown_select', undefined]) assert.ok(!isDestructiveTool(tool), String(tool));
     assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', args: { table: 'users' } }), 'users');
-    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', target: 'prod-db', args: { table: 'users' } }), 'prod-db');
-    assert.equal(confirmationTarget({ title: 'Wipe it', tool: 'wipe' }), 'wipe');
+    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', target: 'prod-db' }), 'prod-db');
     assert.equal(confirmationTarget({ title: 'Wipe it' }), 'Wipe it');
+  });
+
+  it('names the target the arguments act on, not the tool and not a name the agent picked', () => {
+    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', target: 'yes', args: { table: 'users' } }), 'users', 'the arguments win over the agent-chosen target');
+    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', args: { tableName: 'orders', reason: 'cleanup' } }), 'orders');
+    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', args: { database: 'shop', table_name: 'orders' } }), 'orders', "the tool's own object comes first");
+    assert.equal(confirmationTarget({ title: 'Delete', tool: 'delete_file', args: { mode: 'force', filePath: 'src/app.ts' } }), 'src/app.ts');
+    assert.equal(confirmationTarget({ title: 'Delete branch', tool: 'git.deleteBranch', args: { remote: 'origin', branchName: 'release/1.2' } }), 'release/1.2');
+    assert.equal(confirmationTarget({ title: 'Wipe it', tool: 'wipe' }), 'Wipe it', 'without a named target: the title, never the tool');
+    assert.equal(confirmationTarget({ title: 'Drop', tool: 'drop_table', args: { table: '[redacted]' } }), 'Drop', 'never a redacted value');
+  });
+
+  it('sends high-risk and destructive requests to a full review whatever the confidence', () => {
+    assert.equal(routeRequest({ confidence: 97, risk: 'high' }, false, DEFAULT_THRESHOLDS), 'full');
+    assert.equal(routeRequest({ confidence: 100, risk: 'low' }, true, DEFAULT_THRESHOLDS), 'full');
+    assert.equal(routeRequest({ confidence: 97, risk: 'medium' }, false, DEFAULT_THRESHOLDS), 'auto');
+    assert.equal(routeRequest({ confidence: 70, risk: 'low' }, false, DEFAULT_THRESHOLDS), 'quick');
   });
 });
 
@@ -94,14 +111,16 @@ describe('approval queue', () => {
   let dir: string;
   let queue: ApprovalQueue;
   let clock: number;
+  const RELAY_TOKEN = 'f3a9c2e8b7d64a1f9e0c5b3a2d8e7f6a1b4c9d0e3f2a5b8c7d6e1f0a9b8c7d6e';
 
   const open = async () => {
     const q = new ApprovalQueue({
       store: new FileApprovalStore(path.join(dir, 'approvals.json')),
-      audit: new AuditLog(path.join(dir, 'audit.jsonl')),
+      audit: new AuditLog(path.join(dir, 'audit.jsonl'), [RELAY_TOKEN]),
       logger: silentLogger,
       thresholds: DEFAULT_THRESHOLDS,
       now: () => clock,
+      secrets: [RELAY_TOKEN],
     });
     await q.load();
     return q;
@@ -247,5 +266,68 @@ describe('approval queue', () => {
     await queue.cancel(id, {});
     await ask({ title: 'b', confidence: 95 });
     assert.deepEqual(seen, ['a:pending', 'a:cancelled', 'b:approved']);
+  });
+
+  it('never approves a high-risk or destructive request on its own confidence; only an explicit rule can', async () => {
+    const drop = await ask({ title: 'Drop the orders table', tool: 'drop_table', args: { tableName: 'orders' }, confidence: 97, risk: 'high' });
+    assert.deepEqual([drop.status, drop.level, drop.destructive, drop.target], ['pending', 'full', true, 'orders']);
+    const risky = await ask({ tool: 'deploy', confidence: 99, risk: 'high' });
+    assert.deepEqual([risky.status, risky.level], ['pending', 'full']);
+    const denied = await ask({ tool: 'delete_file', args: { path: 'src/app.ts' }, confidence: 100, risk: 'low', destructive: false });
+    assert.deepEqual([denied.status, denied.destructive, denied.target], ['pending', true, 'src/app.ts'], 'an agent cannot declare a destructive tool harmless');
+    await queue.addRule('drop_table', 'session', 'alice');
+    const ruled = await ask({ tool: 'drop_table', args: { table: 'orders' }, confidence: 10, risk: 'high' });
+    assert.deepEqual([ruled.status, ruled.decidedBy], ['approved', 'rule: always allow drop_table (session)']);
+  });
+
+  it('redacts the relay token and secrets in free text wherever an agent echoes them, audit included', async () => {
+    const approval = await ask({
+      title: `Call the relay with ${RELAY_TOKEN}`,
+      description: `curl -H "authorization: Bearer ${RELAY_TOKEN}" and passwordConfirm=hunter2 please`,
+      agent: `agent ${RELAY_TOKEN}`,
+      tool: 'http_call',
+      args: { header: `x ${RELAY_TOKEN}`, nested: [{ note: RELAY_TOKEN }], secretValue: 'shh' },
+      target: RELAY_TOKEN,
+    });
+    await queue.decide(approval.id, { decision: 'reject', comment: `leaked ${RELAY_TOKEN}`, by: RELAY_TOKEN });
+    const stored = JSON.stringify(queue.get(approval.id));
+    assert.ok(!stored.includes(RELAY_TOKEN) && !stored.includes('hunter2') && !stored.includes('shh'), stored);
+    assert.equal(queue.get(approval.id)!.title, 'Call the relay with [redacted]');
+    assert.deepEqual(queue.get(approval.id)!.args, { header: '[redacted]', nested: [{ note: '[redacted]' }], secretValue: '[redacted]' });
+    await queue.close();
+    const audit = await readFile(path.join(dir, 'audit.jsonl'), 'utf8');
+    assert.ok(!audit.includes(RELAY_TOKEN) && !audit.includes('hunter2'), audit);
+    queue = await open();
+  });
+
+  it('when the audit log stops taking lines: degraded with the reason, and nothing more is taken until it does', async () => {
+    const audit = path.join(dir, 'audit.jsonl');
+    await mkdir(audit); // a real write failure: appending to a directory fails (EISDIR)
+    const first = await ask({ title: 'in flight when the audit log broke' });
+    assert.equal(queue.get(first.id)!.status, 'pending', 'the change was durable before the audit line was tried');
+    assert.match(queue.problem ?? '', /approvals audit log cannot be written/);
+    const seen: string[] = [];
+    queue.onChange((a) => seen.push(a.id));
+    await assert.rejects(ask({ title: 'refused' }), (error: unknown) => error instanceof HttpError && error.status === 503 && error.code === 'store_unavailable');
+    await assert.rejects(queue.decide(first.id, { decision: 'approve' }), rejectsWith(503));
+    await assert.rejects(queue.addRule('x', 'session', 'a'), rejectsWith(503));
+    assert.deepEqual([queue.pendingCount, queue.get(first.id)!.status, seen, queue.rules()], [1, 'pending', [], []], 'refused writes changed nothing and told no one');
+
+    await rm(audit, { recursive: true });
+    const after = await ask({ title: 'the audit log works again' });
+    assert.equal(after.status, 'pending');
+    assert.equal(queue.problem, undefined);
+  });
+
+  it('tries an expiry the store refused again, so the waiting agent still hears of it', async () => {
+    const audit = path.join(dir, 'audit.jsonl');
+    await mkdir(audit);
+    const { id } = await ask({ title: 'expires while nothing can be written', timeoutMs: 30 });
+    const waiting = queue.waitFor(id);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(queue.get(id)!.status, 'pending', 'the expiry was refused while the audit log took no lines');
+    await rm(audit, { recursive: true });
+    const settled = await waiting;
+    assert.deepEqual([settled.status, settled.decidedBy], ['expired', 'timeout']);
   });
 });

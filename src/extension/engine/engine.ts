@@ -222,16 +222,15 @@ export class Engine {
     const state = this.state.status();
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
-      ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
-      ...[this.widgets.storeProblem, this.tasks.storeProblem].filter((problem) => problem !== undefined),
+      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
 
-  /** Follows `condition()`: the state store's health, the approvals store becoming available, the widgets and tasks files. */
+  /** Follows `condition()`: the state store's health, the approvals store's, the widgets and tasks files. */
   onConditionChange(listener: () => void): () => void {
     const stopState = this.state.onStatus(() => listener());
-    const stopApprovals = this.approvals.onAvailable(listener);
+    const stopApprovals = this.approvals.onConditionChange(listener);
     const stopWidgets = this.widgets.onStoreProblemChange(listener);
     const stopTasks = this.tasks.onStoreProblemChange(listener);
     return () => {

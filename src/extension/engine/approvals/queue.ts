@@ -5,8 +5,7 @@ import {
   isDestructiveTool,
   isTerminal,
   priorityFor,
-  redactSecrets,
-  routeByConfidence,
+  routeRequest,
   type Approval,
   type ApprovalRequest,
   type ApprovalRule,
@@ -19,6 +18,7 @@ import {
   type TerminalStatus,
 } from '../../../shared/approvals';
 import type { JsonObject } from '../../../shared/protocol';
+import { redactSecrets, redactText } from '../../../shared/redact';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
 import type { AuditEvent, AuditLog } from './audit';
@@ -28,6 +28,8 @@ import type { ApprovalStore, RemoteChange } from './store';
 const RETAINED_TERMINAL = 500;
 /** Terminal approvals in a dashboard snapshot. */
 const SNAPSHOT_TERMINAL = 50;
+/** How often a queue that cannot write checks whether it can again. */
+const WRITE_PROBE_MS = 2_000;
 
 export interface ApprovalQueueOptions {
   store: ApprovalStore;
@@ -35,6 +37,8 @@ export interface ApprovalQueueOptions {
   logger: Logger;
   thresholds: ApprovalThresholds;
   now?: () => number;
+  /** Values redacted wherever an agent echoes them: the relay token. */
+  secrets?: readonly string[];
 }
 
 export type ApprovalListener = (approval: Approval) => void;
@@ -52,7 +56,7 @@ export class ApprovalQueue {
   private readonly waiters = new Map<string, Set<(approval: Approval) => void>>();
   private readonly listeners = new Set<ApprovalListener>();
   private readonly rulesListeners = new Set<RulesListener>();
-  private readonly availabilityListeners = new Set<() => void>();
+  private readonly conditionListeners = new Set<() => void>();
   private sessionRules: ApprovalRule[] = [];
   private workspaceRules: ApprovalRule[] = [];
   private thresholds: ApprovalThresholds;
@@ -60,10 +64,16 @@ export class ApprovalQueue {
   private closed = false;
   private loaded = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the last write (store or audit) failed; set until a probe or a write succeeds. */
+  private writeProblem: string | undefined;
+  private probeTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly secrets: readonly string[];
 
   constructor(private readonly options: ApprovalQueueOptions) {
     this.thresholds = options.thresholds;
     this.now = options.now ?? Date.now;
+    this.secrets = options.secrets ?? [];
+    options.store.onProblem(() => this.emitCondition());
   }
 
   get storeKind(): 'file' | 'redis' {
@@ -90,15 +100,16 @@ export class ApprovalQueue {
     }
   }
 
-  /** False while the shared store has not been loaded yet. */
-  get available(): boolean {
-    return this.loaded;
+  /** Why approvals cannot be taken or decided as they should right now, in words for /health's readers; undefined when they can. */
+  get problem(): string | undefined {
+    if (!this.loaded) return `approvals store (${this.storeKind}) not reachable yet: approvals answer 503 until it is`;
+    return this.writeProblem ?? this.options.store.problem();
   }
 
-  /** Called when the queue becomes available after its store was unreachable at start. */
-  onAvailable(listener: () => void): () => void {
-    this.availabilityListeners.add(listener);
-    return () => this.availabilityListeners.delete(listener);
+  /** Called whenever `problem` may have changed. */
+  onConditionChange(listener: () => void): () => void {
+    this.conditionListeners.add(listener);
+    return () => this.conditionListeners.delete(listener);
   }
 
   private async loadFromStore(): Promise<void> {
@@ -117,7 +128,7 @@ export class ApprovalQueue {
       this.loadFromStore().then(
         () => {
           this.options.logger.info(`approvals store (${this.options.store.kind}) is back; queue loaded`);
-          for (const listener of this.availabilityListeners) listener();
+          this.emitCondition();
         },
         () => this.retryLoad(attempt + 1),
       );
@@ -156,7 +167,7 @@ export class ApprovalQueue {
 
   /** The approval, from this relay or the shared store; 404 when neither knows it. */
   async find(id: string): Promise<Approval> {
-    const known = this.approvals.get(id) ?? (await this.storeCall(() => this.options.store.fetch(id)));
+    const known = this.approvals.get(id) ?? (await this.storeCall('read', () => this.options.store.fetch(id)));
     if (!known) throw new HttpError(404, 'not_found', `no approval ${id}`);
     if (!this.approvals.has(id)) this.remember(known);
     return this.approvals.get(id)!;
@@ -173,26 +184,34 @@ export class ApprovalQueue {
     return [...this.sessionRules, ...this.workspaceRules];
   }
 
-  /** Takes a request: auto-level and rule-covered ones come back approved, the rest pending. */
+  /**
+   * Takes a request: rule-covered ones and auto-level ones (never high-risk or destructive) come
+   * back approved, the rest pending. Free text and arguments are stored redacted.
+   */
   async request(input: ApprovalRequest): Promise<Approval> {
     const createdAt = this.now();
-    const level = routeByConfidence(input.confidence, this.thresholds);
+    const text = (value: string) => redactText(value, this.secrets);
+    const args = input.args ? redactSecrets(input.args, this.secrets) : undefined;
+    const title = text(input.title);
+    const tool = input.tool === undefined ? undefined : text(input.tool);
+    // An agent may call its action destructive, never take that away from a destructive tool.
+    const destructive = input.destructive === true || isDestructiveTool(input.tool);
     const rule = input.tool ? this.rules().find((r) => r.tool === input.tool) : undefined;
-    const args = input.args ? redactSecrets(input.args) : undefined;
+    const level = rule ? 'auto' : routeRequest(input, destructive, this.thresholds);
     const approval: Approval = {
       id: randomUUID(),
-      title: input.title,
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.agent !== undefined ? { agent: input.agent } : {}),
-      ...(input.tool !== undefined ? { tool: input.tool } : {}),
+      title,
+      ...(input.description !== undefined ? { description: text(input.description) } : {}),
+      ...(input.agent !== undefined ? { agent: text(input.agent) } : {}),
+      ...(tool !== undefined ? { tool } : {}),
       ...(args !== undefined ? { args } : {}),
       confidence: input.confidence,
       risk: input.risk,
-      level: rule ? 'auto' : level,
+      level,
       priority: priorityFor(input.risk, input.confidence),
       status: 'pending',
-      destructive: input.destructive ?? isDestructiveTool(input.tool),
-      target: confirmationTarget({ ...input, args }),
+      destructive,
+      target: confirmationTarget({ title, tool, args, ...(input.target !== undefined ? { target: text(input.target) } : {}) }),
       createdAt,
       dueAt: dueAtFor(input.risk, createdAt),
       ...(input.timeoutMs !== undefined ? { expiresAt: createdAt + input.timeoutMs } : {}),
@@ -202,7 +221,7 @@ export class ApprovalQueue {
     } else if (level === 'auto') {
       Object.assign(approval, { status: 'approved', decidedAt: createdAt, decidedBy: `auto: confidence ${input.confidence} ≥ ${this.thresholds.auto}` });
     }
-    await this.storeCall(() => this.options.store.insert(approval));
+    await this.storeCall('write', () => this.options.store.insert(approval));
     this.remember(approval);
     await this.audit('requested', approval);
     if (approval.status === 'approved') await this.audit('approved', approval);
@@ -211,11 +230,11 @@ export class ApprovalQueue {
 
   async decide(id: string, input: DecisionInput): Promise<Approval> {
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
-    return this.settle(id, status, { decidedBy: input.by ?? 'api', ...(input.comment ? { comment: input.comment } : {}) });
+    return this.settle(id, status, { decidedBy: this.who(input.by), ...(input.comment ? { comment: redactText(input.comment, this.secrets) } : {}) });
   }
 
   async cancel(id: string, input: CancelInput): Promise<Approval> {
-    return this.settle(id, 'cancelled', { decidedBy: input.by ?? 'api', ...(input.reason ? { reason: input.reason } : {}) });
+    return this.settle(id, 'cancelled', { decidedBy: this.who(input.by), ...(input.reason ? { reason: redactText(input.reason, this.secrets) } : {}) });
   }
 
   /**
@@ -252,15 +271,16 @@ export class ApprovalQueue {
   }
 
   async addRule(tool: string, scope: RuleScope, by: string): Promise<ApprovalRule> {
-    const rule: ApprovalRule = { tool, scope, createdAt: this.now(), createdBy: by };
+    const rule: ApprovalRule = { tool, scope, createdAt: this.now(), createdBy: this.who(by) };
     if (scope === 'session') {
+      await this.assertWritable();
       this.sessionRules = [...this.sessionRules.filter((r) => r.tool !== tool), rule];
     } else {
       const next = [...this.workspaceRules.filter((r) => r.tool !== tool), rule];
-      await this.storeCall(() => this.options.store.saveRules(next));
+      await this.storeCall('write', () => this.options.store.saveRules(next));
       this.workspaceRules = next;
     }
-    await this.options.audit.append('rule-added', { tool, scope, by });
+    await this.auditLine('rule-added', { tool, scope, by: rule.createdBy });
     this.emitRules();
     return rule;
   }
@@ -271,12 +291,13 @@ export class ApprovalQueue {
     if (!list.some((r) => r.tool === tool)) throw new HttpError(404, 'not_found', `no ${scope} rule for ${tool}`);
     const next = list.filter((r) => r.tool !== tool);
     if (scope === 'session') {
+      await this.assertWritable();
       this.sessionRules = next;
     } else {
-      await this.storeCall(() => this.options.store.saveRules(next));
+      await this.storeCall('write', () => this.options.store.saveRules(next));
       this.workspaceRules = next;
     }
-    await this.options.audit.append('rule-revoked', { tool, scope, by });
+    await this.auditLine('rule-revoked', { tool, scope, by: this.who(by) });
     this.emitRules();
   }
 
@@ -284,6 +305,7 @@ export class ApprovalQueue {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.probeTimer);
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
     for (const [id, set] of this.waiters) for (const finish of [...set]) finish(this.approvals.get(id)!);
@@ -297,7 +319,7 @@ export class ApprovalQueue {
     const current = await this.find(id);
     if (current.status !== 'pending') throw alreadyTerminal(current);
     const next: Approval = { ...current, status, decidedAt: this.now(), ...fields };
-    const result = await this.storeCall(() => this.options.store.transition(next));
+    const result = await this.storeCall('write', () => this.options.store.transition(next));
     if (!result.moved) {
       if (result.current) this.remember(result.current);
       throw alreadyTerminal(result.current ?? current);
@@ -323,15 +345,18 @@ export class ApprovalQueue {
     for (const listener of this.listeners) listener(approval);
   }
 
-  private armExpiry(approval: Approval): void {
+  /** Expires the approval when its time comes; an expiry the store refuses is tried again shortly. */
+  private armExpiry(approval: Approval, notBeforeMs = 0): void {
     if (approval.expiresAt === undefined || this.expiryTimers.has(approval.id) || this.closed) return;
     const timer = setTimeout(() => {
       this.expiryTimers.delete(approval.id);
       this.settle(approval.id, 'expired', { decidedBy: 'timeout' }).catch((error: unknown) => {
         // Another relay may have decided or expired it first; that is the expected race.
-        if (!(error instanceof HttpError && error.status === 409)) this.options.logger.warn(`could not expire approval ${approval.id}: ${(error as Error).message}`);
+        if (error instanceof HttpError && error.status === 409) return;
+        this.options.logger.warn(`could not expire approval ${approval.id}, trying again: ${(error as Error).message}`);
+        if (this.approvals.get(approval.id)?.status === 'pending') this.armExpiry(approval, WRITE_PROBE_MS);
       });
-    }, Math.max(0, approval.expiresAt - this.now()));
+    }, Math.max(notBeforeMs, approval.expiresAt - this.now()));
     timer.unref();
     this.expiryTimers.set(approval.id, timer);
   }
@@ -369,21 +394,83 @@ export class ApprovalQueue {
     const { id, title, agent, tool, args, confidence, risk, level, priority, decidedBy, comment, reason, destructive } = approval;
     const fields: JsonObject = { id, title, confidence, risk, level, priority, destructive };
     Object.assign(fields, dropUndefined({ agent, tool, args, by: event === 'requested' ? undefined : decidedBy, comment, reason }));
-    return this.options.audit.append(event, fields).catch((error: unknown) => {
-      this.options.logger.error(`could not write the approvals audit log: ${(error as Error).message}`);
-    });
+    return this.auditLine(event, fields);
   }
 
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.loaded) throw new HttpError(503, 'store_unavailable', `the approvals store (${this.options.store.kind}) is not reachable yet; retry shortly`);
+  /**
+   * Appends one audit line after the change it records is durable. A line that cannot be written
+   * does not undo that change, but the queue reports itself degraded and refuses further changes
+   * until the audit log takes lines again, so at most the change in flight goes unaudited.
+   */
+  private async auditLine(event: AuditEvent, fields: JsonObject): Promise<void> {
+    try {
+      await this.options.audit.append(event, fields);
+    } catch (error) {
+      this.options.logger.error(`could not write the approvals audit log (${event} ${String(fields.id ?? fields.tool)}): ${(error as Error).message}`);
+      this.failedWrite(`approvals audit log cannot be written: ${(error as Error).message}; approvals answer 503 until it can`);
+    }
+  }
+
+  /** Who made a change, as recorded: redacted like everything an agent sends. */
+  private who(by: string | undefined): string {
+    return by === undefined ? 'api' : redactText(by, this.secrets);
+  }
+
+  /**
+   * Runs a store call; its failure becomes 503 `store_unavailable`. A write is refused up front while
+   * the last write failed and a fresh probe says it still would.
+   */
+  private async storeCall<T>(kind: 'read' | 'write', call: () => Promise<T>): Promise<T> {
+    if (kind === 'write') await this.assertWritable();
+    else if (!this.loaded) throw notReachableYet(this.options.store.kind);
     try {
       return await call();
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      this.options.logger.error(`approvals store (${this.options.store.kind}) failed: ${(error as Error).message}`);
-      throw new HttpError(503, 'store_unavailable', `the approvals store is unavailable: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      this.options.logger.error(`approvals store (${this.options.store.kind}) failed: ${message}`);
+      if (kind === 'write') this.failedWrite(`approvals store (${this.options.store.kind}) cannot write: ${message}; approvals answer 503 until it can`);
+      throw new HttpError(503, 'store_unavailable', `the approvals store is unavailable: ${message}`);
     }
   }
+
+  /** Refuses (503) before the store is loaded, and while the last write failed and a fresh probe says it still would. */
+  private async assertWritable(): Promise<void> {
+    if (!this.loaded) throw notReachableYet(this.options.store.kind);
+    if (this.writeProblem !== undefined && !(await this.probe())) throw new HttpError(503, 'store_unavailable', this.writeProblem);
+  }
+
+  private failedWrite(problem: string): void {
+    this.writeProblem = problem;
+    this.probeTimer ??= setInterval(() => void this.probe(), WRITE_PROBE_MS);
+    this.probeTimer.unref?.();
+    this.emitCondition();
+  }
+
+  /** Whether both the store and the audit log take writes again; clears the problem when they do. */
+  private async probe(): Promise<boolean> {
+    try {
+      await this.options.store.probe();
+      await this.options.audit.probe();
+    } catch {
+      return false;
+    }
+    if (this.writeProblem === undefined) return true;
+    this.options.logger.info('approvals store and audit log take writes again');
+    this.writeProblem = undefined;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.emitCondition();
+    return true;
+  }
+
+  private emitCondition(): void {
+    for (const listener of this.conditionListeners) listener();
+  }
+}
+
+function notReachableYet(kind: string): HttpError {
+  return new HttpError(503, 'store_unavailable', `the approvals store (${kind}) is not reachable yet; retry shortly`);
 }
 
 function alreadyTerminal(approval: Approval): HttpError {

@@ -9,6 +9,8 @@ import { FileApprovalStore, type ApprovalStore } from './store';
 
 export const APPROVALS_FILE = 'approvals.json';
 export const AUDIT_FILE = 'approvals-audit.jsonl';
+/** With Redis: this relay's own durable copy of what it acknowledged, to put back if Redis loses its data. */
+export const REDIS_MIRROR_FILE = 'approvals-redis-mirror.json';
 
 export function thresholdsFrom(settings: Settings): ApprovalThresholds {
   return { auto: settings['agentMesh.approvals.autoApproveThreshold'], quick: settings['agentMesh.approvals.quickThreshold'] };
@@ -24,17 +26,16 @@ export function workspaceKey(workspaceDir: string | undefined): string {
 }
 
 /** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
-export function createApprovalQueue(options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger'>): ApprovalQueue {
+export function createApprovalQueue(options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'>): ApprovalQueue {
   const redisUrl = options.settings['agentMesh.state.redisUrl'];
-  const store: ApprovalStore = redisUrl
-    ? new RedisApprovalStore(redisUrl, workspaceKey(options.workspaceDir), options.logger)
-    : new FileApprovalStore(path.join(options.dataDir, APPROVALS_FILE), (error) =>
-        options.logger.warn(`approvals journal compaction failed (the journal keeps growing; nothing is lost): ${error.message}`),
-      );
+  const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger);
+  const store: ApprovalStore = redisUrl ? new RedisApprovalStore(redisUrl, workspaceKey(options.workspaceDir), options.logger, fileStore(REDIS_MIRROR_FILE)) : fileStore(APPROVALS_FILE);
+  const secrets = [options.token];
   return new ApprovalQueue({
     store,
-    audit: new AuditLog(path.join(options.dataDir, AUDIT_FILE)),
+    audit: new AuditLog(path.join(options.dataDir, AUDIT_FILE), secrets),
     logger: options.logger,
     thresholds: thresholdsFrom(options.settings),
+    secrets,
   });
 }

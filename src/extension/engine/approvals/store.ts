@@ -1,7 +1,10 @@
-import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Approval, ApprovalRule } from '../../../shared/approvals';
+import * as z from 'zod';
+import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
+import { silentLogger, type Logger } from '../log';
 import { syncDirectory, writeFileAtomic } from '../state/atomicFile';
+import { asideName } from '../state/coalescedWrite';
 
 export interface StoredApprovals {
   approvals: Approval[];
@@ -29,19 +32,32 @@ export interface ApprovalStore {
   saveRules(rules: ApprovalRule[]): Promise<void>;
   /** Subscribes to other relays' changes (a no-op for stores no one else shares). */
   watch(listener: (change: RemoteChange) => void): Promise<void>;
+  /** Resolves when a write would reach durable storage now; rejects with why not. Changes nothing. */
+  probe(): Promise<void>;
+  /** Why the store is degraded although it may still answer, in words for /health's readers. */
+  problem(): string | undefined;
+  /** Called whenever `problem()` may have changed. */
+  onProblem(listener: () => void): void;
   close(): Promise<void>;
 }
 
-interface ApprovalsFile {
-  schemaVersion: 1;
-  approvals: Approval[];
-  rules: ApprovalRule[];
+const approvalsFileSchema = z.object({
+  schemaVersion: z.literal(1),
+  approvals: z.array(approvalRecordSchema),
+  rules: z.array(approvalRuleSchema),
   /** The last journal entry the snapshot includes (absent in snapshots written before the journal). */
-  seq?: number;
-}
+  seq: z.number().int().nonnegative().optional(),
+});
+type ApprovalsFile = z.output<typeof approvalsFileSchema>;
 
+const seq = z.number().int().positive();
+const journalEntrySchema = z.union([
+  z.object({ seq, put: approvalRecordSchema }),
+  z.object({ seq, remove: z.array(z.string()) }),
+  z.object({ seq, rules: z.array(approvalRuleSchema) }),
+]);
 /** One change, as one line of the journal. */
-type JournalEntry = { seq: number } & ({ put: Approval } | { remove: string[] } | { rules: ApprovalRule[] });
+type JournalEntry = z.output<typeof journalEntrySchema>;
 type JournalChange = DistributiveOmit<JournalEntry, 'seq'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -95,18 +111,31 @@ export class FileApprovalStore implements ApprovalStore {
   private swap: { journal: Journal; moved(snapshot: ApprovalsFile, retired: Journal): void } | undefined;
   readonly journalFile: string;
   private readonly nextJournalFile: string;
+  /** The previous snapshot, kept by every snapshot write: where a damaged snapshot is recovered from. */
+  readonly backupFile: string;
+  /** Set while the folder does not take writes: the store answers reads, and writes fail until `probe` reopens it. */
+  private unwritable: Error | undefined;
+  private readonly problemListeners = new Set<() => void>();
 
-  /** `onBackgroundError` hears about a failed background compaction (the journal keeps growing and it is retried later). */
   constructor(
     readonly file: string,
-    private readonly onBackgroundError: (error: Error) => void = () => undefined,
+    private readonly logger: Logger = silentLogger,
   ) {
     this.journalFile = `${file.replace(/\.json$/, '')}.journal.jsonl`;
     this.nextJournalFile = `${this.journalFile}.next`;
+    this.backupFile = `${file}.bak`;
   }
 
+  /**
+   * Reads the snapshot and journal, checking every record: a snapshot that does not parse is set
+   * aside (renamed, reported) and the backup or an empty queue used; a journal line that does not
+   * parse is reported and skipped, its file copied aside. Temp files a crash left are removed. A
+   * folder that does not take writes does not stop the relay: the queue loads and reports itself
+   * degraded until `probe` finds the folder writable again.
+   */
   async load(): Promise<StoredApprovals> {
     await this.close();
+    await this.removeStaleTempFiles();
     const snapshot = await this.readSnapshot();
     const state: State = { approvals: new Map(snapshot.approvals.map((a) => [a.id, a])), rules: snapshot.rules };
     const entries = [...(await this.readJournal(this.journalFile)), ...(await this.readJournal(this.nextJournalFile))].sort((a, b) => a.seq - b.seq);
@@ -116,20 +145,79 @@ export class FileApprovalStore implements ApprovalStore {
       applyEntry(state, entry);
       seq = entry.seq;
     }
-    const compacted: ApprovalsFile = { schemaVersion: 1, approvals: [...state.approvals.values()], rules: state.rules, seq };
-    if (entries.length > 0) await writeFileAtomic(this.file, JSON.stringify(compacted));
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const handle = await open(this.journalFile, 'w', 0o600);
-    await syncDirectory(path.dirname(this.file));
-    await unlink(this.nextJournalFile).catch(ignoreMissing);
-    this.journal = { handle, bytes: 0, lines: 0 };
     this.damaged = undefined;
     this.durable = state;
     this.seq = seq;
     this.approvals.clear();
     for (const approval of state.approvals.values()) this.approvals.set(approval.id, approval);
     this.rules = state.rules;
+    try {
+      await this.startJournal();
+      this.setUnwritable(undefined);
+    } catch (error) {
+      this.logger.error(`approvals folder does not take writes (${(error as Error).message}); approvals answer 503 until it does`);
+      this.setUnwritable(error as Error);
+    }
     return { approvals: [...this.approvals.values()], rules: [...this.rules] };
+  }
+
+  /** Folds what is durable into a fresh snapshot and starts an empty journal. */
+  private async startJournal(): Promise<void> {
+    const compacted: ApprovalsFile = { schemaVersion: 1, approvals: [...this.durable.approvals.values()], rules: this.durable.rules, seq: this.seq };
+    await writeFileAtomic(this.file, JSON.stringify(compacted), { backup: this.backupFile });
+    const handle = await open(this.journalFile, 'w', 0o600);
+    await syncDirectory(path.dirname(this.file));
+    await unlink(this.nextJournalFile).catch(ignoreMissing);
+    this.journal = { handle, bytes: 0, lines: 0 };
+  }
+
+  async probe(): Promise<void> {
+    if (this.flushing || this.compacting) return;
+    if (this.unwritable || this.damaged) {
+      await this.journal?.handle.close();
+      this.journal = undefined;
+      await this.startJournal();
+      this.damaged = undefined;
+      this.setUnwritable(undefined);
+      return;
+    }
+    // Truncating to the current length changes nothing but fails where a write would.
+    if (this.journal) await this.journal.handle.truncate(this.journal.bytes);
+  }
+
+  problem(): string | undefined {
+    const cause = this.damaged ?? this.unwritable;
+    return cause && `approvals store (file) cannot write: ${cause.message}; approvals answer 503 until it can`;
+  }
+
+  onProblem(listener: () => void): void {
+    this.problemListeners.add(listener);
+  }
+
+  private setUnwritable(error: Error | undefined): void {
+    if (this.unwritable === error) return;
+    this.unwritable = error;
+    for (const listener of this.problemListeners) listener();
+  }
+
+  /** Removes the temp files of this store's own atomic writes that a crash left behind. */
+  private async removeStaleTempFiles(): Promise<void> {
+    const dir = path.dirname(this.file);
+    const prefix = `.${path.basename(this.file)}.`;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      await unlink(path.join(dir, name)).then(
+        () => this.logger.info(`removed ${name}, a temp file an interrupted write left in ${dir}`),
+        (error: Error) => this.logger.warn(`could not remove the stale temp file ${name}: ${error.message}`),
+      );
+    }
   }
 
   async fetch(id: string): Promise<Approval | undefined> {
@@ -194,6 +282,7 @@ export class FileApprovalStore implements ApprovalStore {
   /** Resolves once `change` is in the journal and datasynced. */
   private append(change: JournalChange): Promise<void> {
     if (this.damaged) return Promise.reject(this.damaged);
+    if (this.unwritable) return Promise.reject(this.unwritable);
     const entry = { seq: ++this.seq, ...change } as JournalEntry;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line: `${JSON.stringify(entry)}\n`, entry, resolve, reject });
@@ -274,10 +363,10 @@ export class FileApprovalStore implements ApprovalStore {
         if (!this.writeInFlight) this.moveToFreshJournal();
       });
       await retired.handle.close();
-      await writeFileAtomic(this.file, JSON.stringify(snapshot));
+      await writeFileAtomic(this.file, JSON.stringify(snapshot), { backup: this.backupFile });
       await rename(this.nextJournalFile, this.journalFile);
     })()
-      .catch((error: unknown) => this.onBackgroundError(error as Error))
+      .catch((error: unknown) => this.logger.warn(`approvals journal compaction failed (the journal keeps growing; nothing is lost): ${(error as Error).message}`))
       .finally(() => (this.compacting = undefined));
   }
 
@@ -296,48 +385,69 @@ export class FileApprovalStore implements ApprovalStore {
     return this.queue.length > 0 ? this.queue[0].entry.seq - 1 : this.seq;
   }
 
+  /** The snapshot, else (a damaged one set aside) its backup, else an empty queue. */
   private async readSnapshot(): Promise<ApprovalsFile> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, approvals: [], rules: [] };
-      throw error;
+    const failures: string[] = [];
+    for (const candidate of [this.file, this.backupFile]) {
+      const text = await readIfPresent(candidate);
+      if (text === undefined) continue;
+      const parsed = approvalsFileSchema.safeParse(parseJson(text));
+      if (parsed.success) {
+        if (failures.length > 0) this.logger.error(`${failures.join('; ')}; recovered the approvals from ${candidate}`);
+        return parsed.data;
+      }
+      const aside = asideName(candidate);
+      await rename(candidate, aside).catch((error: Error) => this.logger.warn(`could not set ${candidate} aside: ${error.message}`));
+      failures.push(`approvals file ${candidate} is unreadable (${describeIssues(parsed.error)}); it was kept as ${aside}`);
     }
-    try {
-      const doc = JSON.parse(text) as ApprovalsFile;
-      if (!Array.isArray(doc.approvals) || !Array.isArray(doc.rules)) throw new Error('not an approvals document');
-      return doc;
-    } catch (error) {
-      throw new Error(`approvals file ${this.file} is unreadable: ${(error as Error).message}`);
-    }
+    if (failures.length > 0) this.logger.error(`${failures.join('; ')}; starting from the journal alone`);
+    return { schemaVersion: 1, approvals: [], rules: [] };
   }
 
-  /** A journal's entries; a torn last line (a crash mid-append, never acknowledged) is skipped. */
+  /** A journal's valid entries. A torn last line (a crash mid-append, never acknowledged) is skipped quietly; a bad line elsewhere is reported and skipped, the file copied aside. */
   private async readJournal(file: string): Promise<JournalEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    const text = await readIfPresent(file);
+    if (text === undefined) return [];
     const lines = text.split('\n');
     // A line without its newline was never fully written.
     lines.pop();
     const entries: JournalEntry[] = [];
+    const bad: number[] = [];
     lines.forEach((line, index) => {
-      try {
-        const entry = JSON.parse(line) as JournalEntry;
-        if (typeof entry.seq !== 'number' || !('put' in entry || 'remove' in entry || 'rules' in entry)) throw new Error('not a journal entry');
-        entries.push(entry);
-      } catch (error) {
-        if (index === lines.length - 1) return;
-        throw new Error(`approvals journal ${file} is unreadable at line ${index + 1}: ${(error as Error).message}`);
-      }
+      const parsed = journalEntrySchema.safeParse(parseJson(line));
+      if (parsed.success) entries.push(parsed.data);
+      else bad.push(index + 1);
     });
+    if (bad.length > 0) {
+      const aside = asideName(file);
+      await copyFile(file, aside).catch((error: Error) => this.logger.warn(`could not copy ${file} aside: ${error.message}`));
+      this.logger.error(`approvals journal ${file} is unreadable at line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? '…' : ''}; skipped those lines (the journal was kept as ${aside})`);
+    }
     return entries;
   }
+}
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The parsed JSON, or a value no schema accepts. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || '(document)'}: ${issue.message}` : 'not an approvals document';
 }
 
 function applyEntry(state: State, entry: JournalEntry): void {
