@@ -18,6 +18,6 @@ const channels = [...new Set(panels.map((p) => p.channel))];
 
 render(<App store={store} endpoint={undefined} api={undefined} openInBrowser={host.openInBrowser} />, root);
 void host.endpoint().then((endpoint) => {
-  const sync = startSync({ store, deviceId: host.deviceId(), direct: directSocket(endpoint.wsUrl, endpoint.token), fallback: host.bridge, channels });
+  const sync = startSync({ store, deviceId: host.deviceId(), direct: directSocket(endpoint.wsUrl, endpoint.credential), fallback: host.bridge, channels });
   render(<App store={store} endpoint={endpoint} api={createRelayApi(endpoint)} openInBrowser={host.openInBrowser} writeState={sync.write} />, root);
 });

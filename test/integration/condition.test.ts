@@ -9,7 +9,7 @@ import type { HealthBody } from '../../src/shared/api';
 import { waitFor } from '../helpers/net';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
-const TOKEN = 'condition-test-token';
+const TOKEN = 'condition-test-token-0123456789abcdef';
 
 describe("the relay's condition while its Redis is down at start (in-process engine, real redis-server)", function () {
   this.timeout(60_000);
