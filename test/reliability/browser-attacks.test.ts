@@ -69,6 +69,15 @@ describe('browser attacks from a page on another local port (headless Chromium, 
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   });
 
+  it('keeps the dashboard signed in across a reload, while a tab opened without the token link stays unauthorized', async () => {
+    await dashboard.reload();
+    await dashboard.locator('[data-testid="connection-status"]', { hasText: /^connected$/ }).waitFor({ timeout: 20_000 });
+    const bare = await context.newPage();
+    await bare.goto(`${serve.url}/`);
+    await bare.locator('[data-testid="connection-status"]', { hasText: /^unauthorized$/ }).waitFor({ timeout: 20_000 });
+    await bare.close();
+  });
+
   it('cannot decide the approval with a text/plain form POST or a no-cors fetch', async () => {
     const decision = `${serve.url}/api/approvals/${approvalId}/decision`;
     // enctype=text/plain turns name=value into `{"decision":"approve","comment":"="}`, valid JSON.
@@ -162,5 +171,18 @@ describe('browser attacks from a page on another local port (headless Chromium, 
     const rendered = await framed.evaluate(() => document.querySelector('[data-testid="connection-status"]')?.textContent ?? null).catch(() => null);
     assert.equal(rendered, null, 'the dashboard rendered inside another page');
     assert.equal(await approvalStatus(), 'pending');
+  });
+
+  it('still lets the dashboard page itself decide, with its session secret', async () => {
+    const answer = await dashboard.evaluate(async (id) => {
+      const res = await fetch(`api/approvals/${id}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-agent-mesh-session': sessionStorage.getItem('agentMesh.session') ?? '' },
+        body: JSON.stringify({ decision: 'reject', comment: 'not today', by: 'dashboard' }),
+      });
+      return res.status;
+    }, approvalId);
+    assert.equal(answer, 200);
+    assert.equal(await approvalStatus(), 'rejected');
   });
 });
