@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateToken } from '../../src/extension/engine/security/token';
+import { waitFor } from '../helpers/net';
 import { runCli, startServe } from '../helpers/serve';
 import { useServe } from '../helpers/serveFixture';
 
@@ -47,8 +52,11 @@ describe('the relay HTTP edge (real serve process, raw sockets)', () => {
     const longPath = `/api/widgets?x=${'a'.repeat(17 * 1024)}`;
     assert.match(await rawExchange(relay.serve.url, `GET ${longPath} HTTP/1.1\r\nHost: ${new URL(relay.serve.url).host}\r\n\r\n`), /^HTTP\/1\.1 414/);
     assert.match(await rawExchange(relay.serve.url, upgradeHead(relay.serve.url, '').replace('/ws', `/ws?deviceId=${'a'.repeat(17 * 1024)}`)), /^HTTP\/1\.1 414/);
-    const bigHeaders = Array.from({ length: 8 }, (_, i) => `X-Filler-${i}: ${'b'.repeat(8 * 1024)}\r\n`).join('');
-    assert.match(await rawExchange(relay.serve.url, `GET /health HTTP/1.1\r\nHost: ${new URL(relay.serve.url).host}\r\n${bigHeaders}\r\n`), /^HTTP\/1\.1 431/);
+    for (const fillers of [5, 9]) {
+      // 40 KiB passes the parser and meets the relay's own limit; 72 KiB stops the parser itself.
+      const bigHeaders = Array.from({ length: fillers }, (_, i) => `X-Filler-${i}: ${'b'.repeat(8 * 1024)}\r\n`).join('');
+      assert.match(await rawExchange(relay.serve.url, `GET /health HTTP/1.1\r\nHost: ${new URL(relay.serve.url).host}\r\n${bigHeaders}\r\n`), /^HTTP\/1\.1 431/, `${fillers} fillers`);
+    }
     await stillServing();
   });
 
@@ -114,5 +122,31 @@ describe('the relay HTTP edge (real serve process, raw sockets)', () => {
     assert.match(flag.stderr, /token must be at least 32 characters/);
     assert.doesNotMatch(flag.stderr, /listening/);
     await assert.rejects(startServe(['--port', '0'], { AGENT_MESH_TOKEN: 'short-token' }), /exited with 2[\s\S]*token must be at least 32 characters/);
+  });
+
+  it('logs an uncaught exception and an unhandled rejection without the token, and keeps serving', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'am-guard-'));
+    const preload = path.join(scratch, 'throw-later.cjs');
+    await writeFile(
+      preload,
+      `setTimeout(() => { throw new Error('boom with ' + process.env.AGENT_MESH_TOKEN); }, 1000);\n` +
+        `setTimeout(() => { Promise.reject(new TypeError('bust with ' + process.env.AGENT_MESH_TOKEN)); }, 1100);\n`,
+    );
+    const token = generateToken();
+    const serve = await startServe(['--workspace', scratch, '--port', '0'], { AGENT_MESH_TOKEN: token, NODE_OPTIONS: `--require ${preload}` });
+    try {
+      const logged = await waitFor('both lines', async () => {
+        const lines = serve.stderr.filter((l) => /still running/.test(l));
+        return lines.length >= 2 ? lines : undefined;
+      });
+      assert.match(logged.join('\n'), /uncaught exception, relay still running: Error: boom with \[token\]/);
+      assert.match(logged.join('\n'), /unhandled rejection, relay still running: TypeError: bust with \[token\]/);
+      assert.ok(!serve.stderr.join('\n').includes(token), 'the token reached the log');
+      assert.equal((await fetch(`${serve.url}/health`)).status, 200);
+      assert.equal(serve.child.exitCode, null);
+    } finally {
+      await serve.stop();
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });

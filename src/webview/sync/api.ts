@@ -11,7 +11,7 @@ export function createRelayApi(endpoint: Endpoint): RelayApi {
       const res = await fetch(`${endpoint.relayUrl}${path}`, {
         method,
         headers,
-        credentials: 'omit',
+        credentials: 'same-origin',
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
