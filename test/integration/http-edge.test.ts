@@ -149,4 +149,19 @@ describe('the relay HTTP edge (real serve process, raw sockets)', () => {
       await rm(scratch, { recursive: true, force: true });
     }
   });
+
+  it('answers under the host names of agentMesh.relay.allowedHosts (a reverse proxy), and no others', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'am-hosts-'));
+    await writeFile(path.join(scratch, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.relay.allowedHosts': ['mesh.example.org'] }));
+    const serve = await startServe(['--workspace', scratch, '--port', '0', '--token', generateToken()]);
+    try {
+      const ask = (host: string, origin = '') => rawExchange(serve.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\n${origin}\r\n`);
+      assert.match(await ask('mesh.example.org'), /^HTTP\/1\.1 200/);
+      assert.match(await ask('mesh.example.org', 'Origin: https://mesh.example.org\r\n'), /^HTTP\/1\.1 200/);
+      assert.match(await ask('other.example.org'), /^HTTP\/1\.1 421/);
+    } finally {
+      await serve.stop();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
 });

@@ -58,7 +58,7 @@ describe('relay auth', () => {
 });
 
 describe('relay origin policy', () => {
-  const policy = new OriginPolicy('127.0.0.1', () => 4100);
+  const policy = new OriginPolicy(['127.0.0.1'], () => 4100);
   const check = (headers: Record<string, string>) => policy.check(request(headers))?.status;
 
   it('parses Host headers totally', () => {
@@ -72,7 +72,11 @@ describe('relay origin policy', () => {
     assert.equal(check({ host: 'rebind.attacker.example:4100' }), 421);
     assert.equal(check({}), 421);
     for (const host of ['127.0.0.1:4100', 'localhost:4100', '[::1]:4100', '192.168.1.5:4100']) assert.equal(check({ host }), undefined, host);
-    assert.equal(new OriginPolicy('relay.team.example', () => 80).check(request({ host: 'relay.team.example' })), undefined);
+    const named = new OriginPolicy(['relay.team.example', 'mesh.example.org'], () => 80);
+    for (const host of ['relay.team.example', 'mesh.example.org:443']) assert.equal(named.check(request({ host })), undefined, host);
+    assert.equal(named.check(request({ host: 'code.example.net' }))?.status, 421);
+    named.allowHostname('code.example.net');
+    assert.equal(named.check(request({ host: 'code.example.net', origin: 'https://code.example.net' })), undefined, 'a name added later, e.g. from asExternalUri');
   });
 
   it('accepts no Origin, the relay itself, loopback names on its port, and VS Code webviews; refuses every other page', () => {

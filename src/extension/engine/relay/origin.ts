@@ -29,14 +29,19 @@ const isIpLiteral = (hostname: string) => isIP(hostname.replace(/^\[(.*)\]$/, '$
  * VS Code webview. Requests without Origin (agents, curl) are not from a web page and pass.
  */
 export class OriginPolicy {
-  private readonly hostnames: Set<string>;
+  private readonly hostnames = new Set(['localhost']);
 
+  /** `configuredHosts`: the relay's bind host and the names it is reached under (a reverse proxy's, a port forward's). */
   constructor(
-    configuredHost: string,
+    configuredHosts: string[],
     private readonly listeningPort: () => number | undefined,
   ) {
-    const configured = parseHostHeader(configuredHost.includes(':') && !configuredHost.startsWith('[') ? `[${configuredHost}]` : configuredHost);
-    this.hostnames = new Set(['localhost', ...(configured ? [configured.hostname] : [])]);
+    for (const host of configuredHosts) this.allowHostname(host);
+  }
+
+  allowHostname(host: string): void {
+    const parsed = parseHostHeader(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+    if (parsed) this.hostnames.add(parsed.hostname);
   }
 
   /** The refusal for this request, or undefined when it may go on. */

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -11,12 +11,13 @@ import { OriginPolicy } from './origin';
 import { RequestRateLimit } from './rateLimit';
 import type { Router } from './router';
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 414: 'URI Too Long', 421: 'Misdirected Request', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large' };
 const METHODS_WITH_BODY = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 export interface RelayServerOptions {
   host: string;
   port: number;
+  /** Host names the relay answers under besides IP addresses, localhost and `host`. */
+  allowedHosts?: string[];
   token: string;
   router: Router;
   hub: Hub;
@@ -41,7 +42,7 @@ export class RelayServer {
       maxPayload: MAX_FRAME_BYTES * 4,
       handleProtocols: (protocols) => (protocols.has(APP_SUBPROTOCOL) ? APP_SUBPROTOCOL : false),
     });
-    this.origins = new OriginPolicy(options.host, () => this.address?.port);
+    this.origins = new OriginPolicy([options.host, ...(options.allowedHosts ?? [])], () => this.address?.port);
     this.server = createServer({ maxHeaderSize: PARSER_MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -69,6 +70,10 @@ export class RelayServer {
     if (!this.address) throw new Error('relay is not listening');
     const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
     return `http://${host}:${this.address.port}`;
+  }
+
+  allowHost(hostname: string): void {
+    this.origins.allowHostname(hostname);
   }
 
   async close(): Promise<void> {
@@ -156,5 +161,5 @@ function requestTarget(raw: string | undefined): URL | undefined {
 }
 
 function endRaw(socket: Duplex, status: number): void {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
