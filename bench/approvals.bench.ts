@@ -18,7 +18,7 @@ import type { ServerFrame } from '../src/shared/protocol';
 import { percentile, type Bench, type BenchCase } from './run';
 
 const CLI = path.resolve(__dirname, '../dist/cli.js');
-const TOKEN = 'bench-token-0123456789abcdef';
+const TOKEN = 'bench-token-0123456789abcdef0123456789';
 const LATENCY_SAMPLES = 200;
 const WAITERS = 1000;
 const WINDOW_MS = 30_000;

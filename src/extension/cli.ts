@@ -6,8 +6,9 @@ import { LISTENING_LINE_PREFIX } from '../shared/api';
 import { readConfigFile, WORKSPACE_CONFIG_FILE } from './engine/config/configFile';
 import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
 import { Engine } from './engine/engine';
-import { createJsonLogger, isLogLevel } from './engine/log';
+import { createJsonLogger, isLogLevel, type Logger } from './engine/log';
 import { generateToken } from './engine/security/token';
+import { tokenProblem } from '../shared/relayAuth';
 
 const USAGE = `Usage: agent-mesh serve [options]
 
@@ -16,7 +17,7 @@ Options:
   --config FILE     JSON file of agentMesh.* settings (default: DIR/agent-mesh.config.json if present)
   --host HOST       interface to bind (default 127.0.0.1)
   --port N          port, 0 picks a free one (default 0)
-  --token T         relay token (default: $AGENT_MESH_TOKEN, else generated and printed once)
+  --token T         relay token, at least 32 characters (default: $AGENT_MESH_TOKEN, else generated and printed once)
   --redis-url URL   share dashboard state through Redis (agentMesh.state.redisUrl), e.g. redis://127.0.0.1:6379
   --data-dir DIR    where the embedded store keeps its files (default: DIR/.agent-mesh)
   --log-level L     trace|debug|info|warn|error|off (default info); logs go to stderr as JSON lines
@@ -75,7 +76,10 @@ async function main(argv: string[]): Promise<void> {
   let token = values.token ?? process.env.AGENT_MESH_TOKEN;
   const generated = token === undefined || token === '';
   if (generated) token = generateToken();
+  const weakToken = tokenProblem(token!);
+  if (weakToken) throw new UsageError(`${values.token === undefined ? 'AGENT_MESH_TOKEN' : '--token'}: ${weakToken}; leave it out to have one generated`);
 
+  guardProcess(logger, token!);
   const engine = await Engine.start({
     settings,
     token: token!,
@@ -98,6 +102,20 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * One stray exception or rejection must not take the relay down with every agent waiting on it:
+ * log it (name and message only, never the token) and keep serving. The throws themselves are bugs
+ * to fix; this is the net under them.
+ */
+function guardProcess(logger: Logger, token: string): void {
+  const describe = (error: unknown) => {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : `non-error value of type ${typeof error}`;
+    return text.split(token).join('[token]').slice(0, 500);
+  };
+  process.on('uncaughtException', (error) => logger.error(`uncaught exception, relay still running: ${describe(error)}`));
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection, relay still running: ${describe(reason)}`));
 }
 
 async function loadConfig(file: string | undefined, workspace: string, warn: (m: string) => void): Promise<SettingsSource> {

@@ -54,6 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   const endpoint = async (): Promise<RelayEndpoint> => {
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(current!.engine.url));
+    // Behind code-server or a port forward the relay is reached under that host's name.
+    current!.engine.allowHost(new URL(external.toString(true)).hostname);
     const httpUrl = external.toString(true).replace(/\/$/, '');
     const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/ws`;
     return { httpUrl, wsUrl, token, localWsUrl: `${current!.engine.url.replace(/^http/, 'ws')}/ws` };

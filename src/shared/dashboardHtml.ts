@@ -12,8 +12,9 @@ export interface DashboardHtmlOptions {
   connectSrc: string;
 }
 
-export function renderDashboardHtml(o: DashboardHtmlOptions): string {
-  const csp = [
+/** The page's Content-Security-Policy; the relay also sends it as a header, with frame-ancestors. */
+export function dashboardCsp(o: DashboardHtmlOptions): string {
+  return [
     "default-src 'none'",
     `img-src ${o.cspSource} data:`,
     `style-src ${o.cspSource} 'unsafe-inline'`,
@@ -21,6 +22,10 @@ export function renderDashboardHtml(o: DashboardHtmlOptions): string {
     `script-src 'nonce-${o.nonce}'`,
     `connect-src ${o.connectSrc}`,
   ].join('; ');
+}
+
+export function renderDashboardHtml(o: DashboardHtmlOptions): string {
+  const csp = dashboardCsp(o);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

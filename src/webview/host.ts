@@ -1,4 +1,5 @@
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../shared/protocol';
+import { SESSION_FRAGMENT_KEY, type RelayCredential } from '../shared/relayAuth';
 import { bridgeSocket } from './sync/bridge';
 import type { SocketFactory } from './sync/connection';
 import type { PendingStorage } from './sync/store';
@@ -14,7 +15,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export interface Endpoint {
   relayUrl: string;
   wsUrl: string;
-  token?: string;
+  /** The relay token in VS Code; in a browser tab, the page's session secret (absent until opened with the token link). */
+  credential?: RelayCredential;
   surface: 'sidebar' | 'panel' | 'browser';
 }
 
@@ -40,7 +42,9 @@ function vscodeHost(api: VsCodeApi): Host {
   const ready = new Promise<Endpoint>((resolve) => {
     window.addEventListener('message', (event: MessageEvent<HostToWebviewMessage>) => {
       const message = event.data;
-      if (message?.type === 'init') resolve({ relayUrl: message.relayUrl, wsUrl: message.wsUrl, token: message.token, surface: message.surface });
+      if (message?.type === 'init') {
+        resolve({ relayUrl: message.relayUrl, wsUrl: message.wsUrl, credential: { kind: 'bearer', secret: message.token }, surface: message.surface });
+      }
     });
   });
   api.postMessage({ type: 'ready' });
@@ -73,13 +77,29 @@ function vscodeHost(api: VsCodeApi): Host {
   };
 }
 
+const SESSION_STORAGE_KEY = 'agentMesh.session';
+
+/**
+ * The token link redirects to `./#session=S`: keep S for this tab (so a reload stays signed in) and
+ * take it out of the address bar and history. sessionStorage is per origin, so a page on another
+ * port cannot read it.
+ */
+function takeSessionFromFragment(): string | undefined {
+  const session = new URLSearchParams(location.hash.slice(1)).get(SESSION_FRAGMENT_KEY);
+  if (!session) return undefined;
+  sessionStorage.setItem(SESSION_STORAGE_KEY, session);
+  history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+  return session;
+}
+
 function browserHost(): Host {
   // The page is the relay's `/`, possibly behind a path proxy (code-server's /proxy/PORT/): every
   // URL is relative to where the page was served.
   const relayUrl = `${location.origin}${location.pathname.replace(/\/$/, '')}`;
   const wsUrl = `${relayUrl.replace(/^http/, 'ws')}/ws`;
+  const session = takeSessionFromFragment() ?? sessionStorage.getItem(SESSION_STORAGE_KEY) ?? undefined;
   return {
-    endpoint: async () => ({ relayUrl, wsUrl, surface: 'browser' }),
+    endpoint: async () => ({ relayUrl, wsUrl, credential: session ? { kind: 'session', secret: session } : undefined, surface: 'browser' }),
     deviceId: () => {
       const existing = sessionStorage.getItem('agentMesh.deviceId');
       if (existing) return existing;

@@ -18,6 +18,11 @@ const channels = [...new Set(panels.map((p) => p.channel))];
 
 render(<App store={store} endpoint={undefined} api={undefined} openInBrowser={host.openInBrowser} />, root);
 void host.endpoint().then((endpoint) => {
-  const sync = startSync({ store, deviceId: host.deviceId(), direct: directSocket(endpoint.wsUrl, endpoint.token), fallback: host.bridge, channels });
+  if (!endpoint.credential) {
+    // A browser tab opened without the token link (or whose session ended with a new relay token).
+    store.setStatus('unauthorized', 'open this page with the dashboard link that carries the token');
+    return;
+  }
+  const sync = startSync({ store, deviceId: host.deviceId(), direct: directSocket(endpoint.wsUrl, endpoint.credential), fallback: host.bridge, channels });
   render(<App store={store} endpoint={endpoint} api={createRelayApi(endpoint)} openInBrowser={host.openInBrowser} writeState={sync.write} />, root);
 });

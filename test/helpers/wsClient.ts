@@ -14,13 +14,14 @@ export class RelayClient {
     });
   }
 
-  static connect(baseUrl: string, options: { token?: string; deviceId?: string; via?: 'header' | 'subprotocol' } = {}): Promise<RelayClient> {
+  /** `via: 'session'` offers `token` as a browser page's session secret (subprotocol `session.<secret>`). */
+  static connect(baseUrl: string, options: { token?: string; deviceId?: string; via?: 'header' | 'subprotocol' | 'session' } = {}): Promise<RelayClient> {
     const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
     if (options.deviceId) url.searchParams.set('deviceId', options.deviceId);
     const protocols = ['agent-mesh.v1'];
     const headers: Record<string, string> = {};
     if (options.token !== undefined) {
-      if (options.via === 'subprotocol') protocols.push(`bearer.${options.token}`);
+      if (options.via === 'subprotocol' || options.via === 'session') protocols.push(`${options.via === 'session' ? 'session' : 'bearer'}.${options.token}`);
       else headers.authorization = `Bearer ${options.token}`;
     }
     const socket = new WebSocket(url, protocols, { headers });

@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/net';
 import { setReadOnly } from '../helpers/readOnly';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
-const TOKEN = 'condition-test-token';
+const TOKEN = 'condition-test-token-0123456789abcdef';
 
 describe("the relay's condition while its Redis is down at start (in-process engine, real redis-server)", function () {
   this.timeout(60_000);

@@ -201,7 +201,7 @@ describe('mesh health through agent-mesh serve (relay API, WebSocket, real MCP s
   let serve: ServeProcess;
   let agent: FixtureAgent;
   const token = generateToken();
-  const api = (route: string, init: RequestInit = {}) => fetch(`${serve.url}${route}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+  const api = (route: string, init: RequestInit = {}) => fetch(`${serve.url}${route}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
 
   before(async () => {
     agent = await startA2aAgent({ name: 'Planner', behaviour: 'healthy' });

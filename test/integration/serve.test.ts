@@ -25,28 +25,39 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     assert.deepEqual(Object.keys(body).sort(), ['approvals', 'mcp', 'mesh', 'status', 'store']);
   });
 
-  it('refuses the dashboard and unknown routes without the right token', async () => {
-    assert.equal((await fetch(`${relay.serve.url}/`)).status, 401);
-    assert.equal((await fetch(`${relay.serve.url}/assets/webview.js`)).status, 401);
-    assert.equal((await fetch(`${relay.serve.url}/assets/webview.js`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  it('serves only the secret-free dashboard shell and its assets without a credential, and 401 for everything else', async () => {
+    const shell = await fetch(`${relay.serve.url}/`);
+    assert.equal(shell.status, 200);
+    assert.doesNotMatch(await shell.text(), /session=|token=/);
+    assert.equal((await fetch(`${relay.serve.url}/assets/webview.js`)).status, 200);
     assert.equal((await fetch(`${relay.serve.url}/?token=wrong`, { redirect: 'manual' })).status, 401);
+    assert.equal((await fetch(`${relay.serve.url}/api/widgets`, { headers: { 'x-agent-mesh-session': 'forged.session.secret' } })).status, 401);
+    assert.equal((await fetch(`${relay.serve.url}/api/nothing`)).status, 401);
     const unknown = await fetch(`${relay.serve.url}/api/nothing`, { headers: { authorization: `Bearer ${relay.token}` } });
     assert.equal(unknown.status, 404);
     assert.deepEqual(Object.keys((await unknown.json()).error).sort(), ['code', 'message']);
   });
 
-  it('trades a token link for an HttpOnly cookie and serves the dashboard with a nonce CSP', async () => {
+  it('trades a token link for a page session secret in the redirect fragment, never a cookie, and serves the page with a nonce CSP header', async () => {
     const link = await fetch(`${relay.serve.url}/?token=${encodeURIComponent(relay.token)}`, { redirect: 'manual' });
     assert.equal(link.status, 303);
-    assert.equal(link.headers.get('location'), './');
-    const cookie = link.headers.get('set-cookie')!;
-    assert.match(cookie, /HttpOnly/);
-    const page = await fetch(`${relay.serve.url}/`, { headers: { cookie: cookie.split(';')[0] } });
+    const location = link.headers.get('location')!;
+    const session = /^\.\/#session=([\w.-]+)$/.exec(location)?.[1];
+    assert.ok(session, `the redirect goes to ./ with the session in the fragment: ${location}`);
+    assert.ok(!location.includes(relay.token));
+    assert.match(link.headers.get('set-cookie')!, /^agent_mesh_token=; Max-Age=0/, 'the only cookie is the old token cookie, cleared');
+    assert.equal((await fetch(`${relay.serve.url}/api/widgets`, { headers: { 'x-agent-mesh-session': session } })).status, 200);
+    const socket = await connect({ token: session, via: 'session' });
+    assert.equal((await socket.next('state:full')).version, 0);
+    const page = await fetch(`${relay.serve.url}/`);
     assert.equal(page.status, 200);
+    const csp = page.headers.get('content-security-policy')!;
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
+    assert.match(csp, /frame-ancestors 'none'/);
     const html = await page.text();
     assert.match(html, /script-src 'nonce-[A-Za-z0-9+/=]{20,}'/);
     assert.ok(!html.includes(relay.token), 'the page must not embed the token');
-    const script = await fetch(`${relay.serve.url}/assets/webview.js`, { headers: { cookie: cookie.split(';')[0] } });
+    const script = await fetch(`${relay.serve.url}/assets/webview.js`);
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type')!, /javascript/);
   });

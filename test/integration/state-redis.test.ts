@@ -12,7 +12,7 @@ import { startRedis, type RedisServer } from '../helpers/redis';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
 
-const TOKEN = 'state-redis-test-token';
+const TOKEN = 'state-redis-test-token-0123456789abcdef';
 const TTL_DAYS = 2;
 
 interface Relay {

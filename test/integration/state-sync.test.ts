@@ -15,11 +15,11 @@ import { freePort, waitFor } from '../helpers/net';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
 
-const TOKEN = 'state-sync-test-token';
+const TOKEN = 'state-sync-test-token-0123456789abcdef';
 
 /** The webview's own socket factory over sockets of the `ws` package, kept so a test can cut them. */
 function nodeSockets(wsUrl: string, token: string | undefined, opened: WebSocket[]): SocketFactory {
-  return directSocket(wsUrl, token, (url, protocols) => {
+  return directSocket(wsUrl, token === undefined ? undefined : { kind: 'bearer', secret: token }, (url, protocols) => {
     const ws = new WebSocket(url, protocols);
     ws.on('error', () => undefined); // a refused connection shows as a close, as in a browser
     opened.push(ws);

@@ -21,6 +21,14 @@ describe('router', () => {
     assert.throws(() => router.match('GET', '/api/approvals/%E0%A4%A'), (e: HttpError) => e.status === 404);
   });
 
+  it('gives every route a body limit, 1 MiB unless the route sets its own', () => {
+    const limited = new Router();
+    limited.add('POST', '/small', () => 'small', { maxBodyBytes: 100 });
+    limited.add('POST', '/default', () => 'default');
+    assert.equal(limited.match('POST', '/small').maxBodyBytes, 100);
+    assert.equal(limited.match('POST', '/default').maxBodyBytes, 1024 * 1024);
+  });
+
   it('reports public paths only for public routes', () => {
     assert.equal(router.isPublic('GET', '/health'), true);
     assert.equal(router.isPublic('GET', '/api/approvals/1'), false);

@@ -172,6 +172,7 @@ export class Engine {
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
+      allowedHosts: options.settings['agentMesh.relay.allowedHosts'],
       token: options.token,
       router: engine.router,
       hub: engine.hub,
@@ -215,6 +216,11 @@ export class Engine {
   get url(): string {
     if (!this.relay) throw new Error('engine is not started');
     return this.relay.url;
+  }
+
+  /** Lets the relay answer under `hostname` too, e.g. the name asExternalUri maps it to. */
+  allowHost(hostname: string): void {
+    this.relay?.allowHost(hostname);
   }
 
   /** Whether the relay is degraded and why, in words for the people running it (not on public /health). */

@@ -1,12 +1,12 @@
+import { credentialHeaders } from '../../shared/relayAuth';
 import type { Endpoint } from '../host';
 import type { RelayApi } from '../panels';
 
-/** The relay's HTTP API with the dashboard's credentials: the bearer token in VS Code, the cookie in a browser. */
+/** The relay's HTTP API with the dashboard's credential: the bearer token in VS Code, the page's session secret in a browser. */
 export function createRelayApi(endpoint: Endpoint): RelayApi {
   return {
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const headers: Record<string, string> = {};
-      if (endpoint.token) headers.authorization = `Bearer ${endpoint.token}`;
+      const headers = credentialHeaders(endpoint.credential);
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(`${endpoint.relayUrl}${path}`, {
         method,

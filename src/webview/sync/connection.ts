@@ -1,4 +1,5 @@
 import type { ServerFrame } from '../../shared/protocol';
+import { APP_SUBPROTOCOL, credentialSubprotocol, type RelayCredential } from '../../shared/relayAuth';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'offline';
 
@@ -37,15 +38,15 @@ export function reconnectDelay(attempt: number, random = Math.random): number {
 }
 
 /**
- * A browser WebSocket to `wsUrl`, offering the token as a `bearer.<token>` subprotocol when there is
- * one. `open` creates the socket (tests under Node hand in one of the `ws` package, which has the
+ * A browser WebSocket to `wsUrl`, offering the credential as a `bearer.<token>` or
+ * `session.<secret>` subprotocol when there is one (the relay never echoes it back). `open` creates the socket (tests under Node hand in one of the `ws` package, which has the
  * same browser-style API).
  */
-export function directSocket(wsUrl: string, token?: string, open = (url: string, protocols: string[]): WebSocket => new WebSocket(url, protocols)): SocketFactory {
+export function directSocket(wsUrl: string, credential?: RelayCredential, open = (url: string, protocols: string[]): WebSocket => new WebSocket(url, protocols)): SocketFactory {
   return (deviceId) => {
     const url = new URL(wsUrl);
     url.searchParams.set('deviceId', deviceId);
-    const ws = open(url.toString(), ['agent-mesh.v1', ...(token ? [`bearer.${token}`] : [])]);
+    const ws = open(url.toString(), [APP_SUBPROTOCOL, ...(credential ? [credentialSubprotocol(credential)] : [])]);
     const socket: FrameSocket = {
       get isOpen() {
         return ws.readyState === ws.OPEN;

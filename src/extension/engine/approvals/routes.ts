@@ -32,7 +32,9 @@ export function registerApprovalRoutes(router: Router, queue: ApprovalQueue): vo
     res.once('close', () => gone.abort());
     return queue.waitFor(params.id, timeoutMs, gone.signal);
   });
-  router.add('POST', '/api/approvals/:id/decision', async ({ req, params }) => queue.decide(params.id, validate(decisionSchema, await readJsonBody(req))));
+  router.add('POST', '/api/approvals/:id/decision', async ({ req, params }) => queue.decide(params.id, validate(decisionSchema, await readJsonBody(req))), {
+    maxBodyBytes: 16 * 1024,
+  });
   router.add('DELETE', '/api/approvals/:id', async ({ req, params }) => {
     const cancelled = await queue.cancel(params.id, validate(cancelSchema, await readJsonBody(req)));
     return { success: true, cancelledAt: cancelled.decidedAt };

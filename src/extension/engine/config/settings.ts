@@ -8,6 +8,10 @@ import { meshAgentConfigSchema } from '../../../shared/mesh';
 export const settingSchemas = {
   'agentMesh.relay.host': z.string().min(1).regex(/^[0-9a-zA-Z.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
   'agentMesh.relay.port': z.number().int().min(0).max(65535).default(0),
+  'agentMesh.relay.allowedHosts': z
+    .array(z.string().regex(/^[0-9a-zA-Z.-]{1,253}$/, 'must be a host name without port'))
+    .max(32)
+    .default([]),
   'agentMesh.state.redisUrl': z
     .string()
     .regex(/^(rediss?:\/\/.+)?$/, 'must be empty or a redis:// or rediss:// URL')

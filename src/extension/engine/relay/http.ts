@@ -3,6 +3,43 @@ import type { z } from 'zod';
 import type { ApiErrorBody } from '../../../shared/api';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest request target the relay reads (414 past it). */
+export const MAX_URL_BYTES = 16 * 1024;
+/** Most header bytes the relay reads (431 past it); the parser itself stops at `PARSER_MAX_HEADER_BYTES`. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+export const PARSER_MAX_HEADER_BYTES = 64 * 1024;
+
+/** Sent on every answer: no sniffing, no Referer, never framed. */
+export const PROTECTIVE_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+const bodyLimits = new WeakMap<IncomingMessage, number>();
+
+/** The body limit of the route `req` is for; `readJsonBody` enforces it. */
+export function limitBody(req: IncomingMessage, maxBytes: number): void {
+  bodyLimits.set(req, maxBytes);
+}
+
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** True for `application/json` with any parameters (e.g. `; charset=utf-8`). */
+export function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && value.split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+/** Sum of the header names and values as received. */
+export function headerBytes(req: IncomingMessage): number {
+  let total = 0;
+  for (const part of req.rawHeaders) total += part.length;
+  return total;
+}
 
 /** An error that becomes an HTTP answer `{ error: { code, message } }`. */
 export class HttpError extends Error {
@@ -31,8 +68,8 @@ export function sendError(res: ServerResponse, error: HttpError, headers: Record
   sendJson(res, error.status, body, headers);
 }
 
-/** Reads a JSON body with a size cap; an empty body reads as `{}`. */
-export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+/** Reads a JSON body with the route's size cap; an empty body reads as `{}`. */
+export async function readJsonBody(req: IncomingMessage, maxBytes = bodyLimits.get(req) ?? MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './http';
+import { HttpError, MAX_BODY_BYTES } from './http';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -18,20 +18,29 @@ interface Route {
   segments: string[];
   handler: RouteHandler;
   isPublic: boolean;
+  maxBodyBytes: number;
+}
+
+export interface RouteOptions {
+  /** Served without a credential. */
+  isPublic?: boolean;
+  /** Largest request body the route reads (default `MAX_BODY_BYTES`). */
+  maxBodyBytes?: number;
 }
 
 export interface RouteMatch {
   handler: RouteHandler;
   params: Record<string, string>;
   isPublic: boolean;
+  maxBodyBytes: number;
 }
 
 /** Method + path-pattern routing (`/api/approvals/:id/wait`); params are URI-decoded. */
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: HttpMethod, pattern: string, handler: RouteHandler, options: { isPublic?: boolean } = {}): void {
-    this.routes.push({ method, segments: splitPath(pattern), handler, isPublic: options.isPublic ?? false });
+  add(method: HttpMethod, pattern: string, handler: RouteHandler, options: RouteOptions = {}): void {
+    this.routes.push({ method, segments: splitPath(pattern), handler, isPublic: options.isPublic ?? false, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES });
   }
 
   /** Finds the route; throws 404 for an unknown path and 405 for a known path with another method. */
@@ -42,7 +51,7 @@ export class Router {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
       pathKnown = true;
-      if (route.method === method) return { handler: route.handler, params, isPublic: route.isPublic };
+      if (route.method === method) return { handler: route.handler, params, isPublic: route.isPublic, maxBodyBytes: route.maxBodyBytes };
     }
     if (pathKnown) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}`);
     throw new HttpError(404, 'not_found', `no route for ${pathname}`);

@@ -1,17 +1,23 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { APP_SUBPROTOCOL, isAuthorized } from './auth';
-import { HttpError, sendError, sendJson } from './http';
+import { hasBody, headerBytes, HttpError, isJsonContentType, limitBody, MAX_HEADER_BYTES, MAX_URL_BYTES, PARSER_MAX_HEADER_BYTES, PROTECTIVE_HEADERS, sendError, sendJson } from './http';
 import type { Hub } from './hub';
+import { OriginPolicy } from './origin';
+import { RequestRateLimit } from './rateLimit';
 import type { Router } from './router';
+
+const METHODS_WITH_BODY = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 export interface RelayServerOptions {
   host: string;
   port: number;
+  /** Host names the relay answers under besides IP addresses, localhost and `host`. */
+  allowedHosts?: string[];
   token: string;
   router: Router;
   hub: Hub;
@@ -23,6 +29,8 @@ export class RelayServer {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private address: AddressInfo | undefined;
+  private readonly origins: OriginPolicy;
+  private readonly rateLimit = new RequestRateLimit();
 
   constructor(private readonly options: RelayServerOptions) {
     // ws enforces a hard cap above ours so that a frame just over the limit gets a readable
@@ -34,9 +42,14 @@ export class RelayServer {
       maxPayload: MAX_FRAME_BYTES * 4,
       handleProtocols: (protocols) => (protocols.has(APP_SUBPROTOCOL) ? APP_SUBPROTOCOL : false),
     });
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.origins = new OriginPolicy([options.host, ...(options.allowedHosts ?? [])], () => this.address?.port);
+    this.server = createServer({ maxHeaderSize: PARSER_MAX_HEADER_BYTES }, (req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (_error, socket) => socket.destroy());
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // A request the parser cannot read still gets an answer, not a reset.
+      if (socket.writable) endRaw(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
+      else socket.destroy();
+    });
   }
 
   async listen(): Promise<AddressInfo> {
@@ -59,6 +72,10 @@ export class RelayServer {
     return `http://${host}:${this.address.port}`;
   }
 
+  allowHost(hostname: string): void {
+    this.origins.allowHostname(hostname);
+  }
+
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
@@ -67,14 +84,25 @@ export class RelayServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const method = req.method ?? 'GET';
+    const target = requestTarget(req.url);
+    for (const [name, value] of Object.entries(PROTECTIVE_HEADERS)) res.setHeader(name, value);
     try {
-      const match = this.options.router.match(method, url.pathname);
-      if (!match.isPublic && !isAuthorized(req, this.options.token)) {
+      const refusal = this.doorRefusal(req);
+      if (refusal) throw refusal;
+      // A CORS preflight never gets an Access-Control-Allow-* header: no other page may call the relay.
+      if (method === 'OPTIONS') throw new HttpError(403, 'cors_refused', 'cross-origin requests are refused');
+      if (!target) throw new HttpError(400, 'bad_request', 'unreadable request target');
+      if (!this.options.router.isPublic(method, target.pathname) && !isAuthorized(req, this.options.token)) {
         throw new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)');
       }
-      const result = await match.handler({ req, res, url, params: match.params });
+      const match = this.options.router.match(method, target.pathname);
+      if (METHODS_WITH_BODY.has(method) && hasBody(req)) {
+        if (!isJsonContentType(req.headers['content-type'])) throw new HttpError(415, 'unsupported_media_type', 'request bodies must be application/json');
+        if (Number(req.headers['content-length'] ?? 0) > match.maxBodyBytes) throw new HttpError(413, 'body_too_large', `request body exceeds ${match.maxBodyBytes} bytes`);
+      }
+      limitBody(req, match.maxBodyBytes);
+      const result = await match.handler({ req, res, url: target, params: match.params });
       if (!res.headersSent && !res.writableEnded) sendJson(res, 200, result ?? {});
     } catch (error) {
       if (res.headersSent) {
@@ -84,25 +112,54 @@ export class RelayServer {
       if (error instanceof HttpError) {
         sendError(res, error, error.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
       } else {
-        this.options.logger.error(`${method} ${url.pathname} failed: ${(error as Error).message}`);
+        this.options.logger.error(`${method} ${target?.pathname ?? '(unreadable path)'} failed: ${(error as Error).message}`);
         sendError(res, new HttpError(500, 'internal', 'internal error'));
       }
     }
   }
 
+  /** Size, rate, Host and Origin: what every request and upgrade passes before anything else. */
+  private doorRefusal(req: IncomingMessage): HttpError | undefined {
+    if ((req.url ?? '').length > MAX_URL_BYTES) return new HttpError(414, 'uri_too_long', `the request target exceeds ${MAX_URL_BYTES} bytes`);
+    if (headerBytes(req) > MAX_HEADER_BYTES) return new HttpError(431, 'headers_too_large', `the headers exceed ${MAX_HEADER_BYTES} bytes`);
+    if (!this.rateLimit.allow(req.socket, req.socket.remoteAddress ?? '')) return new HttpError(429, 'rate_limited', 'too many requests; slow down');
+    return this.origins.check(req);
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
-    if (url.pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const refusal = this.doorRefusal(req);
+    if (refusal) {
+      if (refusal.status === 403 || refusal.status === 421) this.options.logger.warn(`refused WebSocket from ${req.socket.remoteAddress}: ${refusal.message}`);
+      endRaw(socket, refusal.status);
       return;
     }
     if (!isAuthorized(req, this.options.token)) {
       this.options.logger.warn(`refused WebSocket from ${req.socket.remoteAddress}: missing or wrong token`);
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      endRaw(socket, 401);
+      return;
+    }
+    const target = requestTarget(req.url);
+    if (target?.pathname !== '/ws') {
+      endRaw(socket, 404);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.options.hub.attach(ws, url.searchParams.get('deviceId'));
+      this.options.hub.attach(ws, target.searchParams.get('deviceId'));
     });
   }
+}
+
+/** The path and query of a request target; undefined when it cannot be read. Never throws. */
+function requestTarget(raw: string | undefined): URL | undefined {
+  // Only origin-form targets ("/path?query"): "//host/x" or "http://host/x" would move the base.
+  if (!raw?.startsWith('/') || raw.startsWith('//')) return undefined;
+  try {
+    return new URL(raw, 'http://relay.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+function endRaw(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
