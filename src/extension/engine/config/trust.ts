@@ -9,6 +9,7 @@ import type { SettingKey } from './settings';
  */
 export const RESTRICTED_SETTING_KEYS = [
   'agentMesh.relay.host',
+  'agentMesh.relay.allowedHosts',
   'agentMesh.relay.port',
   'agentMesh.state.redisUrl',
   'agentMesh.metrics.requireAuth',
