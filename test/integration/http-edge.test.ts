@@ -104,6 +104,24 @@ describe('the relay HTTP edge (real serve process, raw sockets)', () => {
     assert.match(ownSocket, /^HTTP\/1\.1 101/);
   });
 
+  it('lets a VS Code webview (its own vscode-webview origin, holding the token) call the API across origins, and no other page', async () => {
+    const webview = 'vscode-webview://1a2b3c4d5e';
+    const preflight = await fetch(url('/api/approvals'), { method: 'OPTIONS', headers: { origin: webview, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), webview);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    const list = await fetch(url('/api/approvals'), { headers: { ...bearer(), origin: webview } });
+    assert.equal(list.status, 200);
+    assert.equal(list.headers.get('access-control-allow-origin'), webview);
+    const withoutToken = await fetch(url('/api/approvals'), { headers: { origin: webview } });
+    assert.equal(withoutToken.status, 401, 'the webview origin is no credential');
+    for (const origin of ['vscode-webview://x/../evil', 'http://vscode-webview.attacker.test', 'null']) {
+      const refused = await fetch(url('/api/approvals'), { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      assert.ok(refused.status >= 400, `${origin}: preflight answered ${refused.status}`);
+      assert.equal(refused.headers.get('access-control-allow-origin'), null, origin);
+    }
+  });
+
   it('refuses CORS preflights without any Access-Control-Allow header and sends the protective headers on every answer', async () => {
     const preflight = await fetch(url('/api/approvals/x/decision'), { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:1', 'access-control-request-method': 'POST' } });
     assert.ok(preflight.status >= 400, `preflight answered ${preflight.status}`);

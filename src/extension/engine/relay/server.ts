@@ -90,8 +90,16 @@ export class RelayServer {
     try {
       const refusal = this.doorRefusal(req);
       if (refusal) throw refusal;
-      // A CORS preflight never gets an Access-Control-Allow-* header: no other page may call the relay.
-      if (method === 'OPTIONS') throw new HttpError(403, 'cors_refused', 'cross-origin requests are refused');
+      // A VS Code webview (desktop) is a cross-origin page of its own that holds the token: its calls
+      // are allowed by CORS. Every other preflight gets no Access-Control-Allow-* header at all.
+      const webviewOrigin = vscodeWebviewOrigin(req);
+      if (webviewOrigin) allowWebviewOrigin(res, webviewOrigin);
+      if (method === 'OPTIONS') {
+        if (!webviewOrigin) throw new HttpError(403, 'cors_refused', 'cross-origin requests are refused');
+        res.writeHead(204, WEBVIEW_PREFLIGHT_HEADERS);
+        res.end();
+        return;
+      }
       if (!target) throw new HttpError(400, 'bad_request', 'unreadable request target');
       if (!this.options.router.isPublic(method, target.pathname) && !isAuthorized(req, this.options.token)) {
         throw new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)');
@@ -162,4 +170,21 @@ function requestTarget(raw: string | undefined): URL | undefined {
 
 function endRaw(socket: Duplex, status: number): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+const WEBVIEW_PREFLIGHT_HEADERS = {
+  'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '600',
+};
+
+/** The Origin of a request from a VS Code webview (`vscode-webview://<id>`), which no web page can claim. */
+function vscodeWebviewOrigin(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  return typeof origin === 'string' && /^vscode-webview:\/\/[\w.-]{1,128}$/.test(origin) ? origin : undefined;
+}
+
+function allowWebviewOrigin(res: ServerResponse, origin: string): void {
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
 }
