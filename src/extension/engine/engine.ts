@@ -8,6 +8,9 @@ import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
 import { createApprovalQueue, thresholdsFrom } from './approvals/setup';
 import type { Settings } from './config/settings';
+import { HookIntake, type HookSettings } from './hooks/intake';
+import { registerHookRoutes } from './hooks/routes';
+import { HookRules } from './hooks/rules';
 import { registerBuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
@@ -34,6 +37,14 @@ import { ENGINE_VERSION } from './version';
 import { WidgetService } from './widgets/service';
 
 export { ENGINE_VERSION } from './version';
+
+function hookSettingsFrom(settings: Settings): HookSettings {
+  return {
+    decisionTimeoutSeconds: settings['agentMesh.hooks.decisionTimeoutSeconds'],
+    onTimeout: settings['agentMesh.hooks.onTimeout'],
+    thresholds: thresholdsFrom(settings),
+  };
+}
 
 export interface EngineOptions {
   settings: Settings;
@@ -74,6 +85,8 @@ export class Engine {
   readonly mcp: McpFleet;
   readonly approvals: ApprovalQueue;
   readonly tasks: TaskService;
+  readonly hookRules: HookRules;
+  readonly hooks: HookIntake;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
@@ -154,6 +167,19 @@ export class Engine {
     registerTaskRoutes(this.router, this.tasks);
     this.taskFrames = new TaskFrameIntake(this.tasks, options.logger);
 
+    this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
+    this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules as unknown as JsonValue));
+    this.hooks = new HookIntake({
+      queue: this.approvals,
+      rules: this.hookRules,
+      logger: options.logger,
+      settings: hookSettingsFrom(options.settings),
+      workspaceDir: options.workspaceDir,
+      trusted: options.mcp?.trusted ?? true,
+      mcpHints: (server, tool) => this.mcp.toolHints(server, tool),
+    });
+    registerHookRoutes(this.router, this.hooks, this.hookRules);
+
     registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
 
@@ -161,6 +187,7 @@ export class Engine {
   configureHumanLoop(settings: Settings): void {
     this.approvals.configure(thresholdsFrom(settings));
     this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent'], taskLimitsFrom(settings));
+    this.hooks.configure(hookSettingsFrom(settings));
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -169,6 +196,7 @@ export class Engine {
     await engine.widgets.load();
     await engine.tasks.load();
     await engine.approvals.load();
+    await engine.hookRules.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
@@ -223,7 +251,7 @@ export class Engine {
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
-      ...[this.widgets.storeProblem, this.tasks.storeProblem].filter((problem) => problem !== undefined),
+      ...[this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
@@ -234,7 +262,9 @@ export class Engine {
     const stopApprovals = this.approvals.onAvailable(listener);
     const stopWidgets = this.widgets.onStoreProblemChange(listener);
     const stopTasks = this.tasks.onStoreProblemChange(listener);
+    const stopHookRules = this.hookRules.onProblemChange(listener);
     return () => {
+      stopHookRules();
       stopState();
       stopApprovals();
       stopWidgets();
@@ -262,6 +292,7 @@ export class Engine {
     await this.approvals.close();
     await this.state.close();
     await this.widgets.flush();
+    await this.hookRules.flush();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {

@@ -1,0 +1,28 @@
+import { HOOK_AGENTS, type HookAgent } from '../../../shared/hooks';
+import { HttpError, readJsonBody, sendJson } from '../relay/http';
+import type { Router } from '../relay/router';
+import type { HookIntake } from './intake';
+import type { HookRules } from './rules';
+
+function hookAgent(name: string): HookAgent {
+  if (!(HOOK_AGENTS as readonly string[]).includes(name)) throw new HttpError(404, 'not_found', `no hook intake for "${name}" (one of ${HOOK_AGENTS.join(', ')})`);
+  return name as HookAgent;
+}
+
+/** `POST /api/hooks/:agent` (claude-code, copilot, cursor) and the rules behind it, `/api/hook-rules`. */
+export function registerHookRoutes(router: Router, intake: HookIntake, rules: HookRules): void {
+  router.add('POST', '/api/hooks/:agent', async ({ req, res, params }) => {
+    const agent = hookAgent(params.agent);
+    const body = await readJsonBody(req);
+    // The agent hanging up (its own hook timeout) ends the wait; the approval is cancelled then.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    return intake.handle(agent, body, gone.signal);
+  });
+  router.add('GET', '/api/hook-rules', () => rules.list());
+  router.add('POST', '/api/hook-rules', async ({ req, res }) => sendJson(res, 201, await rules.add(await readJsonBody(req))));
+  router.add('DELETE', '/api/hook-rules/:id', async ({ params }) => {
+    await rules.revoke(params.id);
+    return { success: true };
+  });
+}
