@@ -99,11 +99,11 @@ async function main(argv: string[]): Promise<void> {
     logger,
     mcp: { watchConfig: true },
   });
-  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
-  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
   // `agent-mesh hook` finds this relay through the discovery file; a relay that cannot write it still serves.
   const discovery = { url: engine.url, token: token!, workspace, pid: process.pid };
   await writeDiscovery(discovery).catch((error: Error) => logger.warn(`could not write the relay discovery file for agent hooks: ${error.message}`));
+  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
+  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -55,8 +55,8 @@ export async function runHookCommand(args: string[], io: HookCommandIo): Promise
       signal: AbortSignal.timeout(RELAY_WAIT_MS),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return fallBack(io, event, `the relay at ${relay.url} cannot be reached (${cause?.code ?? (error as Error).message})`);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return fallBack(io, event, `the relay at ${relay.url} cannot be reached (${cause?.code ?? cause?.message ?? (error as Error).message})`);
   }
   const text = await response.text();
   if (!response.ok) {
