@@ -140,6 +140,12 @@ describe('agent hooks on a real agent-mesh serve', () => {
     assert.equal((await postHook(relay, 'gemini', {})).status, 404);
     const unauthorized = await fetch(`${relay.serve.url}/api/hooks/claude-code`, { method: 'POST', body: JSON.stringify(claudePreToolUse('/p', 'ls')) });
     assert.equal(unauthorized.status, 401);
+    const withCookieOnly = await fetch(`${relay.serve.url}/api/hooks/claude-code`, {
+      method: 'POST',
+      headers: { cookie: `agent_mesh_token=${relay.token}`, 'content-type': 'text/plain' },
+      body: JSON.stringify(claudePreToolUse('/p', 'rm -rf build')),
+    });
+    assert.equal(withCookieOnly.status, 401, 'a browser page carrying the dashboard cookie cannot feed the hook door');
     assert.deepEqual((await relay.call('GET', '/api/approvals')).body, []);
   });
 

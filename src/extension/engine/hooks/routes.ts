@@ -12,6 +12,9 @@ function hookAgent(name: string): HookAgent {
 /** `POST /api/hooks/:agent` (claude-code, copilot, cursor) and the rules behind it, `/api/hook-rules`. */
 export function registerHookRoutes(router: Router, intake: HookIntake, rules: HookRules): void {
   router.add('POST', '/api/hooks/:agent', async ({ req, res, params }) => {
+    // Agents send the bearer header; the dashboard's cookie is not enough here, so no page a browser
+    // shows can feed this door (the relay already checked that the presented token is right).
+    if (!req.headers.authorization?.startsWith('Bearer ')) throw new HttpError(401, 'unauthorized', 'agent hooks must send Authorization: Bearer <token>');
     const agent = hookAgent(params.agent);
     const body = await readJsonBody(req);
     // The agent hanging up (its own hook timeout) ends the wait; the approval is cancelled then.
