@@ -102,8 +102,6 @@ async function main(argv: string[]): Promise<void> {
   // `agent-mesh hook` finds this relay through the discovery file; a relay that cannot write it still serves.
   const discovery = { url: engine.url, token: token!, workspace, pid: process.pid };
   await writeDiscovery(discovery).catch((error: Error) => logger.warn(`could not write the relay discovery file for agent hooks: ${error.message}`));
-  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
-  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -114,8 +112,11 @@ async function main(argv: string[]): Promise<void> {
     await engine.stop();
     process.exit(0);
   };
+  // Before the listening line: whoever reads it may stop the relay at once, and must find the handlers.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
+  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
 }
 
 async function loadConfig(file: string | undefined, workspace: string, warn: (m: string) => void): Promise<SettingsSource> {

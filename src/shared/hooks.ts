@@ -21,6 +21,7 @@ export const claudeCodeEventSchema = z.looseObject({
   tool_name: text(300).optional(),
   tool_input: toolInputSchema.optional(),
   tool_use_id: text(200).optional(),
+  model: text(200).optional(),
 });
 export type ClaudeCodeEvent = z.output<typeof claudeCodeEventSchema>;
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { discoveryFile } from '../../src/extension/engine/hooks/discovery';
 import type { Approval } from '../../src/shared/approvals';
@@ -156,6 +156,34 @@ describe('agent hooks on a real agent-mesh serve', () => {
     assert.deepEqual((await postHook(relay, 'copilot', { timestamp: 1, cwd: relay.workspace, source: 'new', initialPrompt: 'x' })).body, {});
   });
 
+  it('keeps a session per agent session: status, counts, transcript tokens, events and the paged transcript', async () => {
+    const transcript = path.join(relay.workspace, 'session-1.jsonl');
+    const usage = { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 700 };
+    const line = (content: unknown) => JSON.stringify({ type: 'assistant', message: { id: 'msg_1', model: 'claude-sonnet-4-5', content: [content], usage } });
+    await writeFile(transcript, `${line({ type: 'text', text: 'Listing files' })}\n${line({ type: 'tool_use', id: 'toolu_01', name: 'Read', input: { file_path: 'README.md' } })}\nnot json\n`);
+    const event = { session_id: 'session-1', transcript_path: transcript, cwd: relay.workspace };
+    await postHook(relay, 'claude-code', { ...event, hook_event_name: 'SessionStart', source: 'startup' });
+    await postHook(relay, 'claude-code', { ...event, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: 'README.md' } });
+    let session: Record<string, unknown> & { tokens: Record<string, number> };
+    do session = (await relay.call('GET', '/api/sessions/claude-code%3Asession-1')).body;
+    while (session.tokens.input === 0);
+    assert.equal(session.agent, 'claude-code');
+    assert.equal(session.status, 'running');
+    assert.equal(session.currentTool, 'Read');
+    assert.deepEqual(session.counts, { toolCalls: 1, approvals: 1, denials: 0, events: 2 });
+    assert.deepEqual(session.tokens, { input: 1200, output: 300, cacheRead: 5000, cacheWrite: 700 });
+    assert.equal(session.model, 'claude-sonnet-4-5');
+    assert.equal(session.costUsd, null);
+    assert.equal(session.malformedLines, 1);
+    assert.deepEqual((await relay.call('GET', '/api/sessions')).body.map((s: { id: string }) => s.id), ['claude-code:session-1']);
+    const events = (await relay.call('GET', '/api/sessions/claude-code%3Asession-1/events')).body;
+    assert.deepEqual(events.map((e: { name: string }) => e.name), ['SessionStart', 'PreToolUse', 'decision']);
+    const page = (await relay.call('GET', '/api/sessions/claude-code%3Asession-1/transcript?cursor=0')).body;
+    assert.deepEqual(page.entries.map((e: { kind: string }) => e.kind), ['message', 'tool_use', 'malformed']);
+    assert.equal((await relay.call('GET', '/api/sessions/claude-code%3Asession-1/transcript?cursor=-1')).status, 400);
+    assert.equal((await relay.call('GET', '/api/sessions/nope')).status, 404);
+  });
+
   it('maps every decision into Copilot\'s and Cursor\'s formats', async () => {
     const decide = async (agent: string, event: unknown, how: 'approve' | 'reject' | 'cancel') => {
       const answer = postHook(relay, agent, event);
@@ -200,7 +228,7 @@ describe('agent hooks on a real agent-mesh serve', () => {
 
   it('the command form falls back to the agent\'s own prompt when the relay is down, saying why on stderr', async () => {
     const deadUrl = relay.serve.url;
-    await relay.serve.stop();
+    assert.equal(await relay.serve.stop(), 0);
     const env = { HOME: relay.workspace };
     const gone = await runHook('claude-code', claudePreToolUse(relay.workspace, 'rm -rf build'), env, relay.workspace);
     assert.equal(gone.code, 0);

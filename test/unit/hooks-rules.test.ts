@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decisionAnswer, readHookEvent } from '../../src/extension/engine/hooks/adapters';
 import type { ToolCall } from '../../src/extension/engine/hooks/policy';
 import { globMatches, HookRules, parseRulePattern, ruleMatches } from '../../src/extension/engine/hooks/rules';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
+import { useTempDir } from '../helpers/tempDir';
 
 const workspace = '/home/dev/project';
 const bash = (command: string): ToolCall => ({ tool: 'Bash', input: { command }, cwd: workspace });
@@ -59,12 +59,10 @@ describe('hook rules in Claude Code syntax', () => {
 });
 
 describe('hook rules store', () => {
-  let dir: string;
-  beforeEach(async () => (dir = await mkdtemp(path.join(tmpdir(), 'am-hook-rules-'))));
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const temp = useTempDir('am-hook-rules-');
 
   it('persists workspace rules, keeps session rules to their session, lets deny win and revokes', async () => {
-    const file = path.join(dir, 'hook-rules.json');
+    const file = path.join(temp.dir, 'hook-rules.json');
     const rules = new HookRules(file, silentLogger, workspace);
     await rules.load();
     const allow = await rules.add({ decision: 'allow', pattern: 'Bash(git:*)', scope: 'workspace' });
@@ -83,7 +81,7 @@ describe('hook rules store', () => {
   });
 
   it('refuses a malformed pattern and a session rule without its session', async () => {
-    const rules = new HookRules(path.join(dir, 'r.json'), silentLogger, workspace);
+    const rules = new HookRules(path.join(temp.dir, 'r.json'), silentLogger, workspace);
     await rules.load();
     await assert.rejects(rules.add({ decision: 'allow', pattern: 'Bash(ls', scope: 'workspace' }), (e: unknown) => e instanceof HttpError && e.status === 400);
     await assert.rejects(rules.add({ decision: 'allow', pattern: 'Bash(ls)', scope: 'session' }), /sessionId/);

@@ -11,6 +11,7 @@ import type { Settings } from './config/settings';
 import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
 import { HookRules } from './hooks/rules';
+import { SessionTracker } from './hooks/sessions';
 import { registerBuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
@@ -87,6 +88,7 @@ export class Engine {
   readonly tasks: TaskService;
   readonly hookRules: HookRules;
   readonly hooks: HookIntake;
+  readonly sessions: SessionTracker;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
@@ -169,16 +171,20 @@ export class Engine {
 
     this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
     this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules as unknown as JsonValue));
+    this.sessions = new SessionTracker(path.join(options.dataDir, 'agent-sessions.json'), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
+    this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
+    this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
     this.hooks = new HookIntake({
       queue: this.approvals,
       rules: this.hookRules,
+      sessions: this.sessions,
       logger: options.logger,
       settings: hookSettingsFrom(options.settings),
       workspaceDir: options.workspaceDir,
       trusted: options.mcp?.trusted ?? true,
       mcpHints: (server, tool) => this.mcp.toolHints(server, tool),
     });
-    registerHookRoutes(this.router, this.hooks, this.hookRules);
+    registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
 
     registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
@@ -188,6 +194,7 @@ export class Engine {
     this.approvals.configure(thresholdsFrom(settings));
     this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent'], taskLimitsFrom(settings));
     this.hooks.configure(hookSettingsFrom(settings));
+    this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -197,6 +204,7 @@ export class Engine {
     await engine.tasks.load();
     await engine.approvals.load();
     await engine.hookRules.load();
+    await engine.sessions.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
@@ -251,7 +259,7 @@ export class Engine {
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...(this.approvals.available ? [] : [`approvals store (${this.approvals.storeKind}) not reachable yet: approvals answer 503 until it is`]),
-      ...[this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem].filter((problem) => problem !== undefined),
+      ...[this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
@@ -263,7 +271,9 @@ export class Engine {
     const stopWidgets = this.widgets.onStoreProblemChange(listener);
     const stopTasks = this.tasks.onStoreProblemChange(listener);
     const stopHookRules = this.hookRules.onProblemChange(listener);
+    const stopSessions = this.sessions.onProblemChange(listener);
     return () => {
+      stopSessions();
       stopHookRules();
       stopState();
       stopApprovals();
@@ -293,6 +303,8 @@ export class Engine {
     await this.state.close();
     await this.widgets.flush();
     await this.hookRules.flush();
+    await this.sessions.settled();
+    await this.sessions.flush();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {

@@ -42,6 +42,7 @@ export const settingSchemas = {
   'agentMesh.tasks.staleAfterSeconds': z.number().int().min(1).max(86_400).default(600),
   'agentMesh.hooks.decisionTimeoutSeconds': z.number().int().min(1).max(3600).default(55),
   'agentMesh.hooks.onTimeout': z.enum(['ask', 'deny']).default('ask'),
+  'agentMesh.hooks.sessionRetentionDays': z.number().int().min(1).max(365).default(7),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

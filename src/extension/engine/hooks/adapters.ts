@@ -23,6 +23,9 @@ export interface HookEvent {
   sessionId: string;
   cwd: string;
   call?: ToolCall;
+  /** Claude Code's transcript file (JSONL), read for tokens and shown as the session's transcript. */
+  transcriptPath?: string;
+  model?: string;
 }
 
 /** Other agents' tool names, in Claude Code's names (which the policy and the rules speak). */
@@ -71,7 +74,14 @@ export function readHookEvent(agent: HookAgent, body: unknown): HookEvent {
 }
 
 function readClaudeCode(event: z.output<typeof claudeCodeEventSchema>): HookEvent {
-  const base = { agent: 'claude-code' as const, name: event.hook_event_name, sessionId: event.session_id, cwd: event.cwd };
+  const base = {
+    agent: 'claude-code' as const,
+    name: event.hook_event_name,
+    sessionId: event.session_id,
+    cwd: event.cwd,
+    ...(event.transcript_path ? { transcriptPath: event.transcript_path } : {}),
+    ...(event.model ? { model: event.model } : {}),
+  };
   const kind = event.hook_event_name === 'PreToolUse' ? 'pre-tool' : event.hook_event_name === 'PermissionRequest' ? 'permission-request' : 'other';
   if (kind === 'other') return { ...base, kind };
   const tool = requireTool(event.tool_name, 'tool_name', event.hook_event_name);
@@ -96,7 +106,7 @@ function readCursor(event: z.output<typeof cursorEventSchema>): HookEvent {
   const cwd = event.cwd ?? event.workspace_roots?.[0];
   if (cwd === undefined || cwd.length === 0) throw new HttpError(400, 'invalid_request', 'cwd or workspace_roots: required');
   const name = event.hook_event_name;
-  const base = { agent: 'cursor' as const, name, sessionId: event.conversation_id ?? `cursor:${cwd}`, cwd };
+  const base = { agent: 'cursor' as const, name, sessionId: event.conversation_id ?? `cursor:${cwd}`, cwd, ...(event.model ? { model: event.model } : {}) };
   switch (name) {
     case 'beforeShellExecution':
       return { ...base, kind: 'pre-tool', call: { tool: 'Bash', input: { command: requireTool(event.command, 'command', name) }, cwd } };

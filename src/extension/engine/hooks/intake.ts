@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import { decisionAnswer, readHookEvent, recordedAnswer, type HookDecision, type HookEvent } from './adapters';
 import { assessToolCall, type McpToolHints, type ToolCall } from './policy';
 import type { HookRules } from './rules';
+import type { SessionTracker } from './sessions';
 
 export interface HookSettings {
   /** How long a tool call waits for a person before `onTimeout` applies. */
@@ -19,6 +20,7 @@ export interface HookSettings {
 export interface HookIntakeOptions {
   queue: ApprovalQueue;
   rules: HookRules;
+  sessions: SessionTracker;
   logger: Logger;
   settings: HookSettings;
   workspaceDir?: string;
@@ -44,8 +46,10 @@ export class HookIntake {
   /** Answers one event in the agent's format; `signal` aborts when the agent hangs up. */
   async handle(agent: HookAgent, body: unknown, signal?: AbortSignal): Promise<JsonObject> {
     const event = readHookEvent(agent, body);
+    this.options.sessions.observe(event);
     if (event.kind === 'other' || !event.call) return recordedAnswer(agent, event.name);
     const decision = await this.decide(event, event.call, signal);
+    this.options.sessions.decided(event, decision);
     this.options.logger.debug(`${agent} ${event.name} ${event.call.tool}: ${decision.permission}`);
     return decisionAnswer(event, decision);
   }
@@ -75,6 +79,7 @@ export class HookIntake {
       destructive: assessment.destructive,
       timeoutMs: timeoutSeconds * 1000,
     });
+    if (approval.status === 'pending') this.options.sessions.waiting(event);
     const settled = approval.status === 'pending' ? await this.options.queue.waitFor(approval.id, undefined, signal) : approval;
     if (settled.status === 'pending') {
       // The agent hung up (its own hook timeout) or the relay is stopping: nobody is left to obey a decision.
