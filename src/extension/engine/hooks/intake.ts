@@ -1,6 +1,7 @@
 // The hook door: a coding agent's event in, the agent's answer out. A tool call is decided by a rule,
 // by the policy (auto level only), or by a person through the approval queue; nothing else allows it.
-import { redactSecrets, type Approval, type ApprovalThresholds } from '../../../shared/approvals';
+import { createHash } from 'node:crypto';
+import { looksSecret, REDACTED, redactSecrets, type Approval, type ApprovalThresholds } from '../../../shared/approvals';
 import { HOOK_AGENT_LABELS, type HookAgent } from '../../../shared/hooks';
 import type { JsonObject, JsonValue } from '../../../shared/json';
 import type { ApprovalQueue } from '../approvals/queue';
@@ -72,7 +73,7 @@ export class HookIntake {
       title: titleFor(label, call),
       description: `${capitalize(assessment.why)}. Session ${event.sessionId} in ${event.cwd}. Confidence ${assessment.confidence} from the policy.`.slice(0, 4000),
       agent: label,
-      tool: call.tool.slice(0, 200),
+      tool: approvalTool(call),
       args: boundedArgs(call.input),
       confidence: assessment.confidence,
       risk: assessment.risk,
@@ -106,6 +107,19 @@ export class HookIntake {
   }
 }
 
+/**
+ * The approval's tool names the exact call, `Bash(npm publish)`, so that an "always allow this tool"
+ * rule made from the approval covers this call only, never every shell command. Too long to name
+ * whole (or holding a secret), it carries a hash of the input instead of a cut another call could share.
+ */
+function approvalTool(call: ToolCall): string {
+  const subject = call.input.command ?? call.input.file_path ?? call.input.notebook_path ?? call.input.path ?? call.input.url;
+  if (typeof subject !== 'string') return call.tool.slice(0, 200);
+  const named = `${call.tool}(${subject})`;
+  if (named.length <= 200 && !named.includes('\n') && !looksSecret(subject)) return named;
+  return `${call.tool.slice(0, 120)}(#${createHash('sha256').update(JSON.stringify(call.input)).digest('hex').slice(0, 32)})`;
+}
+
 /** "Claude Code wants to run `npm publish`". */
 function titleFor(label: string, call: ToolCall): string {
   const command = call.input.command;
@@ -115,6 +129,7 @@ function titleFor(label: string, call: ToolCall): string {
 }
 
 function oneLine(text: string): string {
+  if (looksSecret(text)) return REDACTED;
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_TITLE_DETAIL ? `${flat.slice(0, MAX_TITLE_DETAIL - 1)}…` : flat;
 }
