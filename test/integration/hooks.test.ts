@@ -6,6 +6,7 @@ import { discoveryFile } from '../../src/extension/engine/hooks/discovery';
 import type { Approval } from '../../src/shared/approvals';
 import { CLI } from '../helpers/serve';
 import { useServe, type ServeFixture } from '../helpers/serveFixture';
+import { RelayClient } from '../helpers/wsClient';
 
 /** Each test's workspace doubles as HOME, so the relay's discovery file lands in the test's own folder. */
 const homeIsWorkspace = (workspace: string) => ({ HOME: workspace });
@@ -227,6 +228,19 @@ describe('agent hooks on a real agent-mesh serve', () => {
     assert.deepEqual(page.entries.map((e: { kind: string }) => e.kind), ['message', 'tool_use', 'malformed']);
     assert.equal((await relay.call('GET', '/api/sessions/claude-code%3Asession-1/transcript?cursor=-1')).status, 400);
     assert.equal((await relay.call('GET', '/api/sessions/nope')).status, 404);
+  });
+
+  it('tells dashboards subscribed to the sessions channel, a waiting tool call included', async () => {
+    const dashboard = relay.track(await RelayClient.connect(relay.serve.url, { token: relay.token }));
+    dashboard.send({ type: 'subscribe', channel: 'sessions' });
+    await dashboard.next('event', (f) => f.channel === 'sessions' && f.name === 'snapshot');
+    const answer = postHook(relay, 'cursor', cursorBeforeShell(relay.workspace, 'rm -rf dist'));
+    const waiting = await dashboard.next('event', (f) => f.channel === 'sessions' && (f.payload as { status?: string }).status === 'waiting');
+    assert.deepEqual((waiting.payload as { id: string; currentTool: string }).id, 'cursor:conv-123');
+    await relay.call('DELETE', `/api/approvals/${(await pendingApproval(relay)).id}`, {});
+    await answer;
+    const decided = await dashboard.next('event', (f) => f.channel === 'sessions' && (f.payload as { counts?: { denials: number } }).counts?.denials === 1);
+    assert.equal((decided.payload as { status: string }).status, 'running');
   });
 
   it('maps every decision into Copilot\'s and Cursor\'s formats', async () => {
