@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { hookRuleInputSchema, hookRuleSchema, type HookAgent, type HookRule, type HookRuleDecision } from '../../../shared/hooks';
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
-import { HttpError } from '../relay/http';
+import { HttpError, validate } from '../relay/http';
 import { splitMcpName, workspaceRoot, type ToolCall } from './policy';
 import { MAX_SCANNED_COMMAND, parseShell } from './shell';
 
@@ -196,9 +196,7 @@ export class HookRules {
   }
 
   async add(raw: unknown): Promise<HookRule> {
-    const parsed = hookRuleInputSchema.safeParse(raw);
-    if (!parsed.success) throw new HttpError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-    const input = parsed.data;
+    const input = validate(hookRuleInputSchema, raw);
     const pattern = parseRulePattern(input.pattern);
     if (typeof pattern === 'string') throw new HttpError(400, 'invalid_request', `pattern: ${pattern}`);
     if (input.scope === 'session' && input.sessionId === undefined) throw new HttpError(400, 'invalid_request', 'sessionId: required for a session rule');
