@@ -6,9 +6,11 @@ import { LISTENING_LINE_PREFIX } from '../shared/api';
 import { readConfigFile, WORKSPACE_CONFIG_FILE } from './engine/config/configFile';
 import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
 import { Engine } from './engine/engine';
+import { removeDiscovery, writeDiscovery } from './engine/hooks/discovery';
 import { createJsonLogger, isLogLevel, type Logger } from './engine/log';
 import { generateToken } from './engine/security/token';
 import { tokenProblem } from '../shared/relayAuth';
+import { HOOK_USAGE, runHookCommand } from './hookCommand';
 
 const USAGE = `Usage: agent-mesh serve [options]
 
@@ -23,6 +25,8 @@ Options:
   --log-level L     trace|debug|info|warn|error|off (default info); logs go to stderr as JSON lines
   -h, --help        show this help
 
+${HOOK_USAGE}
+
 Environment:
   AGENT_MESH_INPUT_<ID>  value of \${input:<id>} in .vscode/mcp.json (id upper-cased, other characters → _)`;
 
@@ -32,6 +36,16 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'hook') {
+    process.exitCode = await runHookCommand(rest, {
+      stdin: process.stdin,
+      writeStdout: (text) => new Promise<void>((resolve) => process.stdout.write(text, () => resolve())),
+      writeStderr: (text) => process.stderr.write(text),
+      env: process.env,
+      cwd: process.cwd(),
+    });
     return;
   }
   if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);
@@ -89,19 +103,24 @@ async function main(argv: string[]): Promise<void> {
     logger,
     mcp: { watchConfig: true },
   });
-  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
-  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
+  // `agent-mesh hook` finds this relay through the discovery file; a relay that cannot write it still serves.
+  const discovery = { url: engine.url, token: token!, workspace, pid: process.pid };
+  await writeDiscovery(discovery).catch((error: Error) => logger.warn(`could not write the relay discovery file for agent hooks: ${error.message}`));
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`received ${signal}, stopping`);
+    await removeDiscovery(discovery).catch(() => undefined);
     await engine.stop();
     process.exit(0);
   };
+  // Before the listening line: whoever reads it may stop the relay at once, and must find the handlers.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log(`${LISTENING_LINE_PREFIX}${engine.url}`);
+  if (generated) console.log(`agent-mesh token ${token} (open ${engine.url}/?token=${token} in a browser)`);
 }
 
 /**

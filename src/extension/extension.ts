@@ -122,7 +122,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     vscode.commands.registerCommand('agentMesh.copyDashboardLink', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('agentMesh.approvals') || event.affectsConfiguration('agentMesh.tasks')) current!.engine.configureHumanLoop(readSettings().settings);
+      if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration('agentMesh.relay') || event.affectsConfiguration('agentMesh.state')) await restartRelay('relay or state settings changed');

@@ -42,10 +42,11 @@ export interface ServeFixture {
 
 /**
  * Registers mocha hooks that give every test of the suite a temp workspace (with
- * `agent-mesh.config.json` when `config` is given), a fresh token and a running `agent-mesh serve`;
+ * `agent-mesh.config.json` when `config` is given), a fresh token and a running `agent-mesh serve`
+ * (with `env(workspace)` added to its environment);
  * after the test the tracked clients are closed, serve is stopped and the workspace removed.
  */
-export function useServe({ prefix, config }: { prefix: string; config?: Record<string, unknown> }): ServeFixture {
+export function useServe({ prefix, config, env }: { prefix: string; config?: Record<string, unknown>; env?: (workspace: string) => NodeJS.ProcessEnv }): ServeFixture {
   let workspace: string;
   let token: string;
   let serve: ServeProcess;
@@ -61,7 +62,7 @@ export function useServe({ prefix, config }: { prefix: string; config?: Record<s
       return serve;
     },
     async start() {
-      serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token]);
+      serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token], env?.(workspace));
       return serve;
     },
     call: (method, route, body) => requestJson(serve.url, token, method, route, body),

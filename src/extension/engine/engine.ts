@@ -8,6 +8,10 @@ import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
 import { createApprovalQueue, thresholdsFrom } from './approvals/setup';
 import type { Settings } from './config/settings';
+import { HookIntake, type HookSettings } from './hooks/intake';
+import { registerHookRoutes } from './hooks/routes';
+import { HookRules } from './hooks/rules';
+import { SessionTracker } from './hooks/sessions';
 import { registerBuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
@@ -34,6 +38,14 @@ import { ENGINE_VERSION } from './version';
 import { WidgetService } from './widgets/service';
 
 export { ENGINE_VERSION } from './version';
+
+function hookSettingsFrom(settings: Settings): HookSettings {
+  return {
+    decisionTimeoutSeconds: settings['agentMesh.hooks.decisionTimeoutSeconds'],
+    onTimeout: settings['agentMesh.hooks.onTimeout'],
+    thresholds: thresholdsFrom(settings),
+  };
+}
 
 export interface EngineOptions {
   settings: Settings;
@@ -74,6 +86,9 @@ export class Engine {
   readonly mcp: McpFleet;
   readonly approvals: ApprovalQueue;
   readonly tasks: TaskService;
+  readonly hookRules: HookRules;
+  readonly hooks: HookIntake;
+  readonly sessions: SessionTracker;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
@@ -154,6 +169,23 @@ export class Engine {
     registerTaskRoutes(this.router, this.tasks);
     this.taskFrames = new TaskFrameIntake(this.tasks, options.logger);
 
+    this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
+    this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules as unknown as JsonValue));
+    this.sessions = new SessionTracker(path.join(options.dataDir, 'agent-sessions.json'), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
+    this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
+    this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
+    this.hooks = new HookIntake({
+      queue: this.approvals,
+      rules: this.hookRules,
+      sessions: this.sessions,
+      logger: options.logger,
+      settings: hookSettingsFrom(options.settings),
+      workspaceDir: options.workspaceDir,
+      trusted: options.mcp?.trusted ?? true,
+      mcpHints: (server, tool) => this.mcp.toolHints(server, tool),
+    });
+    registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
+
     registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
 
@@ -161,6 +193,8 @@ export class Engine {
   configureHumanLoop(settings: Settings): void {
     this.approvals.configure(thresholdsFrom(settings));
     this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent'], taskLimitsFrom(settings));
+    this.hooks.configure(hookSettingsFrom(settings));
+    this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -169,6 +203,8 @@ export class Engine {
     await engine.widgets.load();
     await engine.tasks.load();
     await engine.approvals.load();
+    await engine.hookRules.load();
+    await engine.sessions.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
@@ -228,7 +264,7 @@ export class Engine {
     const state = this.state.status();
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
-      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem].filter((problem) => problem !== undefined),
+      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
   }
@@ -239,7 +275,11 @@ export class Engine {
     const stopApprovals = this.approvals.onConditionChange(listener);
     const stopWidgets = this.widgets.onStoreProblemChange(listener);
     const stopTasks = this.tasks.onStoreProblemChange(listener);
+    const stopHookRules = this.hookRules.onProblemChange(listener);
+    const stopSessions = this.sessions.onProblemChange(listener);
     return () => {
+      stopSessions();
+      stopHookRules();
       stopState();
       stopApprovals();
       stopWidgets();
@@ -267,6 +307,9 @@ export class Engine {
     await this.approvals.close();
     await this.state.close();
     await this.widgets.flush();
+    await this.hookRules.flush();
+    await this.sessions.settled();
+    await this.sessions.flush();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {

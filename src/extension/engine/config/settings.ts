@@ -44,6 +44,9 @@ export const settingSchemas = {
   'agentMesh.tasks.defaultTimeoutSeconds': z.number().int().min(1).max(604_800).default(3600),
   'agentMesh.tasks.maxTimeoutSeconds': z.number().int().min(1).max(604_800).default(86_400),
   'agentMesh.tasks.staleAfterSeconds': z.number().int().min(1).max(86_400).default(600),
+  'agentMesh.hooks.decisionTimeoutSeconds': z.number().int().min(1).max(3600).default(55),
+  'agentMesh.hooks.onTimeout': z.enum(['ask', 'deny']).default('ask'),
+  'agentMesh.hooks.sessionRetentionDays': z.number().int().min(1).max(365).default(7),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

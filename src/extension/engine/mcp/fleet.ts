@@ -281,6 +281,11 @@ export class McpFleet {
     return value;
   }
 
+  /** A connected server's `readOnlyHint` / `destructiveHint` for a tool, when it declares them. */
+  toolHints(server: string, tool: string): { readOnlyHint?: boolean; destructiveHint?: boolean } | undefined {
+    return this.runners.get(server)?.tools.find((t) => t.name === tool)?.annotations;
+  }
+
   private isToolDisabled(server: string, tool: string): boolean {
     return this.settings.disabledTools[server]?.includes(tool) ?? false;
   }
