@@ -26,8 +26,10 @@ export interface AgentSession {
   lastEventAt: number;
   counts: { toolCalls: number; approvals: number; denials: number; events: number };
   tokens: SessionTokens;
-  /** Null while no price is known for the model (no price table is bundled yet). */
+  /** US dollars from the price table; null when none of the session's models has a price. */
   costUsd: number | null;
+  /** Some responses were of a model without a price: `costUsd` covers only the others (shown as ≈). */
+  costApproximate: boolean;
   /** Lines of the transcript that were not JSON. */
   malformedLines: number;
   transcriptPath?: string;

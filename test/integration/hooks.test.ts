@@ -219,7 +219,9 @@ describe('agent hooks on a real agent-mesh serve', () => {
     assert.deepEqual(session.counts, { toolCalls: 1, approvals: 1, denials: 0, events: 2 });
     assert.deepEqual(session.tokens, { input: 1200, output: 300, cacheRead: 5000, cacheWrite: 700 });
     assert.equal(session.model, 'claude-sonnet-4-5');
-    assert.equal(session.costUsd, null);
+    // Sonnet 4.5 per million tokens: $3 input, $15 output, $0.30 cache read, $3.75 cache write; msg_1 counted once.
+    assert.ok(Math.abs((session.costUsd as number) - 0.012225) < 1e-9, `cost ${session.costUsd}`);
+    assert.equal(session.costApproximate, false);
     assert.equal(session.malformedLines, 1);
     assert.deepEqual((await relay.call('GET', '/api/sessions')).body.map((s: { id: string }) => s.id), ['claude-code:session-1']);
     const events = (await relay.call('GET', '/api/sessions/claude-code%3Asession-1/events')).body;

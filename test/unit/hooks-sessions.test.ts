@@ -26,6 +26,22 @@ describe('Claude Code transcript', () => {
     assert.deepEqual(tail.tokens, { input: 20, output: 10, cacheRead: 200, cacheWrite: 40 }, 'nothing new, nothing counted twice');
   });
 
+  it('prices each response by its own model from the price table, and counts the responses of unknown models apart', async () => {
+    const file = path.join(temp.dir, 't.jsonl');
+    const usage = { input_tokens: 100_000, output_tokens: 100_000, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const line = (id: string, model: string) => JSON.stringify({ type: 'assistant', message: { id, model, content: [{ type: 'text', text: id }], usage } }) + '\n';
+    // Per million tokens (prompts under Sonnet's 200k long-context tier): Sonnet 4.5 $3 in / $15 out; Haiku 4.5 $1 in / $5 out.
+    await writeFile(file, line('msg_1', 'claude-sonnet-4-5-20250929') + line('msg_1', 'claude-sonnet-4-5-20250929') + line('msg_2', 'claude-haiku-4-5-20251001'));
+    const tail = new TranscriptTail(file);
+    await tail.readNew();
+    assert.ok(Math.abs(tail.costUsd - (0.3 + 1.5 + 0.1 + 0.5)) < 1e-9, `cost ${tail.costUsd}`);
+    assert.deepEqual([tail.pricedResponses, tail.unpricedResponses], [2, 0]);
+    await appendFile(file, line('msg_3', 'a-model-no-table-knows'));
+    await tail.readNew();
+    assert.ok(Math.abs(tail.costUsd - 2.4) < 1e-9, 'an unknown model adds no guessed cost');
+    assert.deepEqual([tail.pricedResponses, tail.unpricedResponses], [2, 1]);
+  });
+
   it('leaves a partial last line for the next read and counts malformed lines without stopping', async () => {
     const file = path.join(temp.dir, 't.jsonl');
     const line = response('msg_1', [{ type: 'text', text: 'hi' }]);
@@ -102,7 +118,9 @@ describe('agent sessions', () => {
     assert.deepEqual(session.counts, { toolCalls: 1, approvals: 0, denials: 1, events: 3 });
     assert.deepEqual(session.tokens, { input: 10, output: 5, cacheRead: 100, cacheWrite: 20 });
     assert.equal(session.model, 'claude-sonnet-4-5');
-    assert.equal(session.costUsd, null, 'no price table: cost unknown, never guessed');
+    // Sonnet 4.5 per million tokens: $3 input, $15 output, $0.30 cache read, $3.75 cache write.
+    assert.ok(Math.abs(session.costUsd! - (10 * 3 + 5 * 15 + 100 * 0.3 + 20 * 3.75) / 1e6) < 1e-12, `cost ${session.costUsd}`);
+    assert.equal(session.costApproximate, false);
     assert.deepEqual(
       tracker.eventsOf('claude-code:s1').map((e) => [e.name, e.permission]),
       [['SessionStart', undefined], ['PreToolUse', undefined], ['decision', 'deny'], ['Stop', undefined]],

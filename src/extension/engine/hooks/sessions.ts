@@ -1,7 +1,7 @@
 // Every coding-agent session seen through hooks: status, current tool, counts, and the tokens of its
 // transcript, kept in the data folder for `agentMesh.hooks.sessionRetentionDays`.
 import * as z from 'zod';
-import type { AgentSession, SessionEvent, SessionStatus, SessionTokens, TranscriptPage } from '../../../shared/sessions';
+import type { AgentSession, SessionEvent, SessionStatus, TranscriptPage } from '../../../shared/sessions';
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
@@ -13,14 +13,6 @@ const MAX_EVENTS = 200;
 /** Sessions kept at most; the least recently active go first. */
 const MAX_SESSIONS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The price of a model's usage in US dollars, or null when unknown. No maintained price table is
- * bundled yet, so every cost is unknown; this is the one place a price table plugs in.
- */
-export function priceUsd(_model: string | undefined, _tokens: SessionTokens): number | null {
-  return null;
-}
 
 const storedSchema = z.object({
   sessions: z.array(z.looseObject({ id: z.string(), lastEventAt: z.number() })).max(MAX_SESSIONS * 2),
@@ -145,7 +137,8 @@ export class SessionTracker {
         lastEventAt: at,
         counts: { toolCalls: 0, approvals: 0, denials: 0, events: 0 },
         tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-        costUsd: null,
+        costUsd: 0,
+        costApproximate: false,
         malformedLines: 0,
       };
       this.sessions.set(id, session);
@@ -181,7 +174,9 @@ export class SessionTracker {
         session.tokens = { ...tail.tokens };
         session.malformedLines = tail.malformedLines;
         if (tail.model) session.model = tail.model;
-        session.costUsd = priceUsd(session.model, session.tokens);
+        const nonepriced = tail.pricedResponses === 0 && tail.unpricedResponses > 0;
+        session.costUsd = nonepriced ? null : tail.costUsd;
+        session.costApproximate = tail.pricedResponses > 0 && tail.unpricedResponses > 0;
         this.changed(session);
       })
       .catch((error: NodeJS.ErrnoException) => this.logger.debug(`transcript of ${session.id} not read: ${error.code ?? error.message}`));

@@ -3,6 +3,7 @@
 // message id counts once; a last line without its newline is left for the next read.
 import { open, stat } from 'node:fs/promises';
 import type { SessionTokens, TranscriptEntry, TranscriptPage } from '../../../shared/sessions';
+import { responsePriceUsd } from './pricing';
 
 /** Bytes read per step; a line longer than this is reported malformed rather than buffered without end. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -30,6 +31,11 @@ export class TranscriptTail {
   readonly tokens: SessionTokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   model: string | undefined;
   malformedLines = 0;
+  /** The price of the responses whose model is in the price table. */
+  costUsd = 0;
+  pricedResponses = 0;
+  /** Responses whose model has no price (their tokens are counted, their cost is not). */
+  unpricedResponses = 0;
   private readonly seen = new Set<string>();
   private pending = Buffer.alloc(0);
 
@@ -58,6 +64,9 @@ export class TranscriptTail {
     this.pending = Buffer.alloc(0);
     this.seen.clear();
     Object.assign(this.tokens, { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+    this.costUsd = 0;
+    this.pricedResponses = 0;
+    this.unpricedResponses = 0;
   }
 
   private take(chunk: Buffer): void {
@@ -91,10 +100,22 @@ export class TranscriptTail {
     if (this.seen.size >= MAX_SEEN_IDS) this.seen.clear();
     this.seen.add(message.id);
     const usage = message.usage;
-    this.tokens.input += count(usage.input_tokens);
-    this.tokens.output += count(usage.output_tokens);
-    this.tokens.cacheRead += count(usage.cache_read_input_tokens);
-    this.tokens.cacheWrite += count(usage.cache_creation_input_tokens);
+    const response: SessionTokens = {
+      input: count(usage.input_tokens),
+      output: count(usage.output_tokens),
+      cacheRead: count(usage.cache_read_input_tokens),
+      cacheWrite: count(usage.cache_creation_input_tokens),
+    };
+    this.tokens.input += response.input;
+    this.tokens.output += response.output;
+    this.tokens.cacheRead += response.cacheRead;
+    this.tokens.cacheWrite += response.cacheWrite;
+    const price = typeof message.model === 'string' ? responsePriceUsd(message.model, response) : undefined;
+    if (price === undefined) this.unpricedResponses += 1;
+    else {
+      this.costUsd += price;
+      this.pricedResponses += 1;
+    }
   }
 }
 
