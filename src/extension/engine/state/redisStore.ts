@@ -13,6 +13,7 @@ import { CorruptStateError, decodeDocument, documentSchema, encodeDocument } fro
 import type { FileStore, SyncJournal } from './fileStore';
 import { MigrationError } from './migrations';
 import { emptyDocument, sameStamp, wins, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreSink } from './store';
+import { stampOf } from '../../../shared/state';
 import { changeAt, mergePaths } from './tree';
 
 export interface RedisKeys {
@@ -302,7 +303,7 @@ export class RedisStore implements StateStore {
       return;
     }
     const news = Object.keys(merged.paths)
-      .filter((p) => wins(merged.paths[p], saved.paths[p]))
+      .filter((p) => wins(merged.paths[p], stampOf(saved.paths, p)))
       .map((p) => changeAt(merged, p)!);
     if (news.length > 0) this.sink?.changes(news, merged.version);
   }

@@ -1,4 +1,4 @@
-import type { ServerFrame, StateUpdateFrame } from '../../../shared/protocol';
+import { MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
 import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
@@ -27,7 +27,8 @@ export class StateRelay {
     private readonly hub: Hub,
     private readonly metrics?: Metrics,
   ) {
-    state.onChange((change, sourceDeviceId) =>
+    // The connection that wrote a change gets its ack instead of an echo.
+    state.onChange((change, sourceDeviceId, origin) =>
       hub.broadcast(
         {
           type: 'state:sync',
@@ -38,7 +39,7 @@ export class StateRelay {
           sourceDeviceId,
           stateVersion: state.snapshot().version,
         },
-        sourceDeviceId,
+        origin as HubClient | undefined,
       ),
     );
     state.onReplace(() => hub.broadcast(this.fullFrame()));
@@ -63,11 +64,21 @@ export class StateRelay {
       client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
     }
-    const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId });
+    const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId }, client);
     if (!outcome.accepted) {
-      const { path, stamp } = outcome.current;
-      this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
-      return;
+      switch (outcome.reason) {
+        case 'conflict': {
+          const { path, stamp } = outcome.current;
+          this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
+          return;
+        }
+        case 'version_too_high':
+          this.hub.refuse(client, 'invalid_frame', `version ${frame.version} is more than ${MAX_VERSION_LEAP} above the highest version around this path (${outcome.highest})`, frame.id);
+          return;
+        case 'not_saved':
+          this.hub.refuse(client, 'store_unavailable', `the write was not stored and was undone: ${outcome.detail}`, frame.id);
+          return;
+      }
     }
     this.metrics?.updateLatency.observe((performance.now() - started) / 1000);
     if (!frame.id) return;

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
 import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
-import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, type WritePlan } from '../../../shared/state';
+import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, stampOf, type WritePlan } from '../../../shared/state';
 import type { StateChange, StateDocument } from './store';
 
 export { getAt } from '../../../shared/state';
@@ -71,7 +71,7 @@ export function applyWrite(doc: StateDocument, change: StateChange, plan: WriteP
 
 /** The change that recreates `path` of `doc` elsewhere. */
 export function changeAt(doc: StateDocument, path: string): StateChange | undefined {
-  const stamp = doc.paths[path];
+  const stamp = stampOf(doc.paths, path);
   if (!stamp) return undefined;
   return { path, value: getAt(doc.state, path.split('.')) ?? null, stamp };
 }
