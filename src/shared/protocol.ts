@@ -7,6 +7,9 @@ import { jsonValueSchema, MAX_JSON_DEPTH, nestsDeeperThan, type JsonObject, type
 import type { StateStamp } from './state';
 import { taskCreateSchema, taskUpdateSchema, type Task } from './tasks';
 
+/** A `state:full` longer than this (UTF-16 code units of its JSON text) is sent deflated. */
+export const FULL_STATE_COMPRESS_BYTES = 256 * 1024;
+
 /** Largest inbound WebSocket frame the relay accepts, in bytes. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
@@ -108,6 +111,12 @@ export type ServerFrame =
   | { type: 'hello'; deviceId: string; serverVersion: string }
   /** `stamps`: the accepted write of every path, so a client versions its next write of it. */
   | { type: 'state:full'; state: JsonObject; version: number; stamps: Record<string, StateStamp> }
+  /**
+   * A `state:full` whose text is longer than FULL_STATE_COMPRESS_BYTES, sent in its place deflated
+   * (zlib format): `data` is base64 of the `state:full` frame's text, `length` that text's length
+   * in UTF-16 code units.
+   */
+  | { type: 'state:full-deflated'; version: number; length: number; data: string }
   /** `version` is the path's version; `stateVersion` the whole document's after this change. */
   | { type: 'state:sync'; path: string; value: JsonValue; version: number; timestamp: number; sourceDeviceId: string; stateVersion: number }
   /** The state store's health (sent on connect and on every change): degraded while Redis is unreachable. */

@@ -63,9 +63,25 @@ describe('file store recovery', () => {
     await store.save(first);
     const second = { ...first, version: 2 };
     await store.save(second);
-    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'lz-string/base64');
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'deflate/base64');
     assert.deepEqual(await store.load(), second);
     assert.equal((await decodeDocument(await readFile(store.backupFile, 'utf8'), 'backup')).version, 1);
+  });
+
+  it('still reads a file an earlier version wrote lz-string compressed', async () => {
+    const doc = bigDocument(80);
+    await writeFile(file, encodeDocument(doc, 'base64'));
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'lz-string/base64');
+    assert.deepEqual(await new FileStore(file).load(), doc);
+  });
+
+  it('finds a damaged deflated file unreadable and falls back to the backup', async () => {
+    const store = new FileStore(file);
+    await store.save(bigDocument(60));
+    await store.save({ ...bigDocument(60), version: 7 });
+    const envelope = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...envelope, data: envelope.data.slice(0, envelope.data.length / 2) }));
+    assert.equal((await store.load())?.version, 1);
   });
 
   it('uses the backup when the file is damaged, reports it, and keeps the damaged file aside', async () => {

@@ -10,7 +10,11 @@ import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import { Hub, type HubOptions } from '../../src/extension/engine/relay/hub';
 import { FileStore } from '../../src/extension/engine/state/fileStore';
-import type { ClientFrame, ServerFrame } from '../../src/shared/protocol';
+import { FULL_STATE_COMPRESS_BYTES, type ClientFrame, type ServerFrame } from '../../src/shared/protocol';
+import { canonicalJson } from '../../src/shared/state';
+import { directSocket } from '../../src/webview/sync/connection';
+import { startSync } from '../../src/webview/sync/session';
+import { DashboardStore } from '../../src/webview/sync/store';
 import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'relay-frames-test-token';
@@ -123,6 +127,44 @@ describe('the relay against hostile WebSocket frames (in-process engine)', funct
     assert.equal(taskFrames.reporterCount, 21);
     await Promise.all(watchers.map((w) => w.close()));
     await eventually('the watchers of closed sockets released', () => engine.approvals.waiterCount === 1 && taskFrames.reporterCount === 1);
+  });
+
+  it('sends a large state:full deflated, and a dashboard inflates it to the relay\'s state, frames after it in order', async () => {
+    await start();
+    const writer = await connect('writer');
+    const rows = (n: number) => Array.from({ length: 4000 }, (_, i) => ({ id: `${n}-${i}`, label: `row ${i} of table ${n}` }));
+    for (let n = 0; n < 4; n++) writer.send({ type: 'state:update', id: `t${n}`, path: `tables.t${n}`, value: rows(n), version: 1, timestamp: 1 });
+    await Promise.all([0, 1, 2, 3].map((n) => writer.next('ack', (f) => f.id === `t${n}`)));
+    const plainLength = JSON.stringify({ type: 'state:full', version: 4, stamps: engine.state.stamps(), state: engine.state.snapshot().state }).length;
+    assert.ok(plainLength > FULL_STATE_COMPRESS_BYTES);
+
+    const observer = await connect('observer');
+    const deflated = observer.frames.find((f) => f.type === 'state:full-deflated');
+    assert.ok(deflated, `a deflated state:full, saw ${JSON.stringify(observer.frames.map((f) => f.type))}`);
+    assert.ok(JSON.stringify(deflated).length < plainLength / 4, 'much smaller than the plain frame');
+    assert.deepEqual(observer.frames.map((f) => f.type).slice(0, 3), ['hello', 'state:full-deflated', 'status']);
+
+    const opened: WebSocket[] = [];
+    const store = new DashboardStore('dash');
+    const session = startSync({
+      store,
+      deviceId: 'dash',
+      channels: [],
+      direct: directSocket(`${engine.url.replace(/^http/, 'ws')}/ws`, TOKEN, (url, protocols) => {
+        const ws = new WebSocket(url, protocols);
+        opened.push(ws);
+        return ws as unknown as globalThis.WebSocket;
+      }),
+    });
+    try {
+      // A write right behind the full state: the dashboard must apply it after the state, not under it.
+      await eventually('connected', () => store.snapshot.status === 'connected');
+      writer.send({ type: 'state:update', id: 'after', path: 'tables.t0', value: 'replaced', version: 2, timestamp: 2 });
+      await eventually('the dashboard holds the relay\'s state', () => canonicalJson(store.snapshot.state) === canonicalJson(engine.state.snapshot().state) && store.snapshot.state.tables !== undefined && (store.snapshot.state.tables as Record<string, unknown>).t0 === 'replaced');
+    } finally {
+      session.connection.close();
+      for (const ws of opened) ws.terminate();
+    }
   });
 
   it('refuses and rolls back a write the store could not persist: no ack, no broadcast, health degraded with the reason', async () => {

@@ -28,9 +28,9 @@ class RecordingStore implements StateStore {
   async load() {
     return undefined;
   }
-  async save(doc: StateDocument) {
+  async save(doc: StateDocument | string) {
     await this.gate;
-    this.saves.push(doc);
+    this.saves.push(typeof doc === 'string' ? JSON.parse(doc) : doc);
   }
   async close() {}
 }

@@ -14,6 +14,11 @@ export interface HubClient {
   readonly deviceId: string;
   readonly channels: Set<EventChannel>;
   send(frame: ServerFrame): void;
+  /**
+   * Sends a frame already encoded as JSON text, or still being encoded (compressed off the event
+   * loop): frames sent after it wait behind it, so the client sees them in order.
+   */
+  sendText(json: string | Promise<string>): void;
   /** Runs `release` when the socket closes (at once if it has), so what the client registered goes with it. */
   onClose(release: () => void): void;
 }
@@ -53,12 +58,22 @@ interface Connection {
   bucket: TokenBucket;
   releases: Array<() => void>;
   closed: boolean;
+  /** Frames waiting behind one still being encoded, in order; `frame` is set once it is ready. */
+  held: Array<{ frame?: Buffer }>;
+  /** Inbound frames not handled yet, oldest first (see `drain`). */
+  inbox: Array<{ raw: Buffer; isBinary: boolean }>;
+  inboxBytes: number;
 }
+
+/** How long one turn of the event loop works through a connection's inbound frames. */
+const INBOX_SLICE_MS = 10;
+/** Unhandled inbound bytes above which the hub stops reading a socket until it caught up. */
+const MAX_INBOX_BYTES = 8 * 1024 * 1024;
 
 /**
  * A client whose socket has this much unsent data is not keeping up (a stalled tab, a dead network
  * path): it is dropped rather than buffered without bound, and resyncs with `state:full` when it
- * reconnects. A client is always allowed two of the largest frame it was sent, so that a dashboard
+ * reconnects. A client is always allowed two of the largest frame (or burst of frames) it was sent, so that a dashboard
  * bigger than this limit still reaches a client on a slow link instead of dropping it in a loop.
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -102,9 +117,10 @@ export class Hub {
       deviceId,
       channels: new Set(),
       send: (frame) => this.enqueue(connection, textFrame(JSON.stringify(frame))),
+      sendText: (json) => (typeof json === 'string' ? this.enqueue(connection, textFrame(json)) : this.enqueueLater(connection, framed(json))),
       onClose: (release) => (connection.closed ? release() : connection.releases.push(release)),
     };
-    const connection: Connection = { client, socket, outbox: [], allowance: MAX_BUFFERED_BYTES, alive: true, bucket: new TokenBucket(this.rate), releases: [], closed: false };
+    const connection: Connection = { client, socket, outbox: [], allowance: MAX_BUFFERED_BYTES, alive: true, bucket: new TokenBucket(this.rate), releases: [], closed: false, held: [], inbox: [], inboxBytes: 0 };
     this.connections.add(connection);
     this.byDeviceId.set(deviceId, connection);
     this.metrics?.connectedClients.inc();
@@ -116,20 +132,44 @@ export class Hub {
         this.refuseForRate(connection);
         return;
       }
-      const parsed = parseClientFrame(isBinary ? Buffer.from(raw) : raw.toString('utf8'));
-      if (!parsed.ok) {
-        this.refuse(client, parsed.code, parsed.message, parsed.id);
-        return;
-      }
-      Promise.resolve(this.onFrame(client, parsed.frame)).catch((error: unknown) => {
-        this.logger.error(`frame handling failed: ${(error as Error).message}`);
-        this.refuse(client, 'internal', 'the relay could not apply this frame', 'id' in parsed.frame ? parsed.frame.id : undefined);
-      });
+      connection.inbox.push({ raw, isBinary });
+      connection.inboxBytes += raw.length;
+      // Reading stops while a backlog is being worked through (TCP pushes back on the client).
+      if (connection.inboxBytes > MAX_INBOX_BYTES) socket.pause();
+      if (connection.inbox.length === 1) setImmediate(() => this.drain(connection));
     });
     socket.on('close', () => this.detach(connection));
     socket.on('error', (error) => this.logger.warn(`socket ${deviceId}: ${error.message}`));
     this.onConnect(client);
     return client;
+  }
+
+  /**
+   * Handles a connection's inbound frames in slices of the event loop, so that a burst of large
+   * frames (parsed, validated and applied on this thread) lets everything else — other sockets'
+   * acks, /health — run between them instead of waiting for the whole burst.
+   */
+  private drain(connection: Connection): void {
+    const started = performance.now();
+    while (connection.inbox.length > 0 && performance.now() - started < INBOX_SLICE_MS) {
+      const { raw, isBinary } = connection.inbox.shift()!;
+      connection.inboxBytes -= raw.length;
+      this.handle(connection.client, isBinary ? Buffer.from(raw) : raw.toString('utf8'));
+    }
+    if (connection.inboxBytes <= MAX_INBOX_BYTES && connection.socket.isPaused) connection.socket.resume();
+    if (connection.inbox.length > 0) setImmediate(() => this.drain(connection));
+  }
+
+  private handle(client: HubClient, text: string | Buffer): void {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) {
+      this.refuse(client, parsed.code, parsed.message, parsed.id);
+      return;
+    }
+    Promise.resolve(this.onFrame(client, parsed.frame)).catch((error: unknown) => {
+      this.logger.error(`frame handling failed: ${(error as Error).message}`);
+      this.refuse(client, 'internal', 'the relay could not apply this frame', 'id' in parsed.frame ? parsed.frame.id : undefined);
+    });
   }
 
   private detach(connection: Connection): void {
@@ -182,6 +222,15 @@ export class Hub {
     }
   }
 
+  /** `broadcast` for a frame encoded as JSON text elsewhere, possibly still being encoded (see `sendText`). */
+  broadcastText(json: string | Promise<string>): void {
+    const frame = typeof json === 'string' ? textFrame(json) : framed(json);
+    for (const connection of this.connections) {
+      if (frame instanceof Promise) this.enqueueLater(connection, frame);
+      else this.enqueue(connection, frame);
+    }
+  }
+
   publish(channel: EventChannel, name: string, payload: JsonValue): void {
     let data: Buffer | undefined;
     for (const connection of this.connections) {
@@ -194,6 +243,28 @@ export class Hub {
    * produced for one client leaves in one write (one syscall), not one write per frame.
    */
   private enqueue(connection: Connection, frame: Buffer): void {
+    if (connection.held.length > 0) connection.held.push({ frame });
+    else this.queue(connection, frame);
+  }
+
+  private enqueueLater(connection: Connection, frame: Promise<Buffer>): void {
+    const slot: { frame?: Buffer } = {};
+    connection.held.push(slot);
+    frame.then(
+      (ready) => {
+        slot.frame = ready;
+        while (connection.held[0]?.frame) this.queue(connection, connection.held.shift()!.frame!);
+      },
+      (error: unknown) => {
+        // The client would miss a frame: it reconnects and starts over instead.
+        this.logger.error(`encoding a frame for ${connection.client.deviceId} failed: ${(error as Error).message}`);
+        connection.held.length = 0;
+        connection.socket.terminate();
+      },
+    );
+  }
+
+  private queue(connection: Connection, frame: Buffer): void {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     connection.outbox.push(frame);
     connection.allowance = Math.max(connection.allowance, 2 * frame.length);
@@ -218,7 +289,10 @@ export class Hub {
         continue;
       }
       this.metrics?.framesOut.inc(frames.length);
-      raw.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+      const data = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+      // A burst (the writes one save made durable, fanned out together) counts like one large frame.
+      connection.allowance = Math.max(connection.allowance, 2 * data.length);
+      raw.write(data);
     }
     this.unflushed.clear();
   }
@@ -246,6 +320,10 @@ export function textFrame(json: string): Buffer {
   }
   frame.write(json, headerLength, 'utf8');
   return frame;
+}
+
+function framed(json: Promise<string>): Promise<Buffer> {
+  return json.then(textFrame);
 }
 
 function rawSocket(socket: WebSocket): Socket {

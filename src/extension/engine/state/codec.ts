@@ -1,7 +1,11 @@
 // How a dashboard document is written as text. Small documents are plain JSON; above the threshold
-// they are lz-string compressed inside a flagged envelope, so a reader always knows what it holds.
-// Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
-// Writing uses our faster compressor of the same format (lzCompress.ts); reading uses lz-string.
+// they are compressed inside a flagged envelope, so a reader always knows what it holds. The file
+// is deflated in the background (zlib's thread pool, so a large document never stalls the relay);
+// Redis copies are lz-string (our faster compressor of the same format, lzCompress.ts), and files
+// written as lz-string by earlier versions are still read. Every read is checked (envelope,
+// decompressed length, document shape); damage is a CorruptStateError.
+import { promisify } from 'node:util';
+import { deflate, inflateSync } from 'node:zlib';
 import LZString from 'lz-string';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
@@ -18,10 +22,15 @@ export const COMPRESSION_THRESHOLD_BYTES = 50 * 1024;
  */
 export type TextEncoding = 'utf16' | 'base64';
 
-const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64' } as const;
+const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64', deflate: 'deflate/base64' } as const;
+
+/** Largest document text a compressed envelope may expand to. */
+const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+
+const deflateAsync = promisify(deflate);
 
 const envelopeSchema = z.object({
-  compressed: z.enum([FLAGS.utf16, FLAGS.base64]),
+  compressed: z.enum([FLAGS.utf16, FLAGS.base64, FLAGS.deflate]),
   /** Length of the JSON text before compression: a cheap check that decompression is complete. */
   length: z.number().int().nonnegative(),
   data: z.string(),
@@ -56,6 +65,26 @@ export function encodeText(json: string, encoding: TextEncoding, threshold = COM
   return JSON.stringify({ compressed: FLAGS[encoding], length: json.length, data });
 }
 
+/**
+ * JSON text for a file, deflated (fast level, off the event loop) and flagged when it is larger
+ * than the threshold. `length` counts UTF-16 code units, as for the lz-string envelopes.
+ */
+export async function encodeFileText(json: string, threshold = COMPRESSION_THRESHOLD_BYTES): Promise<string> {
+  if (json.length <= threshold && Buffer.byteLength(json) <= threshold) return json;
+  const data = (await deflateAsync(json, { level: 1 })).toString('base64');
+  return `{"compressed":"${FLAGS.deflate}","length":${json.length},"data":"${data}"}`;
+}
+
+function decompress(compressed: (typeof FLAGS)[keyof typeof FLAGS], data: string): string | null {
+  if (compressed === FLAGS.utf16) return LZString.decompressFromUTF16(data);
+  if (compressed === FLAGS.base64) return LZString.decompressFromBase64(data);
+  try {
+    return inflateSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_DECOMPRESSED_BYTES }).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** The JSON value a stored text holds, decompressing a flagged envelope. */
 export function decodeText(text: string, where: string): unknown {
   let outer: unknown;
@@ -68,7 +97,7 @@ export function decodeText(text: string, where: string): unknown {
   const envelope = envelopeSchema.safeParse(outer);
   if (!envelope.success) throw new CorruptStateError(where, `bad compression envelope (${envelope.error.issues[0]?.message})`);
   const { compressed, length, data } = envelope.data;
-  const json = compressed === FLAGS.utf16 ? LZString.decompressFromUTF16(data) : LZString.decompressFromBase64(data);
+  const json = decompress(compressed, data);
   if (typeof json !== 'string' || json.length !== length) throw new CorruptStateError(where, 'compressed data is damaged');
   try {
     return JSON.parse(json);

@@ -1,4 +1,6 @@
-import { MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
+import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
 import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
@@ -8,6 +10,8 @@ import type { StateService, StateStatus } from './stateService';
  * replays without applying them twice.
  */
 const REMEMBERED_IDS = 10_000;
+
+const deflateAsync = promisify(deflate);
 
 /**
  * The state side of the WebSocket protocol: `state:full` and `status` on connect, `state:update`
@@ -42,7 +46,7 @@ export class StateRelay {
         origin as HubClient | undefined,
       ),
     );
-    state.onReplace(() => hub.broadcast(this.fullFrame()));
+    state.onReplace(() => hub.broadcastText(this.fullFrameText()));
     state.onStatus((status) => {
       this.observe(status);
       hub.broadcast(statusFrame(status));
@@ -52,7 +56,7 @@ export class StateRelay {
 
   /** What every (re)connecting client gets after `hello`. */
   greet(client: HubClient): void {
-    client.send(this.fullFrame());
+    client.sendText(this.fullFrameText());
     client.send(statusFrame(this.state.status()));
   }
 
@@ -86,9 +90,18 @@ export class StateRelay {
     client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version, stateVersion: this.state.snapshot().version });
   }
 
-  private fullFrame(): ServerFrame {
-    const { state, version } = this.state.snapshot();
-    return { type: 'state:full', state, version, stamps: this.state.stamps() };
+  /**
+   * The `state:full` frame as JSON text. Above FULL_STATE_COMPRESS_BYTES it is deflated off the
+   * event loop and sent as `state:full-deflated`, whose `data` inflates to the plain frame's text
+   * (see README, WebSocket).
+   */
+  private fullFrameText(): string | Promise<string> {
+    const { version } = this.state.snapshot();
+    const json = `{"type":"state:full","version":${version},"stamps":${JSON.stringify(this.state.stamps())},"state":${this.state.stateJson()}}`;
+    if (json.length <= FULL_STATE_COMPRESS_BYTES) return json;
+    return deflateAsync(json, { level: 1 }).then((deflated) =>
+      JSON.stringify({ type: 'state:full-deflated', version, length: json.length, data: deflated.toString('base64') } satisfies ServerFrame),
+    );
   }
 
   private remember(key: string, version: number): void {

@@ -3,6 +3,7 @@ import { nextVersion, planWrite, stampOf } from '../../../shared/state';
 import type { Logger } from '../log';
 import { byStampOrder, emptyDocument, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
 import { CoalescedWrite } from './coalescedWrite';
+import { DocumentText } from './documentText';
 import { applyWrite, canonical, getAt, mergePaths } from './tree';
 
 export { wins } from './store';
@@ -60,8 +61,9 @@ const SAVE_RETRY_MS = 5_000;
 /** The dashboard document in memory, persisted through a store with coalesced writes. */
 export class StateService {
   private doc: StateDocument = emptyDocument();
-  /** The document as last stored (or loaded): what the document falls back to when a save fails. */
-  private durable: StateDocument = emptyDocument();
+  /** The JSON text of the document as last stored (or loaded): what it falls back to when a save fails. */
+  private durable = JSON.stringify(emptyDocument());
+  private readonly text = new DocumentText();
   /** The changes made since `durable`, oldest first. */
   private unsaved: UnsavedChange[] = [];
   /** Saves of the whole document, one at a time; changes made during one share the next. */
@@ -102,7 +104,7 @@ export class StateService {
   async load(): Promise<void> {
     try {
       this.doc = (await this.store.load()) ?? emptyDocument();
-      this.durable = structuredClone(this.doc);
+        this.durable = this.text.document(this.doc);
     } catch (error) {
       this.loadFailure = `${(error as Error).message}; starting with an empty dashboard`;
       this.logger.error(this.loadFailure);
@@ -114,6 +116,11 @@ export class StateService {
 
   snapshot(): { state: JsonObject; version: number; lastModified: number } {
     return { state: this.doc.state, version: this.doc.version, lastModified: this.doc.lastModified };
+  }
+
+  /** The JSON text of `snapshot().state`, serialising only what changed since the last call. */
+  stateJson(): string {
+    return this.text.state(this.doc.state);
   }
 
   /** The stamp of every path, so clients can version their next write of it. */
@@ -176,6 +183,7 @@ export class StateService {
       return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: stampOf(this.doc.paths, path) ?? blocking } };
     }
     const change = applyWrite(this.doc, { path, value, stamp }, plan)!;
+    this.text.changed(this.doc.state, path);
     this.touch(this.doc.version + 1);
     this.unsaved.push({ remote: false, redo: (doc) => (applyWrite(doc, { path, value, stamp }), doc) });
     try {
@@ -233,6 +241,7 @@ export class StateService {
     const applyAll = (doc: StateDocument): StateChange[] => [...changes].sort(byStampOrder).flatMap((change) => applyWrite(doc, change) ?? []);
     const applied = applyAll(this.doc);
     if (applied.length === 0) return;
+    for (const change of applied) this.text.changed(this.doc.state, change.path);
     this.touch(Math.max(this.doc.version + 1, version));
     this.unsaved.push({ remote: true, redo: (doc) => (applyAll(doc), doc) });
     for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId, undefined);
@@ -266,7 +275,7 @@ export class StateService {
 
   private async save(): Promise<void> {
     const started = performance.now();
-    const snapshot = structuredClone(this.doc);
+    const snapshot = this.text.document(this.doc);
     const covered = this.unsaved.length;
     try {
       await this.store.save(snapshot);
@@ -292,7 +301,7 @@ export class StateService {
    */
   private rollBack(failed: number): void {
     const kept = this.unsaved.filter((change, index) => change.remote || index >= failed);
-    let doc = structuredClone(this.durable);
+    let doc = JSON.parse(this.durable) as StateDocument;
     for (const change of kept) doc = change.redo(doc);
     // The document version never goes back: clients compare it.
     doc.version = Math.max(doc.version, this.doc.version);

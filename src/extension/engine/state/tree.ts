@@ -36,8 +36,20 @@ export function canonical<T extends JsonValue>(value: T): T;
 export function canonical(value: JsonValue): JsonValue {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(canonical);
-  // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]));
+  const keys = Object.keys(value);
+  if (!isSorted(keys)) keys.sort();
+  const copy: JsonObject = {};
+  for (const key of keys) {
+    // Defined, not assigned, so a `__proto__` key stays data, never a prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: canonical(value[key]), writable: true, enumerable: true, configurable: true });
+    else copy[key] = canonical(value[key]);
+  }
+  return copy;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
 }
 
 /** Sets `key` of `node`, inserting a new key at its sorted place. */
