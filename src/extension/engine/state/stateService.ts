@@ -104,7 +104,7 @@ export class StateService {
   async load(): Promise<void> {
     try {
       this.doc = (await this.store.load()) ?? emptyDocument();
-        this.durable = this.text.document(this.doc);
+      this.durable = this.text.document(this.doc);
     } catch (error) {
       this.loadFailure = `${(error as Error).message}; starting with an empty dashboard`;
       this.logger.error(this.loadFailure);
