@@ -37,7 +37,8 @@ function open(wsUrl: string, deviceId: string): Promise<Socket> {
     const ws = new WebSocket(`${wsUrl}?deviceId=${deviceId}`, ['agent-mesh.v1'], { headers: { authorization: `Bearer ${TOKEN}` } });
     ws.on('message', (data) => {
       bytes += (data as Buffer).length;
-      if (waiters.length === 0) return;
+      // Only small frames are parsed (acks, errors, status): the probe measures the relay, not this process parsing syncs.
+      if (waiters.length === 0 || (data as Buffer).length > 4096) return;
       const frame = JSON.parse(data.toString()) as Frame;
       waiters = waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
     });

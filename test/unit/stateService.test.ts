@@ -28,9 +28,9 @@ class RecordingStore implements StateStore {
   async load() {
     return undefined;
   }
-  async save(doc: StateDocument | string) {
+  async save(doc: StateDocument | string[]) {
     await this.gate;
-    this.saves.push(typeof doc === 'string' ? JSON.parse(doc) : doc);
+    this.saves.push(Array.isArray(doc) ? JSON.parse(doc.join('')) : doc);
   }
   async close() {}
 }

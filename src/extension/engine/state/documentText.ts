@@ -26,8 +26,39 @@ export class DocumentText {
   }
 
   document(doc: StateDocument): string {
+    return this.documentParts(doc).join('');
+  }
+
+  /**
+   * The document's JSON text in parts, in order: every value whose text is at least
+   * SEPARATE_PART_LENGTH long (and has no such value inside) is a part of its own, the same string
+   * from one call to the next while it is unchanged, so a store can compress it once.
+   */
+  documentParts(doc: StateDocument): string[] {
     const { state, ...rest } = doc;
-    return `${JSON.stringify(rest).slice(0, -1)},"state":${this.json(state)}}`;
+    const parts: string[] = [`${JSON.stringify(rest).slice(0, -1)},"state":`];
+    this.collect(state, parts);
+    parts.push('}');
+    return mergeSmall(parts);
+  }
+
+  private collect(value: JsonValue, parts: string[]): void {
+    const text = this.json(value);
+    if (text.length < SEPARATE_PART_LENGTH || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      parts.push(text);
+      return;
+    }
+    const keys = Object.keys(value);
+    if (!keys.some((key) => this.json(value[key]).length >= SEPARATE_PART_LENGTH)) {
+      parts.push(text);
+      return;
+    }
+    parts.push('{');
+    keys.forEach((key, index) => {
+      parts.push(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+      this.collect(value[key], parts);
+    });
+    parts.push('}');
   }
 
   private json(value: JsonValue): string {
@@ -39,6 +70,24 @@ export class DocumentText {
     }
     return text;
   }
+}
+
+/** Values whose JSON text is at least this long are parts of their own (see `documentParts`). */
+export const SEPARATE_PART_LENGTH = 64 * 1024;
+
+/** Joins runs of short parts, keeping the long ones as they are (the same strings). */
+function mergeSmall(parts: string[]): string[] {
+  const merged: string[] = [];
+  let run = '';
+  for (const part of parts) {
+    if (part.length >= SEPARATE_PART_LENGTH) {
+      if (run) merged.push(run);
+      merged.push(part);
+      run = '';
+    } else run += part;
+  }
+  if (run) merged.push(run);
+  return merged;
 }
 
 /** Adds fields to the JSON text of an object (which has at least one field already). */

@@ -1,7 +1,7 @@
 import { copyFile, readFile, rename } from 'node:fs/promises';
 import * as z from 'zod';
 import { writeFileAtomic } from './atomicFile';
-import { CorruptStateError, decodeText, encodeFileText, toDocument } from './codec';
+import { CorruptStateError, decodeText, FileTextEncoder, toDocument } from './codec';
 import { withFields } from './documentText';
 import { asideName } from './coalescedWrite';
 import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';
@@ -33,6 +33,7 @@ export class FileStore implements StateStore {
   readonly kind = 'file' as const;
   readonly backupFile: string;
   private sink: Pick<StoreSink, 'problem'> | undefined;
+  private readonly encoder = new FileTextEncoder();
 
   constructor(
     readonly file: string,
@@ -83,10 +84,11 @@ export class FileStore implements StateStore {
     return aside;
   }
 
-  /** Writes the document, given as an object or as its JSON text. */
-  async save(doc: StateDocument | string, journal?: SyncJournal): Promise<void> {
-    const json = typeof doc === 'string' ? doc : JSON.stringify(doc);
-    await writeFileAtomic(this.file, await encodeFileText(journal ? withFields(json, { journal }) : json), { backup: this.backupFile });
+  /** Writes the document, given as an object or as its JSON text in parts. */
+  async save(doc: StateDocument | string[], journal?: SyncJournal): Promise<void> {
+    const parts = Array.isArray(doc) ? [...doc] : [JSON.stringify(doc)];
+    if (journal) parts.push(withFields(parts.pop()!, { journal }));
+    await writeFileAtomic(this.file, await this.encoder.encode(parts), { backup: this.backupFile });
   }
 
   async close(): Promise<void> {}
@@ -111,7 +113,7 @@ export class FileStore implements StateStore {
     const backup = `${this.file}.v${from}.bak`;
     if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(this.file, backup);
     try {
-      const { doc } = await migrate(raw, this.steps, async (stepDoc) => writeFileAtomic(this.file, await encodeFileText(JSON.stringify(stepDoc))));
+      const { doc } = await migrate(raw, this.steps, async (stepDoc) => writeFileAtomic(this.file, await new FileTextEncoder().encode([JSON.stringify(stepDoc)])));
       return doc;
     } catch (error) {
       if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(backup, this.file);

@@ -167,9 +167,9 @@ export class RedisStore implements StateStore {
    * down, then pushes the journal to Redis. A Redis failure degrades the store; it does not fail
    * the save.
    */
-  async save(given: StateDocument | string): Promise<void> {
+  async save(given: StateDocument | string[]): Promise<void> {
     // A copy of its own: the merge below runs while the service goes on changing its document.
-    const doc: StateDocument = typeof given === 'string' ? JSON.parse(given) : given;
+    const doc: StateDocument = Array.isArray(given) ? JSON.parse(given.join('')) : given;
     await this.options.local.save(given, this.journalOf(doc));
     if (this.client.status !== 'ready') {
       this.markDown();

@@ -275,7 +275,7 @@ export class StateService {
 
   private async save(): Promise<void> {
     const started = performance.now();
-    const snapshot = this.text.document(this.doc);
+    const snapshot = this.text.documentParts(this.doc);
     const covered = this.unsaved.length;
     try {
       await this.store.save(snapshot);
@@ -286,7 +286,7 @@ export class StateService {
       this.failedToSave((error as Error).message);
       throw error;
     }
-    this.durable = snapshot;
+    this.durable = snapshot.join('');
     this.unsaved.splice(0, covered);
     if (this.saveFailure) {
       this.saveFailure = undefined;
