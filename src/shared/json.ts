@@ -30,6 +30,27 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   }
 }
 
+/**
+ * Whether JSON text nests objects and arrays deeper than `limit`, found in one linear pass that
+ * counts brackets outside strings, so that nothing recursive (the schema check, JSON.stringify of
+ * an error message) ever walks a value nested thousands of levels deep.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c /* \ */) i++;
+      else if (code === 0x22 /* " */) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
+      if (++depth > limit) return true;
+    } else if (code === 0x7d /* } */ || code === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
+
 // A hand-written check instead of a recursive zod union: every state update passes through it, and it
 // is an order of magnitude faster. As a refinement of `unknown` it still converts to JSON Schema (`{}`,
 // which is what any JSON value is), as the MCP SDK needs for tool input schemas.

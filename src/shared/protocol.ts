@@ -3,12 +3,28 @@
 // same types, so host and webview cannot drift apart.
 import * as z from 'zod';
 import { approvalRequestSchema, cancelSchema, decisionSchema, type Approval } from './approvals';
-import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
+import { jsonValueSchema, MAX_JSON_DEPTH, nestsDeeperThan, type JsonObject, type JsonValue } from './json';
 import type { StateStamp } from './state';
 import { taskCreateSchema, taskUpdateSchema, type Task } from './tasks';
 
+/** A `state:full` longer than this (UTF-16 code units of its JSON text) is sent deflated. */
+export const FULL_STATE_COMPRESS_BYTES = 256 * 1024;
+
 /** Largest inbound WebSocket frame the relay accepts, in bytes. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * Deepest bracket nesting of an inbound frame: the frame object and one field holding a record
+ * (approval `args`) around a JSON value of at most MAX_JSON_DEPTH levels.
+ */
+export const MAX_FRAME_DEPTH = MAX_JSON_DEPTH + 2;
+
+/**
+ * How far above the highest version a client can have seen around a path (the path, its ancestors
+ * and descendants) a write may go: enough for a long offline session of edits, far too little to
+ * push a path's version near 2^53, where `version + 1` stops growing and the path would freeze.
+ */
+export const MAX_VERSION_LEAP = 1_000_000;
 
 /** Path segments that could reach an object's prototype and are refused everywhere. */
 export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
@@ -34,7 +50,7 @@ export const stateUpdateFrameSchema = z.object({
   id: z.string().min(1).max(128).optional(),
   path: statePathSchema,
   value: jsonValueSchema,
-  version: z.number().int().nonnegative(),
+  version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   timestamp: z.number().nonnegative(),
 });
 
@@ -87,6 +103,7 @@ export type ErrorCode =
   | 'cancelled'
   | 'too_many_tasks'
   | 'store_unavailable'
+  | 'rate_limited'
   | 'internal';
 
 /** Frames the relay sends. */
@@ -94,6 +111,12 @@ export type ServerFrame =
   | { type: 'hello'; deviceId: string; serverVersion: string }
   /** `stamps`: the accepted write of every path, so a client versions its next write of it. */
   | { type: 'state:full'; state: JsonObject; version: number; stamps: Record<string, StateStamp> }
+  /**
+   * A `state:full` whose text is longer than FULL_STATE_COMPRESS_BYTES, sent in its place deflated
+   * (zlib format): `data` is base64 of the `state:full` frame's text, `length` that text's length
+   * in UTF-16 code units.
+   */
+  | { type: 'state:full-deflated'; version: number; length: number; data: string }
   /** `version` is the path's version; `stateVersion` the whole document's after this change. */
   | { type: 'state:sync'; path: string; value: JsonValue; version: number; timestamp: number; sourceDeviceId: string; stateVersion: number }
   /** The state store's health (sent on connect and on every change): degraded while Redis is unreachable. */
@@ -112,9 +135,13 @@ export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: 
 export function parseClientFrame(raw: string | Buffer, maxBytes = MAX_FRAME_BYTES): ParsedFrame {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
   if (size > maxBytes) return { ok: false, code: 'frame_too_large', message: `frame of ${size} bytes exceeds ${maxBytes}` };
+  const text = raw.toString();
+  if (nestsDeeperThan(text, MAX_FRAME_DEPTH)) {
+    return { ok: false, code: 'invalid_frame', message: `frame is nested too deep (values may nest at most ${MAX_JSON_DEPTH} levels)` };
+  }
   let data: unknown;
   try {
-    data = JSON.parse(raw.toString());
+    data = JSON.parse(text);
   } catch {
     return { ok: false, code: 'invalid_json', message: 'frame is not valid JSON' };
   }
@@ -122,9 +149,10 @@ export function parseClientFrame(raw: string | Buffer, maxBytes = MAX_FRAME_BYTE
     return { ok: false, code: 'invalid_frame', message: 'frame must be a JSON object with a "type"' };
   }
   const record = data as Record<string, unknown>;
-  const id = typeof record.id === 'string' ? record.id : undefined;
+  const id = typeof record.id === 'string' && record.id.length <= 128 ? record.id : undefined;
   if (typeof record.type !== 'string' || !CLIENT_FRAME_TYPES.includes(record.type)) {
-    return { ok: false, code: 'unknown_type', message: `unknown frame type ${JSON.stringify(record.type ?? null)}`, id };
+    const named = typeof record.type === 'string' ? JSON.stringify(record.type.slice(0, 64)) : `of type ${record.type === null ? 'null' : Array.isArray(record.type) ? 'array' : typeof record.type}`;
+    return { ok: false, code: 'unknown_type', message: `unknown frame type ${named}`, id };
   }
   const parsed = clientFrameSchema.safeParse(data);
   if (!parsed.success) {

@@ -23,6 +23,11 @@ export function wins(incoming: StateStamp, current: StateStamp | undefined): boo
   return incoming.deviceId > current.deviceId;
 }
 
+/** The stamp of `path`; own keys only, so a path named `toString` is not mistaken for a stamp. */
+export function stampOf(stamps: Readonly<Record<string, StateStamp>>, path: string): StateStamp | undefined {
+  return Object.hasOwn(stamps, path) ? stamps[path] : undefined;
+}
+
 /** Sorts writes into the order `wins()` ranks them, oldest first, so applying them in turn is deterministic. */
 export function byStampOrder<T extends { stamp: StateStamp }>(a: T, b: T): number {
   return wins(a.stamp, b.stamp) ? 1 : wins(b.stamp, a.stamp) ? -1 : 0;
@@ -42,7 +47,7 @@ export type WritePlan =
  */
 export function planWrite(stamps: Readonly<Record<string, StateStamp>>, path: string, stamp: StateStamp): WritePlan {
   for (const ancestorOrSelf of [path, ...ancestorsOf(path)]) {
-    const current = stamps[ancestorOrSelf];
+    const current = stampOf(stamps, ancestorOrSelf);
     if (current && !wins(stamp, current)) return { accepted: false, blockedBy: ancestorOrSelf };
   }
   const superseded: string[] = [];
@@ -122,7 +127,7 @@ export function deleteStamp(stamps: Record<string, StateStamp>, path: string): v
  */
 export function nextVersion(stamps: Readonly<Record<string, StateStamp>>, path: string): number {
   let highest = 0;
-  for (const ancestorOrSelf of [path, ...ancestorsOf(path)]) highest = Math.max(highest, stamps[ancestorOrSelf]?.version ?? 0);
+  for (const ancestorOrSelf of [path, ...ancestorsOf(path)]) highest = Math.max(highest, stampOf(stamps, ancestorOrSelf)?.version ?? 0);
   for (const other of stampIndex(stamps).under(path)) highest = Math.max(highest, stamps[other].version);
   return highest + 1;
 }

@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import WebSocket from 'ws';
 import type { ServerFrame } from '../../src/shared/protocol';
 
@@ -8,7 +9,9 @@ export class RelayClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
+      const received = JSON.parse(data.toString()) as ServerFrame;
+      // A large state:full arrives deflated; inflated at once, so frames stay in their order.
+      const frame = received.type === 'state:full-deflated' ? (JSON.parse(inflateSync(Buffer.from(received.data, 'base64')).toString('utf8')) as ServerFrame) : received;
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
     });

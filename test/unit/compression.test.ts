@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { COMPRESSION_THRESHOLD_BYTES, CorruptStateError, decodeDocument, decodeText, encodeDocument, encodeText } from '../../src/extension/engine/state/codec';
+import { DocumentText } from '../../src/extension/engine/state/documentText';
 import { FileStore } from '../../src/extension/engine/state/fileStore';
 import { StateService } from '../../src/extension/engine/state/stateService';
 import { emptyDocument, type StateDocument } from '../../src/extension/engine/state/store';
@@ -63,9 +64,42 @@ describe('file store recovery', () => {
     await store.save(first);
     const second = { ...first, version: 2 };
     await store.save(second);
-    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'lz-string/base64');
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'deflate-parts/base64');
     assert.deepEqual(await store.load(), second);
     assert.equal((await decodeDocument(await readFile(store.backupFile, 'utf8'), 'backup')).version, 1);
+  });
+
+  it('writes each large value as a part of its own, so a save after a write differs only in the part written, and reads the whole back', async () => {
+    const store = new FileStore(file);
+    const text = new DocumentText();
+    const doc = emptyDocument(1);
+    const table = (n: number) => Array.from({ length: 3000 }, (_, i) => ({ row: i, label: `table ${n} row ${i}` }));
+    doc.state = { tables: { a: table(1), b: table(2), c: table(3) }, title: 'small' };
+    await store.save(text.documentParts(doc));
+    const before = (JSON.parse(await readFile(file, 'utf8')) as { parts: string[] }).parts;
+    (doc.state.tables as Record<string, unknown>).b = table(4);
+    text.changed(doc.state, 'tables.b');
+    await store.save(text.documentParts(doc));
+    const after = (JSON.parse(await readFile(file, 'utf8')) as { parts: string[] }).parts;
+    assert.ok(after.length >= 4, `the three tables are parts of their own, saw ${after.length} parts`);
+    assert.equal(after.filter((part) => before.includes(part)).length, after.length - 1, 'only the changed table differs');
+    assert.deepEqual(await store.load(), doc);
+  });
+
+  it('still reads a file an earlier version wrote lz-string compressed', async () => {
+    const doc = bigDocument(80);
+    await writeFile(file, encodeDocument(doc, 'base64'));
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'lz-string/base64');
+    assert.deepEqual(await new FileStore(file).load(), doc);
+  });
+
+  it('finds a damaged deflated file unreadable and falls back to the backup', async () => {
+    const store = new FileStore(file);
+    await store.save(bigDocument(60));
+    await store.save({ ...bigDocument(60), version: 7 });
+    const envelope = JSON.parse(await readFile(file, 'utf8')) as { parts: string[] };
+    await writeFile(file, JSON.stringify({ ...envelope, parts: envelope.parts.map((part) => part.slice(0, part.length / 2)) }));
+    assert.equal((await store.load())?.version, 1);
   });
 
   it('uses the backup when the file is damaged, reports it, and keeps the damaged file aside', async () => {

@@ -28,9 +28,9 @@ class RecordingStore implements StateStore {
   async load() {
     return undefined;
   }
-  async save(doc: StateDocument) {
+  async save(doc: StateDocument | string[]) {
     await this.gate;
-    this.saves.push(doc);
+    this.saves.push(Array.isArray(doc) ? JSON.parse(doc.join('')) : doc);
   }
   async close() {}
 }
@@ -130,7 +130,7 @@ describe('state conflict resolution', () => {
     const service = new StateService(new RecordingStore(), silentLogger);
     await service.update(['x'], { y: 1 }, { version: 2, timestamp: 1, deviceId: 'a' });
     const outcome = await service.update(['x', 'y'], 5, { version: 1, timestamp: 9, deviceId: 'b' });
-    assert.equal(!outcome.accepted && outcome.current.path, 'x');
+    assert.equal(!outcome.accepted && outcome.reason === 'conflict' && outcome.current.path, 'x');
     assert.deepEqual(service.snapshot().state, { x: { y: 1 } });
   });
 
@@ -139,7 +139,7 @@ describe('state conflict resolution', () => {
     await service.update(['a'], 1, { version: 5, timestamp: 1, deviceId: 'x' });
     const outcome = await service.update(['a'], 2, { version: 4, timestamp: 9, deviceId: 'y' });
     assert.equal(outcome.accepted, false);
-    assert.equal(!outcome.accepted && outcome.current.stamp?.version, 5);
+    assert.equal(!outcome.accepted && outcome.reason === 'conflict' && outcome.current.stamp?.version, 5);
     assert.deepEqual(service.snapshot().state, { a: 1 });
     assert.equal(service.snapshot().version, 1);
   });

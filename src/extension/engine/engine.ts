@@ -302,6 +302,7 @@ export class Engine {
     this.stopWatchingMcp?.();
     await this.mcp.dispose();
     await this.relay?.close();
+    this.hub.dispose();
     this.tasks.close();
     await this.tasks.flush();
     await this.approvals.close();

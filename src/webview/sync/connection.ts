@@ -72,6 +72,8 @@ export class RelayConnection {
   private useFallback = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** Set while a deflated frame is being inflated: the frames after it wait for it, in order. */
+  private inbound: Promise<void> | undefined;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -110,11 +112,29 @@ export class RelayConnection {
       this.options.onStatus('connected', via);
     };
     socket.onmessage = (data) => {
+      let frame: ServerFrame;
       try {
-        this.options.onFrame(JSON.parse(data) as ServerFrame);
+        frame = JSON.parse(data) as ServerFrame;
       } catch {
-        // The relay only sends JSON; a garbled frame is dropped rather than breaking the app.
+        return; // The relay only sends JSON; a garbled frame is dropped rather than breaking the app.
       }
+      if (!this.inbound && frame.type !== 'state:full-deflated') {
+        this.options.onFrame(frame);
+        return;
+      }
+      const next = (this.inbound ?? Promise.resolve())
+        .then(() => (frame.type === 'state:full-deflated' ? inflateFrame(frame) : frame))
+        .then(
+          (ready) => {
+            if (this.socket === socket) this.options.onFrame(ready);
+          },
+          // Without its full state the dashboard cannot go on: reconnect and receive it again.
+          () => socket.close(),
+        )
+        .finally(() => {
+          if (this.inbound === next) this.inbound = undefined;
+        });
+      this.inbound = next;
     };
     socket.onclose = () => {
       if (this.socket !== socket || this.closed) return;
@@ -129,4 +149,16 @@ export class RelayConnection {
       this.timer = setTimeout(() => this.connect(), reconnectDelay(this.attempt));
     };
   }
+}
+
+/** The `state:full` a `state:full-deflated` frame carries (browsers and Node both have DecompressionStream). */
+export async function inflateFrame(frame: Extract<ServerFrame, { type: 'state:full-deflated' }>): Promise<ServerFrame> {
+  const binary = atob(frame.data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'))).text();
+  if (text.length !== frame.length) throw new Error('the deflated state:full is damaged');
+  const inflated = JSON.parse(text) as ServerFrame;
+  if (inflated.type !== 'state:full') throw new Error('the deflated frame is not a state:full');
+  return inflated;
 }

@@ -1,8 +1,12 @@
+import { setMaxListeners } from 'node:events';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
 import type { HubClient } from '../relay/hub';
 import type { ApprovalQueue } from './queue';
+
+/** Approvals one connection may wait for at once (requests and watches). */
+export const MAX_WAITS_PER_CLIENT = 1_000;
 
 export type ApprovalFrame = Extract<ClientFrame, { type: `approval:${string}` }>;
 
@@ -24,6 +28,10 @@ export function errorFrame(error: unknown, id: string | undefined, logger: Logge
  * asked for an approval (or watches one) gets an `approval` frame the moment it becomes terminal.
  */
 export class ApprovalFrameIntake {
+  /** Aborted when the client's socket closes, which releases every wait it registered. */
+  private readonly closing = new WeakMap<HubClient, AbortSignal>();
+  private readonly waiting = new WeakMap<HubClient, number>();
+
   constructor(
     private readonly queue: ApprovalQueue,
     private readonly logger: Logger,
@@ -61,11 +69,30 @@ export class ApprovalFrameIntake {
   }
 
   private notifyWhenTerminal(client: HubClient, approvalId: string, frameId: string | undefined): void {
+    const waiting = this.waiting.get(client) ?? 0;
+    if (waiting >= MAX_WAITS_PER_CLIENT) {
+      client.send({ type: 'error', code: 'rate_limited', message: `a connection may wait for at most ${MAX_WAITS_PER_CLIENT} approvals at once`, ...(frameId ? { id: frameId } : {}) });
+      return;
+    }
+    this.waiting.set(client, waiting + 1);
     this.queue
-      .waitFor(approvalId)
+      .waitFor(approvalId, undefined, this.closingSignal(client))
       .then((approval) => {
         if (approval.status !== 'pending') client.send({ type: 'approval', ...(frameId ? { id: frameId } : {}), approval });
       })
-      .catch((error: unknown) => client.send(errorFrame(error, frameId, this.logger)));
+      .catch((error: unknown) => client.send(errorFrame(error, frameId, this.logger)))
+      .finally(() => this.waiting.set(client, (this.waiting.get(client) ?? 1) - 1));
+  }
+
+  private closingSignal(client: HubClient): AbortSignal {
+    let signal = this.closing.get(client);
+    if (!signal) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      setMaxListeners(MAX_WAITS_PER_CLIENT + 1, signal);
+      this.closing.set(client, signal);
+      client.onClose(() => controller.abort());
+    }
+    return signal;
   }
 }

@@ -1,11 +1,16 @@
 // How a dashboard document is written as text. Small documents are plain JSON; above the threshold
-// they are lz-string compressed inside a flagged envelope, so a reader always knows what it holds.
-// Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
-// Writing uses our faster compressor of the same format (lzCompress.ts); reading uses lz-string.
+// they are compressed inside a flagged envelope, so a reader always knows what it holds. The file
+// is deflated in the background (zlib's thread pool, so a large document never stalls the relay);
+// Redis copies are lz-string (our faster compressor of the same format, lzCompress.ts), and files
+// written as lz-string by earlier versions are still read. Every read is checked (envelope,
+// decompressed length, document shape); damage is a CorruptStateError.
+import { promisify } from 'node:util';
+import { deflate, inflateSync } from 'node:zlib';
 import LZString from 'lz-string';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
 import { lzCompress } from './lzCompress';
+import { SEPARATE_PART_LENGTH } from './documentText';
 import { migrate, schemaVersionOf } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument } from './store';
 import { canonical } from './tree';
@@ -18,14 +23,27 @@ export const COMPRESSION_THRESHOLD_BYTES = 50 * 1024;
  */
 export type TextEncoding = 'utf16' | 'base64';
 
-const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64' } as const;
+const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64', deflate: 'deflate-parts/base64' } as const;
 
-const envelopeSchema = z.object({
-  compressed: z.enum([FLAGS.utf16, FLAGS.base64]),
-  /** Length of the JSON text before compression: a cheap check that decompression is complete. */
-  length: z.number().int().nonnegative(),
-  data: z.string(),
-});
+/** Largest document text a compressed envelope may expand to. */
+const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
+
+const deflateAsync = promisify(deflate);
+
+const envelopeSchema = z.union([
+  z.object({
+    compressed: z.enum([FLAGS.utf16, FLAGS.base64]),
+    /** Length of the JSON text before compression: a cheap check that decompression is complete. */
+    length: z.number().int().nonnegative(),
+    data: z.string(),
+  }),
+  z.object({
+    compressed: z.literal(FLAGS.deflate),
+    length: z.number().int().nonnegative(),
+    /** The text's parts, each deflated on its own (base64); inflated and joined, they are the text. */
+    parts: z.array(z.string()),
+  }),
+]);
 
 const stampSchema = z.object({ version: z.number().int().nonnegative(), timestamp: z.number().nonnegative(), deviceId: z.string() });
 
@@ -56,6 +74,52 @@ export function encodeText(json: string, encoding: TextEncoding, threshold = COM
   return JSON.stringify({ compressed: FLAGS[encoding], length: json.length, data });
 }
 
+/**
+ * Writes JSON text for a file, given in parts (see DocumentText.documentParts): above the threshold
+ * each part is deflated on its own (fast level, in zlib's thread pool, off the event loop) and the
+ * deflated form of a long part is kept while the same part comes back, so a save after a write
+ * compresses what the write changed, not the whole document. `length` counts UTF-16 code units.
+ */
+export class FileTextEncoder {
+  private deflated = new Map<string, Promise<string>>();
+
+  async encode(parts: string[], threshold = COMPRESSION_THRESHOLD_BYTES): Promise<string> {
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    if (length <= threshold && Buffer.byteLength(parts.join('')) <= threshold) return parts.join('');
+    const kept = new Map<string, Promise<string>>();
+    const data = await Promise.all(
+      parts.map((part) => {
+        if (part.length < SEPARATE_PART_LENGTH) return deflateBase64(part);
+        const deflated = this.deflated.get(part) ?? kept.get(part) ?? deflateBase64(part);
+        kept.set(part, deflated);
+        return deflated;
+      }),
+    );
+    this.deflated = kept;
+    return `{"compressed":"${FLAGS.deflate}","length":${length},"parts":${JSON.stringify(data)}}`;
+  }
+}
+
+async function deflateBase64(text: string): Promise<string> {
+  return (await deflateAsync(text, { level: 1 })).toString('base64');
+}
+
+function decompress(envelope: z.output<typeof envelopeSchema>): string | null {
+  if ('data' in envelope) return envelope.compressed === FLAGS.utf16 ? LZString.decompressFromUTF16(envelope.data) : LZString.decompressFromBase64(envelope.data);
+  let budget = MAX_DECOMPRESSED_BYTES;
+  try {
+    return envelope.parts
+      .map((part) => {
+        const text = inflateSync(Buffer.from(part, 'base64'), { maxOutputLength: budget });
+        budget -= text.length;
+        return text.toString('utf8');
+      })
+      .join('');
+  } catch {
+    return null;
+  }
+}
+
 /** The JSON value a stored text holds, decompressing a flagged envelope. */
 export function decodeText(text: string, where: string): unknown {
   let outer: unknown;
@@ -67,8 +131,8 @@ export function decodeText(text: string, where: string): unknown {
   if (typeof outer !== 'object' || outer === null || !('compressed' in outer)) return outer;
   const envelope = envelopeSchema.safeParse(outer);
   if (!envelope.success) throw new CorruptStateError(where, `bad compression envelope (${envelope.error.issues[0]?.message})`);
-  const { compressed, length, data } = envelope.data;
-  const json = compressed === FLAGS.utf16 ? LZString.decompressFromUTF16(data) : LZString.decompressFromBase64(data);
+  const { length } = envelope.data;
+  const json = decompress(envelope.data);
   if (typeof json !== 'string' || json.length !== length) throw new CorruptStateError(where, 'compressed data is damaged');
   try {
     return JSON.parse(json);

@@ -1,7 +1,8 @@
 import { copyFile, readFile, rename } from 'node:fs/promises';
 import * as z from 'zod';
 import { writeFileAtomic } from './atomicFile';
-import { CorruptStateError, decodeText, encodeText, toDocument } from './codec';
+import { CorruptStateError, decodeText, FileTextEncoder, toDocument } from './codec';
+import { withFields } from './documentText';
 import { asideName } from './coalescedWrite';
 import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument, type StateStore, type StoreSink } from './store';
@@ -24,7 +25,7 @@ export interface FileStoreOptions {
 }
 
 /**
- * The embedded default: one JSON file (lz-string/base64 above the compression threshold), replaced
+ * The embedded default: one JSON file (deflated, base64, above the compression threshold), replaced
  * atomically. The previous version is kept as `FILE.bak`; an unreadable file is reported and the
  * backup used; a file nothing can read is moved aside, never overwritten silently.
  */
@@ -32,6 +33,7 @@ export class FileStore implements StateStore {
   readonly kind = 'file' as const;
   readonly backupFile: string;
   private sink: Pick<StoreSink, 'problem'> | undefined;
+  private readonly encoder = new FileTextEncoder();
 
   constructor(
     readonly file: string,
@@ -82,8 +84,11 @@ export class FileStore implements StateStore {
     return aside;
   }
 
-  async save(doc: StateDocument, journal?: SyncJournal): Promise<void> {
-    await writeFileAtomic(this.file, encodeText(JSON.stringify(journal ? { ...doc, journal } : doc), 'base64'), { backup: this.backupFile });
+  /** Writes the document, given as an object or as its JSON text in parts. */
+  async save(doc: StateDocument | string[], journal?: SyncJournal): Promise<void> {
+    const parts = Array.isArray(doc) ? [...doc] : [JSON.stringify(doc)];
+    if (journal) parts.push(withFields(parts.pop()!, { journal }));
+    await writeFileAtomic(this.file, await this.encoder.encode(parts), { backup: this.backupFile });
   }
 
   async close(): Promise<void> {}
@@ -108,7 +113,7 @@ export class FileStore implements StateStore {
     const backup = `${this.file}.v${from}.bak`;
     if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(this.file, backup);
     try {
-      const { doc } = await migrate(raw, this.steps, (stepDoc) => writeFileAtomic(this.file, encodeText(JSON.stringify(stepDoc), 'base64')));
+      const { doc } = await migrate(raw, this.steps, async (stepDoc) => writeFileAtomic(this.file, await new FileTextEncoder().encode([JSON.stringify(stepDoc)])));
       return doc;
     } catch (error) {
       if (from >= 0 && from < CURRENT_SCHEMA_VERSION) await copyFile(backup, this.file);

@@ -13,6 +13,7 @@ import { CorruptStateError, decodeDocument, documentSchema, encodeDocument } fro
 import type { FileStore, SyncJournal } from './fileStore';
 import { MigrationError } from './migrations';
 import { emptyDocument, sameStamp, wins, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreSink } from './store';
+import { stampOf } from '../../../shared/state';
 import { changeAt, mergePaths } from './tree';
 
 export interface RedisKeys {
@@ -166,8 +167,10 @@ export class RedisStore implements StateStore {
    * down, then pushes the journal to Redis. A Redis failure degrades the store; it does not fail
    * the save.
    */
-  async save(doc: StateDocument): Promise<void> {
-    await this.options.local.save(doc, this.journalOf(doc));
+  async save(given: StateDocument | string[]): Promise<void> {
+    // A copy of its own: the merge below runs while the service goes on changing its document.
+    const doc: StateDocument = Array.isArray(given) ? JSON.parse(given.join('')) : given;
+    await this.options.local.save(given, this.journalOf(doc));
     if (this.client.status !== 'ready') {
       this.markDown();
       return;
@@ -302,7 +305,7 @@ export class RedisStore implements StateStore {
       return;
     }
     const news = Object.keys(merged.paths)
-      .filter((p) => wins(merged.paths[p], saved.paths[p]))
+      .filter((p) => wins(merged.paths[p], stampOf(saved.paths, p)))
       .map((p) => changeAt(merged, p)!);
     if (news.length > 0) this.sink?.changes(news, merged.version);
   }

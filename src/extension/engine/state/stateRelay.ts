@@ -1,4 +1,6 @@
-import type { ServerFrame, StateUpdateFrame } from '../../../shared/protocol';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
+import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
 import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
@@ -8,6 +10,8 @@ import type { StateService, StateStatus } from './stateService';
  * replays without applying them twice.
  */
 const REMEMBERED_IDS = 10_000;
+
+const deflateAsync = promisify(deflate);
 
 /**
  * The state side of the WebSocket protocol: `state:full` and `status` on connect, `state:update`
@@ -27,7 +31,8 @@ export class StateRelay {
     private readonly hub: Hub,
     private readonly metrics?: Metrics,
   ) {
-    state.onChange((change, sourceDeviceId) =>
+    // The connection that wrote a change gets its ack instead of an echo.
+    state.onChange((change, sourceDeviceId, origin) =>
       hub.broadcast(
         {
           type: 'state:sync',
@@ -38,10 +43,10 @@ export class StateRelay {
           sourceDeviceId,
           stateVersion: state.snapshot().version,
         },
-        sourceDeviceId,
+        origin as HubClient | undefined,
       ),
     );
-    state.onReplace(() => hub.broadcast(this.fullFrame()));
+    state.onReplace(() => hub.broadcastText(this.fullFrameText()));
     state.onStatus((status) => {
       this.observe(status);
       hub.broadcast(statusFrame(status));
@@ -51,7 +56,7 @@ export class StateRelay {
 
   /** What every (re)connecting client gets after `hello`. */
   greet(client: HubClient): void {
-    client.send(this.fullFrame());
+    client.sendText(this.fullFrameText());
     client.send(statusFrame(this.state.status()));
   }
 
@@ -63,11 +68,21 @@ export class StateRelay {
       client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
     }
-    const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId });
+    const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId }, client);
     if (!outcome.accepted) {
-      const { path, stamp } = outcome.current;
-      this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
-      return;
+      switch (outcome.reason) {
+        case 'conflict': {
+          const { path, stamp } = outcome.current;
+          this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
+          return;
+        }
+        case 'version_too_high':
+          this.hub.refuse(client, 'invalid_frame', `version ${frame.version} is more than ${MAX_VERSION_LEAP} above the highest version around this path (${outcome.highest})`, frame.id);
+          return;
+        case 'not_saved':
+          this.hub.refuse(client, 'store_unavailable', `the write was not stored and was undone: ${outcome.detail}`, frame.id);
+          return;
+      }
     }
     this.metrics?.updateLatency.observe((performance.now() - started) / 1000);
     if (!frame.id) return;
@@ -75,9 +90,18 @@ export class StateRelay {
     client.send({ type: 'ack', id: frame.id, version: outcome.change.stamp.version, stateVersion: this.state.snapshot().version });
   }
 
-  private fullFrame(): ServerFrame {
-    const { state, version } = this.state.snapshot();
-    return { type: 'state:full', state, version, stamps: this.state.stamps() };
+  /**
+   * The `state:full` frame as JSON text. Above FULL_STATE_COMPRESS_BYTES it is deflated off the
+   * event loop and sent as `state:full-deflated`, whose `data` inflates to the plain frame's text
+   * (see README, WebSocket).
+   */
+  private fullFrameText(): string | Promise<string> {
+    const { version } = this.state.snapshot();
+    const json = `{"type":"state:full","version":${version},"stamps":${JSON.stringify(this.state.stamps())},"state":${this.state.stateJson()}}`;
+    if (json.length <= FULL_STATE_COMPRESS_BYTES) return json;
+    return deflateAsync(json, { level: 1 }).then((deflated) =>
+      JSON.stringify({ type: 'state:full-deflated', version, length: json.length, data: deflated.toString('base64') } satisfies ServerFrame),
+    );
   }
 
   private remember(key: string, version: number): void {

@@ -5,9 +5,10 @@ import {
   type DashboardStateBody,
   type DashboardStatePostResult,
 } from '../../../shared/state';
+import type { JsonObject } from '../../../shared/protocol';
 import { HttpError, readJsonBody, sendJson, validate } from '../relay/http';
 import type { Router } from '../relay/router';
-import type { StateService } from './stateService';
+import { StateNotSavedError, type ReplaceOutcome, type StateService } from './stateService';
 
 /** The device id REST writes are stamped with. */
 export const REST_DEVICE_ID = 'rest-api';
@@ -31,7 +32,7 @@ export function registerStateRoutes(router: Router, state: StateService): void {
         throw new HttpError(400, 'checksum_mismatch', `checksum ${body.checksum} does not match the state sent (sha256 of its canonical JSON is ${actual})`);
       }
     }
-    const outcome = await state.replace(body.state, REST_DEVICE_ID, body.version);
+    const outcome = await replaceOr503(state, body.state, body.version);
     if (outcome.replaced) return { success: true, serverVersion: outcome.version } satisfies DashboardStatePostResult;
     const current = state.snapshot().state;
     const keys = new Set([...Object.keys(current), ...Object.keys(body.state)]);
@@ -45,7 +46,16 @@ export function registerStateRoutes(router: Router, state: StateService): void {
   });
 
   router.add('DELETE', '/api/dashboard/state', async () => {
-    const outcome = await state.replace({}, REST_DEVICE_ID);
+    const outcome = await replaceOr503(state, {});
     return { success: true, serverVersion: outcome.version } satisfies DashboardStatePostResult;
   });
+}
+
+async function replaceOr503(state: StateService, replacement: JsonObject, expectedVersion?: number): Promise<ReplaceOutcome> {
+  try {
+    return await state.replace(replacement, REST_DEVICE_ID, expectedVersion);
+  } catch (error) {
+    if (error instanceof StateNotSavedError) throw new HttpError(503, 'store_unavailable', error.message);
+    throw error;
+  }
 }

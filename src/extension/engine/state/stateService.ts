@@ -1,8 +1,9 @@
-import type { JsonObject, JsonValue } from '../../../shared/protocol';
-import { planWrite } from '../../../shared/state';
+import { MAX_VERSION_LEAP, type JsonObject, type JsonValue } from '../../../shared/protocol';
+import { nextVersion, planWrite, stampOf } from '../../../shared/state';
 import type { Logger } from '../log';
 import { byStampOrder, emptyDocument, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
 import { CoalescedWrite } from './coalescedWrite';
+import { DocumentText } from './documentText';
 import { applyWrite, canonical, getAt, mergePaths } from './tree';
 
 export { wins } from './store';
@@ -10,7 +11,29 @@ export type { StateChange } from './store';
 
 export type UpdateOutcome =
   | { accepted: true; version: number; change: StateChange; duplicate: boolean }
-  | { accepted: false; reason: 'conflict'; current: { value: JsonValue | undefined; stamp: PathStamp; /** The path or ancestor holding the newer write. */ path: string } };
+  | { accepted: false; reason: 'conflict'; current: { value: JsonValue | undefined; stamp: PathStamp; /** The path or ancestor holding the newer write. */ path: string } }
+  /** The write's version leaps more than MAX_VERSION_LEAP above everything around its path. */
+  | { accepted: false; reason: 'version_too_high'; highest: number }
+  /** The store could not write it: it was taken back out of the document and nobody heard of it. */
+  | { accepted: false; reason: 'not_saved'; detail: string };
+
+/** The whole document could not be stored; it was rolled back. */
+export class StateNotSavedError extends Error {
+  constructor(readonly detail: string) {
+    super(`the dashboard state could not be saved: ${detail}`);
+    this.name = 'StateNotSavedError';
+  }
+}
+
+/** Who made a change: the connection that wrote it (compared by identity), absent for REST and other relays. */
+export type ChangeOrigin = object | undefined;
+
+/** One change made to the document since it was last stored, kept to be made again on top of the stored one. */
+interface UnsavedChange {
+  /** Another relay's write, durable in the shared store already: never rolled back. */
+  remote: boolean;
+  redo(doc: StateDocument): StateDocument;
+}
 
 export type ReplaceOutcome = { replaced: true; version: number } | { replaced: false; version: number };
 
@@ -32,16 +55,25 @@ export interface StateServiceOptions {
 }
 
 const MAX_NOTICES = 5;
+/** After a failed save, how soon the store is tried again without waiting for a write. */
+const SAVE_RETRY_MS = 5_000;
 
 /** The dashboard document in memory, persisted through a store with coalesced writes. */
 export class StateService {
   private doc: StateDocument = emptyDocument();
+  /** The JSON text of the document as last stored (or loaded): what it falls back to when a save fails. */
+  private durable = JSON.stringify(emptyDocument());
+  private readonly text = new DocumentText();
+  /** The changes made since `durable`, oldest first. */
+  private unsaved: UnsavedChange[] = [];
   /** Saves of the whole document, one at a time; changes made during one share the next. */
   private readonly saves = new CoalescedWrite(() => this.save());
   private storeHealth: StoreHealth = { status: 'ok' };
   private loadFailure: string | undefined;
+  private saveFailure: string | undefined;
+  private saveRetry: NodeJS.Timeout | undefined;
   private readonly notices: string[] = [];
-  private readonly changeListeners = new Set<(change: StateChange, sourceDeviceId: string) => void>();
+  private readonly changeListeners = new Set<(change: StateChange, sourceDeviceId: string, origin: ChangeOrigin) => void>();
   private readonly replaceListeners = new Set<() => void>();
   private readonly statusListeners = new Set<(status: StateStatus) => void>();
 
@@ -72,6 +104,7 @@ export class StateService {
   async load(): Promise<void> {
     try {
       this.doc = (await this.store.load()) ?? emptyDocument();
+      this.durable = this.text.document(this.doc);
     } catch (error) {
       this.loadFailure = `${(error as Error).message}; starting with an empty dashboard`;
       this.logger.error(this.loadFailure);
@@ -85,13 +118,18 @@ export class StateService {
     return { state: this.doc.state, version: this.doc.version, lastModified: this.doc.lastModified };
   }
 
+  /** The JSON text of `snapshot().state`, serialising only what changed since the last call. */
+  stateJson(): string {
+    return this.text.state(this.doc.state);
+  }
+
   /** The stamp of every path, so clients can version their next write of it. */
   stamps(): Record<string, PathStamp> {
     return this.doc.paths;
   }
 
   status(): StateStatus {
-    const detail = this.loadFailure ?? (this.storeHealth.status === 'degraded' ? this.storeHealth.detail : undefined);
+    const detail = this.saveFailure ?? this.loadFailure ?? (this.storeHealth.status === 'degraded' ? this.storeHealth.detail : undefined);
     return {
       store: this.store.kind,
       status: detail ? 'degraded' : 'ok',
@@ -101,7 +139,8 @@ export class StateService {
     };
   }
 
-  onChange(listener: (change: StateChange, sourceDeviceId: string) => void): () => void {
+  /** Hears every change once it is durable (local writes) or as it arrives (other relays' writes, durable there). */
+  onChange(listener: (change: StateChange, sourceDeviceId: string, origin: ChangeOrigin) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }
@@ -119,46 +158,65 @@ export class StateService {
 
   /**
    * Applies one write if it wins by the conflict rule (its path's stamp and its ancestors'; see
-   * `planWrite`). Listeners hear about it at once (fan-out does not wait for the disk); the promise
-   * resolves once the change is durable, so an acknowledgement sent after it never covers lost data.
+   * `planWrite`). Later writes are checked against it at once, but nobody hears of it before it is
+   * durable: the promise resolves (and listeners are told) once the store has it, so neither an
+   * acknowledgement nor another dashboard ever sees a write that is then lost. A write the store
+   * could not take is rolled back and answered `not_saved`.
    *
    * A write the same device already superseded (a replay of an update whose ack was lost, beaten by
    * that device's own later write of the path or an ancestor) is a duplicate: acknowledged again,
    * applied never twice.
    */
-  async update(segments: string[], value: JsonValue, stamp: PathStamp): Promise<UpdateOutcome> {
+  async update(segments: string[], value: JsonValue, stamp: PathStamp, origin?: ChangeOrigin): Promise<UpdateOutcome> {
     const path = segments.join('.');
+    const highest = nextVersion(this.doc.paths, path) - 1;
+    if (stamp.version > highest + 1 + MAX_VERSION_LEAP) return { accepted: false, reason: 'version_too_high', highest };
     const plan = planWrite(this.doc.paths, path, stamp);
     if (!plan.accepted) {
-      const blocking = this.doc.paths[plan.blockedBy];
-      // Beaten by this device's own write (the same one again, or a later one): a replay.
-      if (blocking.deviceId === stamp.deviceId) {
-        await this.flush();
-        return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: this.doc.paths[path] ?? blocking } };
+      const blocking = stampOf(this.doc.paths, plan.blockedBy)!;
+      if (blocking.deviceId !== stamp.deviceId) {
+        return { accepted: false, reason: 'conflict', current: { value: getAt(this.doc.state, segments), stamp: blocking, path: plan.blockedBy } };
       }
-      return { accepted: false, reason: 'conflict', current: { value: getAt(this.doc.state, segments), stamp: blocking, path: plan.blockedBy } };
+      // Beaten by this device's own write (the same one again, or a later one): a replay, once that write is durable.
+      await this.flush();
+      if (stampOf(this.doc.paths, plan.blockedBy) !== blocking) return this.update(segments, value, stamp, origin);
+      return { accepted: true, duplicate: true, version: this.doc.version, change: { path, value: getAt(this.doc.state, segments) ?? null, stamp: stampOf(this.doc.paths, path) ?? blocking } };
     }
     const change = applyWrite(this.doc, { path, value, stamp }, plan)!;
+    this.text.changed(this.doc.state, path);
     this.touch(this.doc.version + 1);
-    for (const listener of this.changeListeners) listener(change, stamp.deviceId);
-    await this.saves.request();
+    this.unsaved.push({ remote: false, redo: (doc) => (applyWrite(doc, { path, value, stamp }), doc) });
+    try {
+      await this.saves.request();
+    } catch {
+      return { accepted: false, reason: 'not_saved', detail: this.saveFailure ?? 'the store could not write' };
+    }
+    for (const listener of this.changeListeners) listener(change, stamp.deviceId, origin);
     return { accepted: true, duplicate: false, version: this.doc.version, change };
   }
 
   /**
    * Replaces the whole document (REST POST, DELETE) when `expectedVersion` is the current version.
    * Every top-level key gets a fresh stamp one above its previous version, so the replacement wins
-   * against writes made before it.
+   * against writes made before it. Throws StateNotSavedError (and keeps the old document) when the
+   * store cannot write it.
    */
   async replace(state: JsonObject, deviceId: string, expectedVersion = this.doc.version): Promise<ReplaceOutcome> {
     if (expectedVersion !== this.doc.version) return { replaced: false, version: this.doc.version };
     const now = Date.now();
-    const previous = this.doc;
-    const paths: Record<string, PathStamp> = {};
-    for (const key of Object.keys(state)) paths[key] = { version: (previous.paths[key]?.version ?? 0) + 1, timestamp: now, deviceId };
-    this.doc = { ...emptyDocument(now), state: canonical(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
+    const replacement = (previous: StateDocument): StateDocument => {
+      const paths: Record<string, PathStamp> = {};
+      for (const key of Object.keys(state)) paths[key] = { version: (stampOf(previous.paths, key)?.version ?? 0) + 1, timestamp: now, deviceId };
+      return { ...emptyDocument(now), state: canonical(state), paths, version: previous.version + 1, resetAt: Math.max(now, previous.resetAt + 1) };
+    };
+    this.doc = replacement(this.doc);
+    this.unsaved.push({ remote: false, redo: replacement });
+    try {
+      await this.saves.request();
+    } catch {
+      throw new StateNotSavedError(this.saveFailure ?? 'the store could not write');
+    }
     for (const listener of this.replaceListeners) listener();
-    await this.saves.request();
     return { replaced: true, version: this.doc.version };
   }
 
@@ -168,6 +226,7 @@ export class StateService {
 
   /** Waits for the last write, then releases the store (Redis connections). */
   async close(): Promise<void> {
+    clearTimeout(this.saveRetry);
     await this.flush();
     await this.store.close();
   }
@@ -179,22 +238,26 @@ export class StateService {
 
   /** Writes another relay made; each is applied only where it wins, in a deterministic order. */
   private applyRemote(changes: StateChange[], version: number): void {
-    const applied = [...changes]
-      .sort(byStampOrder)
-      .map((change) => applyWrite(this.doc, change))
-      .filter((change): change is StateChange => change !== undefined);
+    const applyAll = (doc: StateDocument): StateChange[] => [...changes].sort(byStampOrder).flatMap((change) => applyWrite(doc, change) ?? []);
+    const applied = applyAll(this.doc);
     if (applied.length === 0) return;
+    for (const change of applied) this.text.changed(this.doc.state, change.path);
     this.touch(Math.max(this.doc.version + 1, version));
-    for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId);
+    this.unsaved.push({ remote: true, redo: (doc) => (applyAll(doc), doc) });
+    for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId, undefined);
   }
 
   /** Another relay replaced the document: adopt it, keeping local writes made after the replacement. */
   private adoptReplacement(replacement: StateDocument): void {
     if (replacement.resetAt <= this.doc.resetAt) return;
-    const next = structuredClone(replacement);
-    mergePaths(next, this.doc, Object.keys(this.doc.paths));
-    next.version = Math.max(this.doc.version + 1, replacement.version);
-    this.doc = next;
+    const adopt = (doc: StateDocument): StateDocument => {
+      const next = structuredClone(replacement);
+      mergePaths(next, doc, Object.keys(doc.paths));
+      next.version = Math.max(doc.version + 1, replacement.version);
+      return next;
+    };
+    this.doc = adopt(this.doc);
+    this.unsaved.push({ remote: true, redo: adopt });
     for (const listener of this.replaceListeners) listener();
   }
 
@@ -212,12 +275,49 @@ export class StateService {
 
   private async save(): Promise<void> {
     const started = performance.now();
+    const snapshot = this.text.documentParts(this.doc);
+    const covered = this.unsaved.length;
     try {
-      await this.store.save(structuredClone(this.doc));
+      await this.store.save(snapshot);
       this.options.observeSave?.((performance.now() - started) / 1000, true);
     } catch (error) {
       this.options.observeSave?.((performance.now() - started) / 1000, false);
+      this.rollBack(covered);
+      this.failedToSave((error as Error).message);
       throw error;
     }
+    this.durable = snapshot.join('');
+    this.unsaved.splice(0, covered);
+    if (this.saveFailure) {
+      this.saveFailure = undefined;
+      this.logger.info('the dashboard state is being saved again');
+      this.emitStatus();
+    }
+  }
+
+  /**
+   * Takes the first `failed` local changes (the ones the failed save held) back out: the document
+   * becomes the stored one with the other changes made again on top. Other relays' writes stay.
+   */
+  private rollBack(failed: number): void {
+    const kept = this.unsaved.filter((change, index) => change.remote || index >= failed);
+    let doc = JSON.parse(this.durable) as StateDocument;
+    for (const change of kept) doc = change.redo(doc);
+    // The document version never goes back: clients compare it.
+    doc.version = Math.max(doc.version, this.doc.version);
+    this.doc = doc;
+    this.unsaved = kept;
+  }
+
+  private failedToSave(reason: string): void {
+    const first = !this.saveFailure;
+    this.saveFailure = `changes could not be saved (${reason}); they were refused and rolled back`;
+    if (first) {
+      this.logger.error(this.saveFailure);
+      this.emitStatus();
+    }
+    clearTimeout(this.saveRetry);
+    this.saveRetry = setTimeout(() => void this.saves.request().catch(() => undefined), SAVE_RETRY_MS);
+    this.saveRetry.unref();
   }
 }

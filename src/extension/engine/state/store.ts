@@ -45,7 +45,8 @@ export interface StoreSink {
 export interface StateStore {
   readonly kind: 'file' | 'redis';
   load(): Promise<StateDocument | undefined>;
-  save(doc: StateDocument): Promise<void>;
+  /** Stores the document, given as an object or (from the state service) as its JSON text in parts. */
+  save(doc: StateDocument | string[]): Promise<void>;
   close(): Promise<void>;
   /** Hands the store the sink its news goes to (problems; other relays' writes for shared stores). */
   connect?(sink: StoreSink): void;

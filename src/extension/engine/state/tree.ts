@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../../shared/protocol';
 import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
-import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, type WritePlan } from '../../../shared/state';
+import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, stampOf, type WritePlan } from '../../../shared/state';
 import type { StateChange, StateDocument } from './store';
 
 export { getAt } from '../../../shared/state';
@@ -36,8 +36,20 @@ export function canonical<T extends JsonValue>(value: T): T;
 export function canonical(value: JsonValue): JsonValue {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(canonical);
-  // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
-  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]));
+  const keys = Object.keys(value);
+  if (!isSorted(keys)) keys.sort();
+  const copy: JsonObject = {};
+  for (const key of keys) {
+    // Defined, not assigned, so a `__proto__` key stays data, never a prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: canonical(value[key]), writable: true, enumerable: true, configurable: true });
+    else copy[key] = canonical(value[key]);
+  }
+  return copy;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
 }
 
 /** Sets `key` of `node`, inserting a new key at its sorted place. */
@@ -71,7 +83,7 @@ export function applyWrite(doc: StateDocument, change: StateChange, plan: WriteP
 
 /** The change that recreates `path` of `doc` elsewhere. */
 export function changeAt(doc: StateDocument, path: string): StateChange | undefined {
-  const stamp = doc.paths[path];
+  const stamp = stampOf(doc.paths, path);
   if (!stamp) return undefined;
   return { path, value: getAt(doc.state, path.split('.')) ?? null, stamp };
 }

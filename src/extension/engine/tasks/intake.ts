@@ -13,6 +13,8 @@ export type TaskFrame = Extract<ClientFrame, { type: `task:${string}` }>;
  */
 export class TaskFrameIntake {
   private readonly reporters = new Map<string, Set<HubClient>>();
+  /** The tasks each client reports on, so that its socket closing takes it off all of them. */
+  private readonly reportedBy = new WeakMap<HubClient, Set<string>>();
 
   constructor(
     private readonly tasks: TaskService,
@@ -30,13 +32,36 @@ export class TaskFrameIntake {
   async handle(client: HubClient, frame: TaskFrame): Promise<void> {
     try {
       const task = await (frame.type === 'task:start' ? this.start(frame) : this.report(frame));
-      let reporters = this.reporters.get(task.id);
-      if (!reporters) this.reporters.set(task.id, (reporters = new Set()));
-      reporters.add(client);
+      this.addReporter(client, task.id);
       client.send({ type: 'task', ...(frame.id ? { id: frame.id } : {}), task });
     } catch (error) {
       client.send(errorFrame(error, frame.id, this.logger));
     }
+  }
+
+  /** How many client-and-task pairs are registered (tests, diagnostics). */
+  get reporterCount(): number {
+    let count = 0;
+    for (const set of this.reporters.values()) count += set.size;
+    return count;
+  }
+
+  private addReporter(client: HubClient, taskId: string): void {
+    let reporters = this.reporters.get(taskId);
+    if (!reporters) this.reporters.set(taskId, (reporters = new Set()));
+    reporters.add(client);
+    let tasks = this.reportedBy.get(client);
+    if (!tasks) {
+      const own = (tasks = new Set());
+      this.reportedBy.set(client, own);
+      client.onClose(() => {
+        for (const id of own) {
+          const set = this.reporters.get(id);
+          if (set?.delete(client) && set.size === 0) this.reporters.delete(id);
+        }
+      });
+    }
+    tasks.add(taskId);
   }
 
   private start(frame: Extract<TaskFrame, { type: 'task:start' }>): Promise<Task> {
