@@ -2,10 +2,11 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateToken } from '../../src/extension/engine/security/token';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
 
-const TOKEN = 'state-durability-test-token';
+const TOKEN = generateToken();
 
 describe('dashboard state durability (real serve process, SIGKILL)', function () {
   this.timeout(60_000);
