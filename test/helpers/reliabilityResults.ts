@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where the reliability suites write their figures (the README table is rendered from it). */
+export const RELIABILITY_RESULTS = path.resolve(__dirname, '../../bench/results/reliability.json');
+
+export interface ReliabilityCheck {
+  label: string;
+  /** What was run, e.g. "10000 inputs, seed 1". */
+  detail: string;
+  mode: 'short' | 'long';
+  at: string;
+  metrics: Record<string, number>;
+  /** The bound a metric must stay within for the check to pass, e.g. `{ crashes: "0" }`. */
+  bounds: Record<string, string>;
+}
+
+/** The file's shape, readable by the benchmark runner too (cases with metrics, no ratios). */
+export interface ReliabilityResults {
+  name: 'reliability';
+  description: string;
+  cases: ReliabilityCheck[];
+  ratios: Record<string, number>;
+  machine: { node: string; cpus: number; platform: string };
+}
+
+/** Replaces check `label` in the results file with this run's figures, keeping the other checks. */
+export function recordReliability(label: string, detail: string, metrics: Record<string, number>, bounds: Record<string, string>): void {
+  const results: ReliabilityResults = existsSync(RELIABILITY_RESULTS)
+    ? (JSON.parse(readFileSync(RELIABILITY_RESULTS, 'utf8')) as ReliabilityResults)
+    : { name: 'reliability', description: 'Reliability suites (test/reliability): fuzzer, load test and fault tests against real relays.', cases: [], ratios: {}, machine: machine() };
+  const check: ReliabilityCheck = { label, detail, mode: process.env.RELIABILITY_LONG === '1' ? 'long' : 'short', at: new Date().toISOString(), metrics, bounds };
+  const at = results.cases.findIndex((c) => c.label === label);
+  if (at >= 0) results.cases[at] = check;
+  else results.cases.push(check);
+  results.machine = machine();
+  mkdirSync(path.dirname(RELIABILITY_RESULTS), { recursive: true });
+  const temp = `${RELIABILITY_RESULTS}.tmp`;
+  writeFileSync(temp, JSON.stringify(results, null, 2) + '\n');
+  renameSync(temp, RELIABILITY_RESULTS);
+}
+
+function machine() {
+  return { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}` };
+}
