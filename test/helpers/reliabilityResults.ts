@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Where the reliability suites write their figures (the README table is rendered from it). */
-export const RELIABILITY_RESULTS = path.resolve(__dirname, '../../bench/results/reliability.json');
+export const RELIABILITY_RESULTS = path.resolve(__dirname, '../../test-results/reliability.json');
 
 export interface ReliabilityCheck {
   label: string;
@@ -16,12 +16,9 @@ export interface ReliabilityCheck {
   bounds: Record<string, string>;
 }
 
-/** The file's shape, readable by the benchmark runner too (cases with metrics, no ratios). */
 export interface ReliabilityResults {
-  name: 'reliability';
   description: string;
-  cases: ReliabilityCheck[];
-  ratios: Record<string, number>;
+  checks: ReliabilityCheck[];
   machine: { node: string; cpus: number; platform: string };
 }
 
@@ -29,11 +26,11 @@ export interface ReliabilityResults {
 export function recordReliability(label: string, detail: string, metrics: Record<string, number>, bounds: Record<string, string>): void {
   const results: ReliabilityResults = existsSync(RELIABILITY_RESULTS)
     ? (JSON.parse(readFileSync(RELIABILITY_RESULTS, 'utf8')) as ReliabilityResults)
-    : { name: 'reliability', description: 'Reliability suites (test/reliability): fuzzer, load test and fault tests against real relays.', cases: [], ratios: {}, machine: machine() };
+    : { description: 'Reliability suites (test/reliability): fuzzer, load test and fault tests against real relays.', checks: [], machine: machine() };
   const check: ReliabilityCheck = { label, detail, mode: process.env.RELIABILITY_LONG === '1' ? 'long' : 'short', at: new Date().toISOString(), metrics, bounds };
-  const at = results.cases.findIndex((c) => c.label === label);
-  if (at >= 0) results.cases[at] = check;
-  else results.cases.push(check);
+  const at = results.checks.findIndex((c) => c.label === label);
+  if (at >= 0) results.checks[at] = check;
+  else results.checks.push(check);
   results.machine = machine();
   mkdirSync(path.dirname(RELIABILITY_RESULTS), { recursive: true });
   const temp = `${RELIABILITY_RESULTS}.tmp`;

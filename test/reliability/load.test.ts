@@ -79,7 +79,7 @@ describe('reliability: load on two relays sharing one Redis', function () {
         const [a, b] = await Promise.all(relays.map(stateOf));
         return a === b ? a : undefined;
       },
-      30_000,
+      15_000,
       200,
     ).catch(() => undefined);
     const [first, second] = (await Promise.all(relays.map(stateOf))).map((text) => JSON.parse(text) as { version: number; lastModified: number; state: unknown });
