@@ -22,7 +22,7 @@ import { rawInput, rawWsFrames, requestLineInput, routeInput, TOKEN_MARK, upgrad
 
 const SEED = envCount('AGENT_MESH_FUZZ_SEED', 20261130);
 const INPUTS = envCount('AGENT_MESH_FUZZ_INPUTS', LONG ? 200_000 : 10_000);
-const ONLY = process.env.AGENT_MESH_FUZZ_ONLY === undefined ? undefined : Number(process.env.AGENT_MESH_FUZZ_ONLY);
+const ONLY = process.env.AGENT_MESH_FUZZ_ONLY === undefined ? undefined : envCount('AGENT_MESH_FUZZ_ONLY', 0);
 /** An answer later than this is a hang (a liveness bound, not a timing target). */
 const HANG_MS = 10_000;
 const CONCURRENCY = 8;
@@ -86,7 +86,7 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
   const port = () => Number(new URL(serve.url).port);
   const alive = () => serve.child.exitCode === null && serve.child.signalCode === null;
   const withToken = (bytes: Buffer) => Buffer.from(bytes.toString('latin1').split(TOKEN_MARK).join(token), 'latin1');
-  const printable = (bytes: Buffer | string) => JSON.stringify(bytes.toString().slice(0, 300)).split(TOKEN_MARK).join('<token>');
+  const printable = (bytes: Buffer | string) => JSON.stringify(bytes.toString().split(TOKEN_MARK).join('<token>').slice(0, 300));
 
   async function seedRelay(): Promise<KnownIds> {
     const pending = await call('POST', '/api/approvals', { title: 'Fuzz pending', confidence: 10, risk: 'high', timeoutMs: 3_600_000 });
