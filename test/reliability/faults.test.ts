@@ -269,7 +269,7 @@ describe('reliability: faults', function () {
         };
         socket.on('data', onData);
       });
-      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from(generateToken().slice(0, 16)).toString('base64')}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from(generateToken().slice(0, 16)).toString('base64')}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
       return { socket, closed, upgraded };
     }
 

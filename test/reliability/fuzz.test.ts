@@ -181,7 +181,7 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
       }
       if (door === 'ws-raw') {
         const bytes = rawWsFrames(rng);
-        const upgrade = `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+        const upgrade = `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port()}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${token}\r\n\r\n`;
         if ((await rawUpgradeThenSend(port(), Buffer.from(upgrade), bytes, HANG_MS)) === 'hang') hang(index, door, bytes.subarray(0, 64).toString('hex'));
         return { door, changesNothing: false }; // a frame in the bytes may be a good one
       }

@@ -2,7 +2,6 @@
 // query, headers, body), WebSocket upgrades and WebSocket frames. Each input comes from one seeded
 // Rng, so `seed` and `index` reproduce it exactly. The token is written as TOKEN_MARK and filled in
 // only when the bytes are sent, so a printed input never shows the real token.
-import { TOKEN_COOKIE } from '../../src/extension/engine/relay/auth';
 import type { Rng } from '../helpers/prng';
 
 export const TOKEN_MARK = '\u0000TOKEN\u0000';
@@ -177,6 +176,12 @@ function body(route: Route, ids: KnownIds, rng: Rng): Buffer | undefined {
   return rng.chance(0.5) ? undefined : Buffer.alloc(0);
 }
 
+/** The cookie the dashboard page once carried the token in: a relay must survive any value of it. */
+const TOKEN_COOKIE = 'agent_mesh_token';
+/** A browser page's session secret in the shape `expiry.nonce.mac`, forged. */
+const FORGED_SESSION = `${'1'.repeat(11)}.${'A'.repeat(22)}.${'B'.repeat(43)}`;
+const sessionValues = ['', '%ZZ', FORGED_SESSION, `${FORGED_SESSION}x`, 's'.repeat(5000), '..', '__proto__', TOKEN_MARK];
+
 const cookieValues = [
   `${TOKEN_COOKIE}=${TOKEN_MARK}`, `${TOKEN_COOKIE}=%`, `${TOKEN_COOKIE}=%ZZ`, `${TOKEN_COOKIE}=%E2%82`, 'a=%; b=%ZZ; c=%E2%82%AC',
   `${TOKEN_COOKIE}=${TOKEN_MARK}; ${TOKEN_COOKIE}=wrong`, '=; ;;=;', `x=${'%'.repeat(4000)}`, '__proto__=1; constructor=2', 'a="unterminated',
@@ -189,6 +194,7 @@ function headers(rng: Rng, method: string, payload: Buffer | undefined): string[
   if (auth < 6) lines.push(`Authorization: Bearer ${TOKEN_MARK}`);
   else if (auth < 9) lines.push(`Authorization: ${rng.pick(['Bearer', 'Bearer ', 'Bearer wrong', `bearer ${TOKEN_MARK}`, `Bearer ${TOKEN_MARK} x`, `Basic ${TOKEN_MARK}`, `Bearer ${'a'.repeat(8000)}`, 'Bearer %ZZ'])}`);
   if (rng.chance(auth < 6 ? 0.2 : 0.6)) lines.push(`Cookie: ${rng.pick(cookieValues)}`);
+  if (rng.chance(auth < 6 ? 0.05 : 0.3)) lines.push(`X-Agent-Mesh-Session: ${rng.pick(sessionValues)}`);
   if (rng.chance(0.3)) lines.push(`Origin: ${rng.pick(['http://127.0.0.1', 'http://evil.example', 'null', '', '%ZZ', 'http://localhost:1'])}`);
   if (payload !== undefined || rng.chance(0.2)) {
     lines.push(`Content-Type: ${rng.pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', '', '*/*'])}`);
@@ -254,7 +260,7 @@ export function upgradeInput(rng: Rng): HttpInput {
   const credential = rng.int(6);
   if (credential === 0) lines.push(`Authorization: Bearer ${TOKEN_MARK}`);
   else if (credential === 1) lines.push(`Sec-WebSocket-Protocol: agent-mesh.v1, bearer.${TOKEN_MARK}`);
-  else if (credential === 2) lines.push(`Sec-WebSocket-Protocol: ${rng.pick(['agent-mesh.v1', 'bearer.wrong', `bearer.${TOKEN_MARK}`, ',,,', Array.from({ length: 2000 }, (_, i) => `p${i}`).join(', '), 'agent-mesh.v1, bearer.%ZZ', 'bearer.'])}`);
+  else if (credential === 2) lines.push(`Sec-WebSocket-Protocol: ${rng.pick(['agent-mesh.v1', 'bearer.wrong', `bearer.${TOKEN_MARK}`, ',,,', Array.from({ length: 2000 }, (_, i) => `p${i}`).join(', '), 'agent-mesh.v1, bearer.%ZZ', 'bearer.', `agent-mesh.v1, session.${rng.pick(sessionValues)}`])}`);
   else if (credential === 3) lines.push(`Cookie: ${rng.pick(cookieValues)}`);
   else if (credential === 4) lines.push(`Authorization: ${rng.pick(['Bearer wrong', 'Bearer', `Bearer ${TOKEN_MARK}${TOKEN_MARK}`])}`);
   if (rng.chance(0.3)) lines.push(`Origin: ${rng.pick(['http://127.0.0.1', 'http://evil.example', 'null'])}`);
