@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite: system packages and code-server (idempotent, cached),
-# npm packages, the build and type-check, then the four tiers: unit, integration (real Redis, real
+# npm packages, the build and type-check, then the tiers: unit, integration (real Redis, real
 # sockets and processes), e2e in a real VS Code (code-server in headless Chromium) and the
-# in-editor suite, and the .vsix package check. Ends with one line "N passed, N failed".
+# in-editor suite, the .vsix package check, and reliability (fuzzer, load and fault tests, whose
+# figures become the README's reliability table). Ends with one line "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -53,6 +54,8 @@ tier unit npx mocha --config test/unit/.mocharc.json
 tier integration npx mocha --config test/integration/.mocharc.json
 tier e2e node test/e2e/run.mjs
 tier package bash scripts/check-package.sh
+# The reliability suites (RELIABILITY_LONG=1 for the long versions); the README table follows the run.
+tier reliability bash -c 'status=0; npx mocha --config test/reliability/.mocharc.json || status=$?; npx tsx scripts/reliability-table.ts; exit $status'
 
 phase "summary"
 printf '%s\n' "${tier_lines[@]}"

@@ -1,14 +1,28 @@
-import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
- * Makes a folder and everything in it read-only for this process, for real: `chattr +i` when the
- * tests run as root (root ignores permission bits; the kernel refuses writes to immutable files,
- * even through descriptors opened before), permission bits otherwise.
+ * Makes `dir` and everything in it unwritable, even for root (where permission bits do not apply,
+ * the immutable attribute is used), and checks that a write there now fails: a test that thinks the
+ * folder is read-only while it is not would prove nothing.
  */
-export function setReadOnly(dir: string, readOnly: boolean): void {
+export function makeReadOnly(dir: string): void {
   const root = process.getuid?.() === 0;
-  const [command, args] = root ? ['chattr', ['-R', readOnly ? '+i' : '-i', dir]] : ['chmod', ['-R', readOnly ? 'a-w' : 'u+w', dir]];
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  assert.equal(result.status, 0, `${command} ${args.join(' ')} failed: ${result.stderr}`);
+  const result = root ? spawnSync('chattr', ['-R', '+i', dir], { encoding: 'utf8' }) : spawnSync('chmod', ['-R', 'a-w', dir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`could not make ${dir} read-only: ${result.stderr || result.error?.message}`);
+  const probe = path.join(dir, '.write-probe');
+  try {
+    writeFileSync(probe, 'x');
+  } catch {
+    return;
+  }
+  rmSync(probe, { force: true });
+  makeWritable(dir);
+  throw new Error(`${dir} is still writable after making it read-only (${root ? 'chattr' : 'chmod'})`);
+}
+
+export function makeWritable(dir: string): void {
+  if (process.getuid?.() === 0) spawnSync('chattr', ['-R', '-i', dir]);
+  else spawnSync('chmod', ['-R', 'u+w', dir]);
 }

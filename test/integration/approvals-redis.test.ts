@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
 import type { Approval } from '../../src/shared/approvals';
 import { waitFor } from '../helpers/net';
-import { setReadOnly } from '../helpers/readOnly';
+import { makeReadOnly, makeWritable } from '../helpers/readOnly';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'approvals-redis-test-token';
@@ -48,7 +48,7 @@ describe('approvals shared through a Redis that loses its data (two in-process r
   });
 
   afterEach(async () => {
-    for (const dir of scratch) setReadOnly(dir, false);
+    for (const dir of scratch) makeWritable(dir);
     await Promise.all(engines.splice(0).map((e) => e.stop()));
     await redis.stop();
     for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -122,14 +122,14 @@ describe('approvals shared through a Redis that loses its data (two in-process r
     const waiting = call(b, 'GET', `/api/approvals/${body.id}/wait?timeoutMs=60000`);
     await waitFor('the agent to wait on relay b', async () => (b.approvals.waiterCount === 1 ? true : undefined));
 
-    setReadOnly(dataDir, true);
+    makeReadOnly(dataDir);
     const refused = await call(a, 'POST', `/api/approvals/${body.id}/decision`, { decision: 'approve' });
     assert.deepEqual([refused.status, refused.body.error?.code], [503, 'store_unavailable']);
     assert.equal((await call(b, 'GET', `/api/approvals/${body.id}`)).body.status, 'pending');
     assert.equal(b.approvals.waiterCount, 1, 'the agent is still waiting');
     assert.equal(a.condition().status, 'degraded');
 
-    setReadOnly(dataDir, false);
+    makeWritable(dataDir);
     await waitFor('relay a to take writes again', async () => (a.condition().status === 'ok' ? true : undefined), 20_000, 100);
     assert.equal((await call(a, 'POST', `/api/approvals/${body.id}/decision`, { decision: 'reject' })).status, 200);
     assert.equal((await waiting).body.status, 'rejected');

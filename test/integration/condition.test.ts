@@ -7,7 +7,7 @@ import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
 import { waitFor } from '../helpers/net';
-import { setReadOnly } from '../helpers/readOnly';
+import { makeReadOnly, makeWritable } from '../helpers/readOnly';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'condition-test-token-0123456789abcdef';
@@ -72,7 +72,7 @@ describe('the relay when its data folder stops taking writes (in-process engine,
   });
 
   afterEach(async () => {
-    setReadOnly(scratch, false);
+    makeWritable(scratch);
     await engine.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -85,7 +85,7 @@ describe('the relay when its data folder stops taking writes (in-process engine,
     engine.approvals.onChange((a) => broadcast.push(`${a.id}:${a.status}`));
     engine.approvals.onRulesChange((rules) => broadcast.push(`rules:${rules.length}`));
 
-    setReadOnly(scratch, true);
+    makeReadOnly(scratch);
     const created = await call('POST', '/api/approvals', { title: 'Not durable', confidence: 50, risk: 'medium' });
     assert.deepEqual([created.status, created.body.error?.code], [503, 'store_unavailable']);
     const decided = await call('POST', `/api/approvals/${id}/decision`, { decision: 'approve' });
@@ -103,7 +103,7 @@ describe('the relay when its data folder stops taking writes (in-process engine,
     assert.ok(condition.problems.some((p) => /^approvals (store \(file\) cannot write|audit log cannot be written)/.test(p)), condition.problems.join(' | '));
     assert.equal(((await (await fetch(`${engine.url}/health`)).json()) as HealthBody).status, 'degraded');
 
-    setReadOnly(scratch, false);
+    makeWritable(scratch);
     await waitFor('the approvals store to take writes again', async () => (engine.condition().status === 'ok' ? true : undefined), 20_000, 100);
     assert.equal((await call('POST', `/api/approvals/${id}/decision`, { decision: 'approve' })).status, 200);
     assert.equal((await call('POST', '/api/approval-rules', { tool: 'run_tests', scope: 'workspace' })).status, 201);
