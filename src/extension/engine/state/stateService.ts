@@ -202,6 +202,9 @@ export class StateService {
    * store cannot write it.
    */
   async replace(state: JsonObject, deviceId: string, expectedVersion = this.doc.version): Promise<ReplaceOutcome> {
+    // While saves fail, a version mismatch would send the caller re-reading and retrying in vain:
+    // the store's own word comes first (the retry also tells when it can write again).
+    if (this.saveFailure) await this.saveOrRefuse();
     if (expectedVersion !== this.doc.version) return { replaced: false, version: this.doc.version };
     const now = Date.now();
     const replacement = (previous: StateDocument): StateDocument => {
@@ -211,13 +214,17 @@ export class StateService {
     };
     this.doc = replacement(this.doc);
     this.unsaved.push({ remote: false, redo: replacement });
+    await this.saveOrRefuse();
+    for (const listener of this.replaceListeners) listener();
+    return { replaced: true, version: this.doc.version };
+  }
+
+  private async saveOrRefuse(): Promise<void> {
     try {
       await this.saves.request();
     } catch {
       throw new StateNotSavedError(this.saveFailure ?? 'the store could not write');
     }
-    for (const listener of this.replaceListeners) listener();
-    return { replaced: true, version: this.doc.version };
   }
 
   flush(): Promise<void> {
