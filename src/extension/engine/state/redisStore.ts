@@ -63,6 +63,7 @@ const stampSchema = z.object({ version: z.number(), timestamp: z.number(), devic
 const announcementSchema = z.object({
   relay: z.string(),
   version: z.number(),
+  lastModified: z.number().optional(),
   changes: z.array(z.object({ path: z.string().min(1), value: jsonValueSchema, stamp: stampSchema })).optional(),
   replacement: documentSchema.optional(),
 });
@@ -70,6 +71,8 @@ const announcementSchema = z.object({
 interface Announcement {
   relay: string;
   version: number;
+  /** Absent from relays of earlier versions. */
+  lastModified?: number;
   changes?: StateChange[];
   replacement?: StateDocument;
 }
@@ -178,6 +181,7 @@ export class RedisStore implements StateStore {
     try {
       const merged = await this.sync(doc);
       this.reportNews(doc, merged);
+      this.sink?.stored?.(merged.version, merged.lastModified);
       this.markUp();
     } catch (error) {
       this.markDown((error as Error).message);
@@ -254,6 +258,7 @@ export class RedisStore implements StateStore {
       merged.version = Math.max(Number(remoteVersion), remote?.version ?? 0, doc.version) + 1;
       merged.lastModified = Date.now();
       announcement.version = merged.version;
+      announcement.lastModified = merged.lastModified;
       const written = await this.client.eval(
         CAS_SCRIPT,
         3,
@@ -323,11 +328,13 @@ export class RedisStore implements StateStore {
     if (parsed.replacement) {
       this.confirm(parsed.replacement, String(parsed.version));
       this.sink?.replaced(parsed.replacement);
+      this.sink?.stored?.(parsed.version, parsed.replacement.lastModified);
       return;
     }
     const changes: StateChange[] = parsed.changes ?? [];
     for (const change of changes) if (wins(change.stamp, this.synced.get(change.path))) this.synced.set(change.path, change.stamp);
     this.sink?.changes(changes, parsed.version);
+    if (parsed.lastModified !== undefined) this.sink?.stored?.(parsed.version, parsed.lastModified);
   }
 
   private markUp(): void {

@@ -86,6 +86,7 @@ export class StateService {
       problem: (message) => this.notice(message),
       changes: (changes, version) => this.applyRemote(changes, version),
       replaced: (doc) => this.adoptReplacement(doc),
+      stored: (version, lastModified) => this.adoptStoredVersion(version, lastModified),
       requestSave: () => void this.saves.request().catch(() => undefined),
       health: (health) => {
         this.storeHealth = health;
@@ -249,9 +250,16 @@ export class StateService {
     const applied = applyAll(this.doc);
     if (applied.length === 0) return;
     for (const change of applied) this.text.changed(this.doc.state, change.path);
-    this.touch(Math.max(this.doc.version + 1, version));
+    this.touch(Math.max(this.doc.version, version));
     this.unsaved.push({ remote: true, redo: (doc) => (applyAll(doc), doc) });
     for (const change of applied) for (const listener of this.changeListeners) listener(change, change.stamp.deviceId, undefined);
+  }
+
+  /** The shared store's version and time win over this relay's own count once they have caught up with it. */
+  private adoptStoredVersion(version: number, lastModified: number): void {
+    if (version < this.doc.version) return;
+    this.doc.version = version;
+    this.doc.lastModified = lastModified;
   }
 
   /** Another relay replaced the document: adopt it, keeping local writes made after the replacement. */

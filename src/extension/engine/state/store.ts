@@ -37,6 +37,11 @@ export interface StoreSink {
   changes(changes: StateChange[], version: number): void;
   /** Another relay replaced the whole document (reset or REST replace). */
   replaced(doc: StateDocument): void;
+  /**
+   * The shared store now holds this document version, written at `lastModified` (after this relay's
+   * write or another's), so every relay sharing it reports the same version and time.
+   */
+  stored?(version: number, lastModified: number): void;
   /** The store needs the current document saved, e.g. to push what was written during an outage. */
   requestSave(): void;
   health(health: StoreHealth): void;
