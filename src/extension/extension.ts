@@ -86,9 +86,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     const degraded = condition.status === 'degraded';
     status.text = degraded ? `$(warning) Agent Mesh` : `$(broadcast) Agent Mesh`;
     status.backgroundColor = degraded ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const recovered = condition.recovered.length > 0 ? `\nRecovered at start:\n${condition.recovered.map((r) => `• ${r}`).join('\n')}` : '';
     status.tooltip = degraded
-      ? `Agent Mesh relay on ${current!.engine.url} — degraded:\n${condition.problems.map((p) => `• ${p}`).join('\n')}`
-      : `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard`;
+      ? `Agent Mesh relay on ${current!.engine.url} — degraded:\n${condition.problems.map((p) => `• ${p}`).join('\n')}${recovered}`
+      : `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard${recovered}`;
     status.show();
   };
   // The status bar turns to a warning while the relay is degraded (as /health says), e.g. Redis unreachable.

@@ -10,6 +10,11 @@ export interface HealthBody {
   mcp: { connected: number; total: number };
   mesh: { healthy: number; total: number };
   approvals: { pending: number };
+  /**
+   * Damaged data files the relay set aside at start (it is healthy again), one sentence each naming
+   * only the file's name; absent when there were none.
+   */
+  recovered?: string[];
 }
 
 /** The line `agent-mesh serve` prints once it listens; tests and scripts wait for it. */

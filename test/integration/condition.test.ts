@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultSettings } from '../../src/extension/engine/config/settings';
@@ -107,5 +107,62 @@ describe('the relay when its data folder stops taking writes (in-process engine,
     await waitFor('the approvals store to take writes again', async () => (engine.condition().status === 'ok' ? true : undefined), 20_000, 100);
     assert.equal((await call('POST', `/api/approvals/${id}/decision`, { decision: 'approve' })).status, 200);
     assert.equal((await call('POST', '/api/approval-rules', { tool: 'run_tests', scope: 'workspace' })).status, 201);
+  });
+});
+
+describe('the relay after it set damaged data files aside at start (in-process engine, file store)', function () {
+  this.timeout(60_000);
+  let engine: Engine | undefined;
+  let scratch: string;
+
+  beforeEach(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'am-recovered-'));
+  });
+
+  afterEach(async () => {
+    await engine?.stop();
+    engine = undefined;
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    engine = await Engine.start({ settings: defaultSettings(), token: TOKEN, dataDir: scratch, workspaceDir: scratch, extensionRoot: scratch, logger: silentLogger });
+    return engine;
+  };
+
+  const healthOf = async (relay: Engine) => (await (await fetch(`${relay.url}/health`)).json()) as HealthBody;
+  const assertNamed = (health: HealthBody, names: string[]) => {
+    for (const name of names) {
+      assert.ok(health.recovered?.some((notice) => notice.startsWith(`${name} was damaged and set aside as ${name}.unreadable-`)), `${name} in ${JSON.stringify(health)}`);
+    }
+    const text = JSON.stringify(health);
+    assert.ok(!text.includes(scratch) && !text.includes('secret-looking'), text);
+  };
+
+  it('stays ok and names each file set aside in /health and the condition, by its name alone and without its content', async () => {
+    const damaged: Record<string, string> = { 'approvals.json': '[null]', 'widgets.json': '{"id":"__proto__","secret-looking":1}', 'tasks.json': '[{"id":"secret-looking' };
+    for (const [name, content] of Object.entries(damaged)) writeFileSync(path.join(scratch, name), content);
+    const relay = await start();
+    const health = await healthOf(relay);
+    assert.equal(health.status, 'ok');
+    assertNamed(health, Object.keys(damaged));
+    assert.deepEqual(relay.condition(), { status: 'ok', problems: [], recovered: health.recovered });
+  });
+
+  it('names a state file set aside without a readable backup, the relay degraded since the dashboard started empty', async () => {
+    writeFileSync(path.join(scratch, 'dashboard-state.json'), 'secret-looking{{{');
+    const health = await healthOf(await start());
+    assert.equal(health.status, 'degraded');
+    assertNamed(health, ['dashboard-state.json']);
+  });
+
+  it('has no recovered field when every file was readable', async () => {
+    const relay = await start();
+    await relay.stop();
+    engine = await start();
+    const health = await healthOf(engine);
+    assert.equal(health.status, 'ok');
+    assert.equal('recovered' in health, false, JSON.stringify(health));
+    assert.deepEqual(engine.condition().recovered, []);
   });
 });

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COMPACT_AFTER_LINES, FileApprovalStore } from '../../src/extension/engine/approvals/store';
 import type { Logger } from '../../src/extension/engine/log';
+import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import type { Approval, ApprovalRule } from '../../src/shared/approvals';
+import { assertRecovered } from '../helpers/recoveries';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 
@@ -19,8 +21,8 @@ describe('file approval store (snapshot + journal)', () => {
   let file: string;
   const stores: FileApprovalStore[] = [];
 
-  const openStore = async () => {
-    const store = new FileApprovalStore(file);
+  const openStore = async (recoveries?: Recoveries) => {
+    const store = new FileApprovalStore(file, undefined, recoveries);
     stores.push(store);
     return { store, stored: await store.load() };
   };
@@ -92,12 +94,14 @@ describe('file approval store (snapshot + journal)', () => {
     const next = (id: string, seq: number) => good.replace('"seq":1', `"seq":${seq}`).replaceAll('"a"', `"${id}"`).replace('Deploy a', `Deploy ${id}`);
     await writeFile(store.journalFile, `${good}not json\n{"seq":3,"put":null}\n${next('b', 4)}`);
     const logged: string[] = [];
-    const reopened = new FileApprovalStore(file, recordingLogger(logged));
+    const recoveries = new Recoveries();
+    const reopened = new FileApprovalStore(file, recordingLogger(logged), recoveries);
     stores.push(reopened);
     const stored = await reopened.load();
     assert.deepEqual(stored.approvals.map((a) => a.id).sort(), ['a', 'b']);
     assert.ok(logged.some((m) => /approvals journal .* unreadable at line 2, 3; skipped those lines/.test(m)), logged.join('\n'));
     assert.equal((await asideFiles()).filter((f) => f.startsWith('approvals.journal.jsonl.unreadable-')).length, 1);
+    assertRecovered(recoveries, [['approvals.journal.jsonl', 'skipped its unreadable lines']]);
   });
 
   for (const [name, content] of [
@@ -114,22 +118,29 @@ describe('file approval store (snapshot + journal)', () => {
       await third.close();
       await writeFile(file, content);
       const logged: string[] = [];
-      const recovered = new FileApprovalStore(file, recordingLogger(logged));
+      const recoveries = new Recoveries();
+      const recovered = new FileApprovalStore(file, recordingLogger(logged), recoveries);
       stores.push(recovered);
       const stored = await recovered.load();
       assert.deepEqual(stored.approvals.map((a) => a.id), ['kept']);
       assert.ok(logged.some((m) => /approvals file .* is unreadable .* kept as .*unreadable-.*recovered the approvals from .*approvals\.json\.bak/.test(m)), logged.join('\n'));
       assert.deepEqual((await asideFiles()).filter((f) => f.startsWith('approvals.json.unreadable-')).length, 1);
       assert.equal(await readFile(path.join(dir, (await asideFiles()).find((f) => f.startsWith('approvals.json.unreadable-'))!), 'utf8'), content, 'the damaged file is kept as it was');
+      assertRecovered(recoveries, [['approvals.json', 'started from the backup']]);
     });
   }
 
   it('starts empty when both the approvals file and its backup are damaged', async () => {
     await writeFile(file, '[null]');
     await writeFile(`${file}.bak`, '{');
-    const { stored } = await openStore();
+    const recoveries = new Recoveries();
+    const { stored } = await openStore(recoveries);
     assert.deepEqual(stored, { approvals: [], rules: [] });
     assert.equal((await asideFiles()).length, 2);
+    assertRecovered(recoveries, [
+      ['approvals.json', 'started from the journal alone'],
+      ['approvals.json.bak', 'started from the journal alone'],
+    ]);
   });
 
   it('removes the temp files an interrupted write left behind, and only its own', async () => {

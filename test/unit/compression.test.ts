@@ -6,8 +6,10 @@ import { silentLogger } from '../../src/extension/engine/log';
 import { COMPRESSION_THRESHOLD_BYTES, CorruptStateError, decodeDocument, decodeText, encodeDocument, encodeText } from '../../src/extension/engine/state/codec';
 import { DocumentText } from '../../src/extension/engine/state/documentText';
 import { FileStore } from '../../src/extension/engine/state/fileStore';
+import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import { StateService } from '../../src/extension/engine/state/stateService';
 import { emptyDocument, type StateDocument } from '../../src/extension/engine/state/store';
+import { assertRecovered } from '../helpers/recoveries';
 
 /** A dashboard document of roughly `kb` KB: widgets with logs, like a busy session. */
 function bigDocument(kb: number): StateDocument {
@@ -104,7 +106,8 @@ describe('file store recovery', () => {
 
   it('uses the backup when the file is damaged, reports it, and keeps the damaged file aside', async () => {
     const problems: string[] = [];
-    const store = new FileStore(file);
+    const recoveries = new Recoveries();
+    const store = new FileStore(file, { recoveries });
     store.connect({ problem: (m) => problems.push(m) });
     await store.save(bigDocument(60));
     await store.save({ ...bigDocument(60), version: 5 });
@@ -116,6 +119,7 @@ describe('file store recovery', () => {
     assert.match(problems[0], /unreadable.*recovered the previous version/);
     const files = await readdir(dir);
     assert.ok(files.some((f) => f.startsWith('dashboard-state.json.unreadable-')), `the damaged file is kept aside, saw ${files.join(', ')}`);
+    assertRecovered(recoveries, [['dashboard-state.json', 'started from the backup']]);
     await store.save({ ...loaded!, version: 6 });
     assert.equal((await decodeDocument(await readFile(store.backupFile, 'utf8'), 'backup')).version, 1, 'the good backup was not replaced by the damaged file');
   });
@@ -123,11 +127,13 @@ describe('file store recovery', () => {
   it('never hands out a silently empty dashboard: with nothing readable the service is degraded and says why', async () => {
     await writeFile(file, '{"compressed":"lz-string/base64","length":99,"data":"@@@"}');
     await writeFile(`${file}.bak`, 'garbage');
-    const service = new StateService(new FileStore(file), silentLogger);
+    const recoveries = new Recoveries();
+    const service = new StateService(new FileStore(file, { recoveries }), silentLogger);
     await service.load();
     const status = service.status();
     assert.equal(status.status, 'degraded');
     assert.match(status.detail ?? '', /unreadable.*kept as .*unreadable-/);
     assert.ok((await readdir(dir)).some((f) => f.includes('.unreadable-')), 'the damaged file is kept');
+    assertRecovered(recoveries, [['dashboard-state.json', 'started with an empty dashboard']]);
   });
 });

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
+import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import { TaskCancelledError, TaskService, type TaskEvent } from '../../src/extension/engine/tasks/taskService';
 import { taskCreateSchema, weightedPercent, type Task } from '../../src/shared/tasks';
+import { assertRecovered } from '../helpers/recoveries';
 
 const steps = [{ name: 'build', weight: 3 }, { name: 'test', weight: 1 }, { name: 'publish' }];
 const status = (error: unknown) => (error instanceof HttpError ? error.status : undefined);
@@ -172,8 +174,8 @@ describe('task timeouts, retries and staleness', () => {
 describe('tasks on disk', () => {
   let dir: string;
   let now: number;
-  const service = (file = path.join(dir, 'tasks.json')) =>
-    new TaskService({ maxActivePerAgent: 5, finishedTtlMs: 60_000, now: () => now, persist: { file, logger: silentLogger } });
+  const service = (file = path.join(dir, 'tasks.json'), recoveries?: Recoveries) =>
+    new TaskService({ maxActivePerAgent: 5, finishedTtlMs: 60_000, now: () => now, persist: { file, logger: silentLogger, recoveries } });
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'am-tasks-'));
@@ -211,10 +213,12 @@ describe('tasks on disk', () => {
   it('moves an unreadable file aside, starts empty and writes a fresh one', async () => {
     const file = path.join(dir, 'tasks.json');
     await writeFile(file, '[{"id": "half a record"');
-    const tasks = service(file);
+    const recoveries = new Recoveries();
+    const tasks = service(file, recoveries);
     await tasks.load();
     assert.deepEqual(tasks.list(), []);
     assert.equal((await readdir(dir)).filter((f) => f.startsWith('tasks.json.unreadable-')).length, 1);
+    assertRecovered(recoveries, [['tasks.json', 'started without it']]);
     await tasks.create(taskCreateSchema.parse({ title: 'Fresh', steps }));
     const again = service(file);
     await again.load();

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
+import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import { WidgetService, type WidgetEvent } from '../../src/extension/engine/widgets/service';
 import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetType } from '../../src/shared/widgets';
+import { assertRecovered } from '../helpers/recoveries';
 
 /** One valid example per widget type. */
 const WIDGET_EXAMPLES: Record<WidgetType, unknown> = {
@@ -142,16 +144,20 @@ describe('widget service', () => {
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), [valid], 'the file holds the valid entries again');
     }
     await writeFile(file, '{"id":"__proto__"}');
-    const fresh = new WidgetService(file, silentLogger, () => undefined);
+    const recoveries = new Recoveries();
+    const fresh = new WidgetService(file, silentLogger, () => undefined, recoveries);
     await fresh.load();
     assert.deepEqual(fresh.list(), []);
+    assertRecovered(recoveries, [['widgets.json', 'started without it']]);
   });
 
   it('starts when the file can be neither read nor set aside, and refuses every change so that it is never overwritten', async () => {
     await mkdir(path.join(file, 'unreadable'), { recursive: true });
-    const fresh = new WidgetService(file, silentLogger, () => undefined);
+    const recoveries = new Recoveries();
+    const fresh = new WidgetService(file, silentLogger, () => undefined, recoveries);
     await fresh.load();
     assert.deepEqual(fresh.list(), []);
+    assertRecovered(recoveries, []);
     assert.match(fresh.storeProblem ?? '', /^widgets store: cannot read or set aside /);
     await assert.rejects(fresh.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 503 && e.code === 'store_unavailable');
     assert.deepEqual(await readdir(file), ['unreadable']);

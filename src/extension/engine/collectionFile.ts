@@ -1,5 +1,6 @@
 import type { Logger } from './log';
 import { HttpError } from './relay/http';
+import type { Recoveries } from './state/recoveries';
 import { SnapshotFile } from './state/snapshotFile';
 
 /**
@@ -19,8 +20,9 @@ export class CollectionFile {
     private readonly what: string,
     logger: Logger,
     snapshot: () => unknown,
+    recoveries?: Recoveries,
   ) {
-    this.snapshotFile = new SnapshotFile(file, what, logger, snapshot);
+    this.snapshotFile = new SnapshotFile(file, what, logger, snapshot, recoveries);
   }
 
   /** The parsed file, or undefined (none yet, or set aside); a file that cannot even be set aside blocks every write. */

@@ -29,6 +29,7 @@ import { Router } from './relay/router';
 import { RelayServer } from './relay/server';
 import { Metrics } from './metrics';
 import { createStateStore } from './state/createStore';
+import { Recoveries } from './state/recoveries';
 import { StateRelay } from './state/stateRelay';
 import { registerStateRoutes } from './state/stateRoutes';
 import { StateService } from './state/stateService';
@@ -95,9 +96,11 @@ export class Engine {
   private stopWatchingMcp: (() => void) | undefined;
   private relay: RelayServer | undefined;
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
+  /** The damaged data files found at start and set aside. */
+  private readonly recoveries = new Recoveries();
 
   private constructor(private readonly options: EngineOptions) {
-    const store = options.store ?? createStateStore(options);
+    const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries });
     this.state = new StateService(store, options.logger, {
       observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: store.kind, outcome: ok ? 'ok' : 'error' }, seconds),
     });
@@ -132,8 +135,11 @@ export class Engine {
     this.mesh.onTransition((transition) => this.publish('mesh', 'transition', transition as unknown as JsonValue));
     registerMeshRoutes(this.router, this.mesh);
 
-    this.widgets = new WidgetService(path.join(options.dataDir, 'widgets.json'), options.logger, (event) =>
-      this.publish('widgets', event.name, event.payload as unknown as JsonValue),
+    this.widgets = new WidgetService(
+      path.join(options.dataDir, 'widgets.json'),
+      options.logger,
+      (event) => this.publish('widgets', event.name, event.payload as unknown as JsonValue),
+      this.recoveries,
     );
     this.provideSnapshot('widgets', () => this.widgets.snapshot() as unknown as JsonValue);
     registerWidgetRoutes(this.router, this.widgets);
@@ -150,7 +156,7 @@ export class Engine {
     this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
     registerMcpRoutes(this.router, this.mcp);
 
-    this.approvals = createApprovalQueue(options);
+    this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
     this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval as unknown as JsonValue));
     this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules as unknown as JsonValue));
     this.provideSnapshot('approvals', () => this.approvals.snapshot() satisfies ApprovalsSnapshot as unknown as JsonValue);
@@ -160,7 +166,7 @@ export class Engine {
     this.tasks = new TaskService({
       maxActivePerAgent: options.settings['agentMesh.tasks.maxActivePerAgent'],
       limits: taskLimitsFrom(options.settings),
-      persist: { file: path.join(options.dataDir, 'tasks.json'), logger: options.logger },
+      persist: { file: path.join(options.dataDir, 'tasks.json'), logger: options.logger, recoveries: this.recoveries },
     });
     this.tasks.onEvent((event) =>
       event.kind === 'upsert' ? this.publish('tasks', 'upsert', event.task as unknown as JsonValue) : this.publish('tasks', 'removed', { id: event.id }),
@@ -259,14 +265,17 @@ export class Engine {
     this.relay?.allowHost(hostname);
   }
 
-  /** Whether the relay is degraded and why, in words for the people running it (not on public /health). */
-  condition(): { status: 'ok' | 'degraded'; problems: string[] } {
+  /**
+   * Whether the relay is degraded and why, in words for the people running it (not on public
+   * /health); `recovered` (on /health too) lists the damaged files set aside at start, which leave it healthy.
+   */
+  condition(): { status: 'ok' | 'degraded'; problems: string[]; recovered: string[] } {
     const state = this.state.status();
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
     ];
-    return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
+    return { status: problems.length > 0 ? 'degraded' : 'ok', problems, recovered: this.recoveries.list() };
   }
 
   /** Follows `condition()`: the state store's health, the approvals store's, the widgets and tasks files. */
@@ -288,12 +297,14 @@ export class Engine {
   }
 
   health(): HealthBody {
+    const { status, recovered } = this.condition();
     return {
-      status: this.condition().status,
+      status,
       store: this.state.storeKind,
       mcp: this.mcp.counters(),
       mesh: this.mesh.counts(),
       approvals: { pending: this.approvals.pendingCount },
+      ...(recovered.length > 0 ? { recovered } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ApprovalThresholds } from '../../../shared/approvals';
 import type { Settings } from '../config/settings';
 import type { EngineOptions } from '../engine';
+import type { Recoveries } from '../state/recoveries';
 import { AuditLog } from './audit';
 import { ApprovalQueue } from './queue';
 import { RedisApprovalStore } from './redisStore';
@@ -26,9 +27,11 @@ export function workspaceKey(workspaceDir: string | undefined): string {
 }
 
 /** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
-export function createApprovalQueue(options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'>): ApprovalQueue {
+export function createApprovalQueue(
+  options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'> & { recoveries?: Recoveries },
+): ApprovalQueue {
   const redisUrl = options.settings['agentMesh.state.redisUrl'];
-  const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger);
+  const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger, options.recoveries);
   const store: ApprovalStore = redisUrl ? new RedisApprovalStore(redisUrl, workspaceKey(options.workspaceDir), options.logger, fileStore(REDIS_MIRROR_FILE)) : fileStore(APPROVALS_FILE);
   const secrets = [options.token];
   return new ApprovalQueue({

@@ -5,6 +5,7 @@ import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalR
 import { silentLogger, type Logger } from '../log';
 import { syncDirectory, writeFileAtomic } from '../state/atomicFile';
 import { asideName } from '../state/coalescedWrite';
+import type { Recoveries } from '../state/recoveries';
 
 export interface StoredApprovals {
   approvals: Approval[];
@@ -120,6 +121,7 @@ export class FileApprovalStore implements ApprovalStore {
   constructor(
     readonly file: string,
     private readonly logger: Logger = silentLogger,
+    private readonly recoveries?: Recoveries,
   ) {
     this.journalFile = `${file.replace(/\.json$/, '')}.journal.jsonl`;
     this.nextJournalFile = `${this.journalFile}.next`;
@@ -388,19 +390,28 @@ export class FileApprovalStore implements ApprovalStore {
   /** The snapshot, else (a damaged one set aside) its backup, else an empty queue. */
   private async readSnapshot(): Promise<ApprovalsFile> {
     const failures: string[] = [];
+    const setAside: Array<{ file: string; aside: string }> = [];
+    const recovered = (logged: string, outcome: string) => {
+      if (failures.length > 0) this.logger.error(`${failures.join('; ')}; ${logged}`);
+      for (const { file, aside } of setAside) this.recoveries?.record(file, aside, outcome);
+    };
     for (const candidate of [this.file, this.backupFile]) {
       const text = await readIfPresent(candidate);
       if (text === undefined) continue;
       const parsed = approvalsFileSchema.safeParse(parseJson(text));
       if (parsed.success) {
-        if (failures.length > 0) this.logger.error(`${failures.join('; ')}; recovered the approvals from ${candidate}`);
+        // Only the backup can follow a failure.
+        recovered(`recovered the approvals from ${candidate}`, 'started from the backup');
         return parsed.data;
       }
       const aside = asideName(candidate);
-      await rename(candidate, aside).catch((error: Error) => this.logger.warn(`could not set ${candidate} aside: ${error.message}`));
+      await rename(candidate, aside).then(
+        () => setAside.push({ file: candidate, aside }),
+        (error: Error) => this.logger.warn(`could not set ${candidate} aside: ${error.message}`),
+      );
       failures.push(`approvals file ${candidate} is unreadable (${describeIssues(parsed.error)}); it was kept as ${aside}`);
     }
-    if (failures.length > 0) this.logger.error(`${failures.join('; ')}; starting from the journal alone`);
+    recovered('starting from the journal alone', 'started from the journal alone');
     return { schemaVersion: 1, approvals: [], rules: [] };
   }
 
@@ -420,7 +431,10 @@ export class FileApprovalStore implements ApprovalStore {
     });
     if (bad.length > 0) {
       const aside = asideName(file);
-      await copyFile(file, aside).catch((error: Error) => this.logger.warn(`could not copy ${file} aside: ${error.message}`));
+      await copyFile(file, aside).then(
+        () => this.recoveries?.record(file, aside, 'skipped its unreadable lines'),
+        (error: Error) => this.logger.warn(`could not copy ${file} aside: ${error.message}`),
+      );
       this.logger.error(`approvals journal ${file} is unreadable at line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? '…' : ''}; skipped those lines (the journal was kept as ${aside})`);
     }
     return entries;

@@ -2,13 +2,14 @@ import path from 'node:path';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
 import { FileStore } from './fileStore';
+import type { Recoveries } from './recoveries';
 import { RedisStore, redisKeys, stateUser, workspaceId } from './redisStore';
 import type { StateStore } from './store';
 
 /** The file store, or with `agentMesh.state.redisUrl` the Redis store mirrored in the same file. */
-export function createStateStore(options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger }): StateStore {
+export function createStateStore(options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; recoveries?: Recoveries }): StateStore {
   const { settings } = options;
-  const local = new FileStore(path.join(options.dataDir, 'dashboard-state.json'));
+  const local = new FileStore(path.join(options.dataDir, 'dashboard-state.json'), { recoveries: options.recoveries });
   const url = settings['agentMesh.state.redisUrl'];
   if (!url) return local;
   return new RedisStore({

@@ -5,6 +5,7 @@ import { CorruptStateError, decodeText, FileTextEncoder, toDocument } from './co
 import { withFields } from './documentText';
 import { asideName } from './coalescedWrite';
 import { migrate, MIGRATIONS, MigrationError, schemaVersionOf, type Migration } from './migrations';
+import type { Recoveries } from './recoveries';
 import { CURRENT_SCHEMA_VERSION, type StateDocument, type StateStore, type StoreSink } from './store';
 
 /**
@@ -22,6 +23,8 @@ const journalSchema = z.object({ paths: z.array(z.string()), syncedResetAt: z.nu
 export interface FileStoreOptions {
   /** Migration steps (tests inject failing ones). */
   migrations?: readonly Migration[];
+  /** Where a damaged file set aside at load is recorded. */
+  recoveries?: Recoveries;
 }
 
 /**
@@ -63,7 +66,7 @@ export class FileStore implements StateStore {
       try {
         const loaded = await this.parse(candidate, text);
         if (failures.length > 0) {
-          const aside = await this.setAside();
+          const aside = await this.setAside('started from the backup');
           this.sink?.problem(`${failures.join('; ')}; recovered the previous version from ${candidate} (the damaged file was kept as ${aside})`);
         }
         return loaded;
@@ -73,14 +76,17 @@ export class FileStore implements StateStore {
       }
     }
     if (failures.length === 0) return undefined;
-    const aside = await this.setAside();
+    const aside = await this.setAside('started with an empty dashboard');
     throw new CorruptStateError(this.file, `${failures.join('; ')}; the file was kept as ${aside}`);
   }
 
   /** Keeps a damaged file for inspection instead of letting the next save replace it (or its backup). */
-  private async setAside(): Promise<string> {
+  private async setAside(outcome: string): Promise<string> {
     const aside = asideName(this.file);
-    await rename(this.file, aside).catch(() => undefined);
+    await rename(this.file, aside).then(
+      () => this.options.recoveries?.record(this.file, aside, outcome),
+      () => undefined,
+    );
     return aside;
   }
 

@@ -2,6 +2,7 @@ import { readFile, rename } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { writeFileAtomic } from './atomicFile';
 import { asideName, CoalescedWrite } from './coalescedWrite';
+import type { Recoveries } from './recoveries';
 
 /**
  * A collection kept whole in one JSON file: read at start, where an unreadable file is moved aside
@@ -17,6 +18,7 @@ export class SnapshotFile {
     private readonly logger: Logger,
     /** The collection as it should be written, taken when a write starts. */
     snapshot: () => unknown,
+    private readonly recoveries?: Recoveries,
   ) {
     this.writes = new CoalescedWrite(() => writeFileAtomic(file, JSON.stringify(snapshot())));
   }
@@ -36,6 +38,7 @@ export class SnapshotFile {
       const aside = asideName(this.file);
       await rename(this.file, aside);
       this.logger.error(`${this.what} file ${this.file} is unreadable (${(error as Error).message}); moved to ${aside}, starting empty`);
+      this.recoveries?.record(this.file, aside, 'started without it');
       return undefined;
     }
   }

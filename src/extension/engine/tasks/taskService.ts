@@ -17,6 +17,7 @@ import { CollectionFile } from '../collectionFile';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
+import type { Recoveries } from '../state/recoveries';
 
 export const ANONYMOUS_AGENT = 'anonymous';
 
@@ -59,8 +60,8 @@ export interface TaskServiceOptions {
   /** How long finished tasks stay listed. */
   finishedTtlMs?: number;
   now?: () => number;
-  /** Where tasks are kept across restarts (JSON, atomic writes); in memory only without it. */
-  persist?: { file: string; logger: Logger };
+  /** Where tasks are kept across restarts (JSON, atomic writes); in memory only without it. A damaged file set aside at start is recorded in `recoveries`. */
+  persist?: { file: string; logger: Logger; recoveries?: Recoveries };
 }
 
 const storedTasksSchema = z.array(
@@ -120,7 +121,7 @@ export class TaskService {
     this.finishedTtlMs = options.finishedTtlMs ?? FINISHED_TASK_TTL_MS;
     this.now = options.now ?? Date.now;
     this.logger = options.persist?.logger;
-    this.file = options.persist ? new CollectionFile(options.persist.file, 'tasks', options.persist.logger, () => this.list()) : undefined;
+    this.file = options.persist ? new CollectionFile(options.persist.file, 'tasks', options.persist.logger, () => this.list(), options.persist.recoveries) : undefined;
   }
 
   /**

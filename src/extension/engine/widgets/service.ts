@@ -3,6 +3,7 @@ import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetDat
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
+import type { Recoveries } from '../state/recoveries';
 
 export const MAX_WIDGETS = 500;
 
@@ -33,8 +34,9 @@ export class WidgetService {
     file: string,
     private readonly logger: Logger,
     private readonly emit: (event: WidgetEvent) => void,
+    recoveries?: Recoveries,
   ) {
-    this.file = new CollectionFile(file, 'widgets', logger, () => this.list());
+    this.file = new CollectionFile(file, 'widgets', logger, () => this.list(), recoveries);
   }
 
   /**
