@@ -24,6 +24,14 @@ describe('embedded file store', () => {
     assert.deepEqual(await readdir(path.join(dir, 'nested')), ['state.json']);
   });
 
+  it('removes the temp files of its own writes that a crash left behind, and only those, when it loads', async () => {
+    const file = path.join(dir, 'state.json');
+    await writeFile(path.join(dir, '.state.json.4242.a1b2c3d4e5f6.tmp'), '{"half":');
+    await writeFile(path.join(dir, '.other.json.1.abc.tmp'), 'not ours');
+    await new FileStore(file).load();
+    assert.deepEqual(await readdir(dir), ['.other.json.1.abc.tmp']);
+  });
+
   it('ends with one complete document when writes race', async () => {
     const file = path.join(dir, 'race.json');
     await Promise.all(Array.from({ length: 25 }, (_, i) => writeFileAtomic(file, JSON.stringify({ writer: i, pad: 'x'.repeat(10_000 * (i % 3)) }))));

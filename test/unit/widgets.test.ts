@@ -66,6 +66,12 @@ describe('widget service', () => {
 
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it('removes the temp files a crash left beside its file when it loads', async () => {
+    await writeFile(path.join(dir, '.widgets.json.77.0123456789ab.tmp'), '[{"id":');
+    await new WidgetService(file, silentLogger, () => undefined).load();
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), []);
+  });
+
   it('stores a widget durably, tells listeners and replaces it on the same id', async () => {
     await service.render({ id: 'build', type: 'alert', data: { severity: 'info', title: 'one' } });
     await service.render({ id: 'build', type: 'alert', data: { severity: 'error', title: 'two' } });

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
 import { silentLogger, type Logger } from '../log';
-import { syncDirectory, writeFileAtomic } from '../state/atomicFile';
+import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../state/atomicFile';
 import { asideName } from '../state/coalescedWrite';
 import type { Recoveries } from '../state/recoveries';
 
@@ -137,7 +137,7 @@ export class FileApprovalStore implements ApprovalStore {
    */
   async load(): Promise<StoredApprovals> {
     await this.close();
-    await this.removeStaleTempFiles();
+    for (const name of await removeStaleTempFiles(this.file)) this.logger.info(`removed ${name}, a temp file an interrupted write left in ${path.dirname(this.file)}`);
     const snapshot = await this.readSnapshot();
     const state: State = { approvals: new Map(snapshot.approvals.map((a) => [a.id, a])), rules: snapshot.rules };
     const entries = [...(await this.readJournal(this.journalFile)), ...(await this.readJournal(this.nextJournalFile))].sort((a, b) => a.seq - b.seq);
@@ -200,26 +200,6 @@ export class FileApprovalStore implements ApprovalStore {
     if (this.unwritable === error) return;
     this.unwritable = error;
     for (const listener of this.problemListeners) listener();
-  }
-
-  /** Removes the temp files of this store's own atomic writes that a crash left behind. */
-  private async removeStaleTempFiles(): Promise<void> {
-    const dir = path.dirname(this.file);
-    const prefix = `.${path.basename(this.file)}.`;
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const name of names) {
-      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-      await unlink(path.join(dir, name)).then(
-        () => this.logger.info(`removed ${name}, a temp file an interrupted write left in ${dir}`),
-        (error: Error) => this.logger.warn(`could not remove the stale temp file ${name}: ${error.message}`),
-      );
-    }
   }
 
   async fetch(id: string): Promise<Approval | undefined> {

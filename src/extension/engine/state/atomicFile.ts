@@ -1,4 +1,4 @@
-import { open, rename, mkdir, unlink } from 'node:fs/promises';
+import { open, readdir, rename, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -45,4 +45,21 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
+}
+
+/**
+ * Removes the temp files that atomic writes of `file` left when the process died mid-write (one
+ * relay owns a data folder, so none of them is still being written). Never throws: a folder it
+ * cannot list or a file it cannot remove is left for the next start. Resolves to the names removed.
+ */
+export async function removeStaleTempFiles(file: string): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    if (await unlink(path.join(dir, name)).then(() => true, () => false)) removed.push(name);
+  }
+  return removed;
 }

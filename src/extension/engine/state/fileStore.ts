@@ -1,6 +1,6 @@
 import { copyFile, readFile, rename } from 'node:fs/promises';
 import * as z from 'zod';
-import { writeFileAtomic } from './atomicFile';
+import { removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 import { CorruptStateError, decodeText, FileTextEncoder, toDocument } from './codec';
 import { withFields } from './documentText';
 import { asideName } from './coalescedWrite';
@@ -54,6 +54,7 @@ export class FileStore implements StateStore {
   }
 
   async loadWithJournal(): Promise<{ doc: StateDocument; journal?: SyncJournal } | undefined> {
+    await removeStaleTempFiles(this.file);
     const failures: string[] = [];
     for (const candidate of [this.file, this.backupFile]) {
       let text: string;

@@ -1,6 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import type { Logger } from '../log';
-import { writeFileAtomic } from './atomicFile';
+import { removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 import { asideName, CoalescedWrite } from './coalescedWrite';
 import type { Recoveries } from './recoveries';
 
@@ -25,6 +25,7 @@ export class SnapshotFile {
 
   /** The parsed file; undefined when there is none yet or it was unreadable (then moved aside). */
   async read<T>(parse: (raw: unknown) => T): Promise<T | undefined> {
+    await removeStaleTempFiles(this.file);
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
