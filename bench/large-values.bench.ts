@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { generateToken } from '../src/extension/engine/security/token';
 import { startServe } from '../test/helpers/serve';
 import { percentile, type Bench } from './run';
 
-const TOKEN = 'bench-token';
+const TOKEN = generateToken();
 const LARGE_WRITES = 24;
 const PROBE_EVERY_MS = 20;
 
