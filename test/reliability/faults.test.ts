@@ -151,9 +151,16 @@ describe('reliability: faults', function () {
     const last = await serve(args);
     lostPerRound.push(lostWrites(await stateOf(last), acked, unconfirmed).length);
     const lost = lostPerRound.reduce((a, b) => a + b, 0);
-    recordReliability('fault: relay SIGKILLed during writes', `${rounds} SIGKILLs, 10 writers on 10 paths, file store`, { kills: rounds, 'acked updates': acked.length, 'lost after restart': lost }, { 'lost after restart': '0' });
+    const tempFilesLeft = readdirSync(path.join(scratch, 'data')).filter((name) => name.endsWith('.tmp'));
+    recordReliability(
+      'fault: relay SIGKILLed during writes',
+      `${rounds} SIGKILLs, 10 writers on 10 paths, file store`,
+      { kills: rounds, 'acked updates': acked.length, 'lost after restart': lost, 'temp files left after restart': tempFilesLeft.length },
+      { 'lost after restart': '0', 'temp files left after restart': '0' },
+    );
     assert.ok(acked.length > rounds, 'updates were acknowledged before each kill');
     assert.deepEqual(lostPerRound, lostPerRound.map(() => 0), 'no acknowledged write lost after any restart');
+    assert.deepEqual(tempFilesLeft, [], 'a restart leaves no temp file of an interrupted write');
   });
 
   it('with a read-only data folder: every write door answers 503 or an error, nothing is acknowledged or broadcast, /health is degraded', async () => {
