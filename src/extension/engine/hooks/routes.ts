@@ -16,8 +16,8 @@ function hookAgent(name: string): HookAgent {
 /** `POST /api/hooks/:agent` (claude-code, copilot, cursor), the rules behind it (`/api/hook-rules`) and the sessions it sees. */
 export function registerHookRoutes(router: Router, intake: HookIntake, rules: HookRules, sessions: SessionTracker): void {
   router.add('POST', '/api/hooks/:agent', async ({ req, res, params }) => {
-    // Agents send the bearer header; the dashboard's cookie is not enough here, so no page a browser
-    // shows can feed this door (the relay already checked that the presented token is right).
+    // Agents send the bearer header; a dashboard page's session secret is not enough here, so no page
+    // a browser shows can feed this door (the relay already checked that the presented token is right).
     if (!req.headers.authorization?.startsWith('Bearer ')) throw new HttpError(401, 'unauthorized', 'agent hooks must send Authorization: Bearer <token>');
     const agent = hookAgent(params.agent);
     const body = await readJsonBody(req);
