@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { responsePriceUsd } from '../../src/extension/engine/hooks/pricing';
 import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
-import { FINAL_TEXT, startClaudeModel, USAGE, type ClaudeModel } from '../fixtures/claude-model';
+import { FINAL_TEXT, MODEL, startClaudeModel, USAGE, type ClaudeModel } from '../fixtures/claude-model';
 import { CLI } from '../helpers/serve';
 import { useServe, type ServeFixture } from '../helpers/serveFixture';
 
@@ -50,24 +51,23 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
     await rm(home, { recursive: true, force: true });
   });
 
-  /** The project's `.claude/settings.json`: the command hook before Bash, the HTTP hook on Stop. */
-  async function writeProjectSettings(): Promise<void> {
+  /** Claude Code's HTTP hook to the relay's door, the token from the environment. */
+  const httpHook = (timeout: number) => ({
+    type: 'http',
+    url: `${relay.serve.url}/api/hooks/claude-code`,
+    timeout,
+    headers: { Authorization: 'Bearer $AGENT_MESH_TOKEN' },
+    allowedEnvVars: ['AGENT_MESH_TOKEN'],
+  });
+
+  /** The project's `.claude/settings.json`: the command (or HTTP) hook before Bash, the HTTP hook on Stop. */
+  async function writeProjectSettings(preToolUse: 'command' | 'http' = 'command', recorded: string[] = ['Stop']): Promise<void> {
+    const commandHook = { type: 'command', command: `"${process.execPath}" "${CLI}" hook claude-code`, timeout: 30 };
     const settings = {
       hooks: {
-        PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: `"${process.execPath}" "${CLI}" hook claude-code`, timeout: 30 }] }],
-        Stop: [
-          {
-            hooks: [
-              {
-                type: 'http',
-                url: `${relay.serve.url}/api/hooks/claude-code`,
-                timeout: 10,
-                headers: { Authorization: 'Bearer $AGENT_MESH_TOKEN' },
-                allowedEnvVars: ['AGENT_MESH_TOKEN'],
-              },
-            ],
-          },
-        ],
+        PreToolUse: [{ matcher: 'Bash', hooks: [preToolUse === 'command' ? commandHook : httpHook(30)] }],
+        // Claude Code runs only command hooks on SessionStart.
+        ...Object.fromEntries(recorded.map((name) => [name, [{ hooks: [name === 'SessionStart' ? commandHook : httpHook(10)] }]])),
       },
     };
     await mkdir(path.join(relay.workspace, '.claude'), { recursive: true });
@@ -140,6 +140,20 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
     assert.notEqual(toolResult.is_error, true);
   });
 
+  it('through an HTTP hook straight to the relay, too: held, approved, the command runs', async () => {
+    await writeProjectSettings('http');
+    const run = runClaude('Create approved.txt');
+    const approval = await pendingApproval(relay, run);
+    assert.equal(approval.title, `Claude Code wants to run \`${COMMAND}\``);
+    assert.equal(existsSync(approvedFile()), false, 'the command must wait for the decision');
+    await relay.call('POST', `/api/approvals/${approval.id}/decision`, { decision: 'approve', by: 'dev' });
+
+    const { code, result, stderr } = await run;
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(result.permission_denials, []);
+    assert.equal(existsSync(approvedFile()), true);
+  });
+
   it('rejected with a comment, the command does not run and the model reads the comment', async () => {
     await writeProjectSettings();
     const run = runClaude('Create approved.txt');
@@ -171,7 +185,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
   });
 
   it('lists the session with the tokens of each model response once, and its cost', async () => {
-    await writeProjectSettings();
+    await writeProjectSettings('command', ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop', 'SessionEnd']);
     const run = runClaude('Create approved.txt');
     await relay.call('POST', `/api/approvals/${(await pendingApproval(relay, run)).id}/decision`, { decision: 'approve', by: 'dev' });
     const { result } = await run;
@@ -188,16 +202,22 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
     for (let attempt = 0; attempt < 100; attempt += 1) {
       const sessions: AgentSession[] = (await relay.call('GET', '/api/sessions')).body;
       session = sessions.find((s) => s.sessionId === result.session_id);
-      if (session && session.status === 'idle' && session.tokens.output === expected.output) break;
+      if (session && session.status === 'ended' && session.tokens.output === expected.output) break;
       await sleep(50);
     }
     assert.ok(session, `session ${result.session_id} is not listed`);
     assert.equal(session.agent, 'claude-code');
-    assert.equal(session.status, 'idle');
+    assert.equal(session.status, 'ended');
     assert.deepEqual(session.tokens, expected);
     assert.equal(session.counts.toolCalls, 1);
     assert.equal(session.counts.approvals, 1);
-    assert.ok(typeof session.costUsd === 'number' && session.costUsd > 0, `cost ${session.costUsd}`);
+    const perResponse = responsePriceUsd(MODEL, { input: USAGE.input_tokens, output: USAGE.output_tokens, cacheRead: USAGE.cache_read_input_tokens, cacheWrite: USAGE.cache_creation_input_tokens });
+    assert.ok(perResponse !== undefined && perResponse > 0, `${MODEL} has a price`);
+    assert.ok(typeof session.costUsd === 'number' && Math.abs(session.costUsd - responses * perResponse) < 1e-12, `cost ${session.costUsd}, expected ${responses * perResponse}`);
     assert.equal(session.costApproximate, false);
+    assert.equal(session.model, MODEL);
+    assert.equal(session.malformedLines, 0);
+    const events: { name: string }[] = (await relay.call('GET', `/api/sessions/${encodeURIComponent(session.id)}/events`)).body;
+    assert.deepEqual(events.map((e) => e.name), ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'decision', 'PostToolUse', 'Stop', 'SessionEnd']);
   });
 });
