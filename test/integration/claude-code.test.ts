@@ -61,11 +61,11 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
   });
 
   /** The project's `.claude/settings.json`: the command (or HTTP) hook before Bash, the HTTP hook on Stop. */
-  async function writeProjectSettings(preToolUse: 'command' | 'http' = 'command', recorded: string[] = ['Stop']): Promise<void> {
-    const commandHook = { type: 'command', command: `"${process.execPath}" "${CLI}" hook claude-code`, timeout: 30 };
+  async function writeProjectSettings(preToolUse: 'command' | 'http' = 'command', recorded: string[] = ['Stop'], preToolTimeout = 30): Promise<void> {
+    const commandHook = { type: 'command', command: `"${process.execPath}" "${CLI}" hook claude-code`, timeout: preToolTimeout };
     const settings = {
       hooks: {
-        PreToolUse: [{ matcher: 'Bash', hooks: [preToolUse === 'command' ? commandHook : httpHook(30)] }],
+        PreToolUse: [{ matcher: 'Bash', hooks: [preToolUse === 'command' ? commandHook : httpHook(preToolTimeout)] }],
         // Claude Code runs only command hooks on SessionStart.
         ...Object.fromEntries(recorded.map((name) => [name, [{ hooks: [name === 'SessionStart' ? commandHook : httpHook(10)] }]])),
       },
@@ -170,6 +170,23 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
     assert.equal(toolResults[0].is_error, true);
     assert.match(JSON.stringify(toolResults[0].content), new RegExp(comment));
   });
+
+  for (const kind of ['command', 'http'] as const) {
+    it(`when Claude stops waiting for its ${kind} hook, the approval is cancelled and the command does not run`, async () => {
+      await writeProjectSettings(kind, ['Stop'], 2);
+      const run = runClaude('Create approved.txt');
+      const approval = await pendingApproval(relay, run);
+      const { code, stderr } = await run;
+      assert.equal(code, 0, stderr);
+      assert.equal(existsSync(approvedFile()), false);
+      let status = 'pending';
+      for (let attempt = 0; attempt < 100 && status === 'pending'; attempt += 1) {
+        status = (await relay.call('GET', `/api/approvals/${approval.id}`)).body.status;
+        if (status === 'pending') await sleep(50);
+      }
+      assert.equal(status, 'cancelled');
+    });
+  }
 
   it('with the relay stopped, the hook leaves the call to Claude\'s own prompt, which -p denies', async () => {
     await writeProjectSettings();
