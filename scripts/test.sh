@@ -43,6 +43,9 @@ tier() {
 phase "setup: system packages and code-server"
 bash scripts/setup-e2e.sh
 
+phase "setup: Claude Code CLI (for the offline hook test)"
+bash scripts/setup-claude-code.sh
+
 phase "setup: npm packages"
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 
