@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
+import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
+import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
@@ -15,7 +17,25 @@ export interface AgentMeshApi {
   relayUrl(): string;
 }
 
-let current: { engine: Engine } | undefined;
+let current: { engine: Engine; discovery?: RelayDiscovery } | undefined;
+
+/** Lets `agent-mesh hook` find this relay, as `agent-mesh serve` does; a relay that cannot write it still serves. */
+async function announceRelay(engine: Engine, token: string, log: vscode.LogOutputChannel): Promise<RelayDiscovery | undefined> {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (workspace?.scheme !== 'file') return undefined;
+  const discovery = { url: engine.url, token, workspace: workspace.fsPath, pid: process.pid };
+  try {
+    await writeDiscovery(discovery);
+    return discovery;
+  } catch (error) {
+    log.warn(`could not write the relay discovery file for agent hooks: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function withdrawRelay(discovery: RelayDiscovery | undefined): Promise<void> {
+  if (discovery) await removeDiscovery(discovery).catch(() => undefined);
+}
 
 export async function activate(context: vscode.ExtensionContext): Promise<AgentMeshApi> {
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
@@ -50,7 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     void vscode.window.showErrorMessage(message, 'Show Logs').then((pick) => pick && log.show());
     throw error;
   }
-  current = { engine };
+  current = { engine, discovery: await announceRelay(engine, token, log) };
 
   const endpoint = async (): Promise<RelayEndpoint> => {
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(current!.engine.url));
@@ -122,6 +142,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     vscode.commands.registerCommand('agentMesh.copyRelayUrl', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.copyDashboardLink', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
+    ...registerAgentConnectCommands(),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
     }),
@@ -134,9 +155,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   async function restartRelay(reason: string): Promise<void> {
     log.info(`${reason}; restarting the relay`);
+    await withdrawRelay(current!.discovery);
     await current!.engine.stop();
     try {
-      current = { engine: await startEngine() };
+      const next = await startEngine();
+      current = { engine: next, discovery: await announceRelay(next, token, log) };
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
       return;
@@ -149,6 +172,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 }
 
 export async function deactivate(): Promise<void> {
+  await withdrawRelay(current?.discovery);
   await current?.engine.stop();
   current = undefined;
 }

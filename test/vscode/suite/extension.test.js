@@ -6,7 +6,18 @@ const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
 const EXTENSION_ID = 'agent-mesh.agent-mesh';
-const COMMANDS = ['agentMesh.openDashboard', 'agentMesh.refresh', 'agentMesh.showLogs', 'agentMesh.copyRelayUrl'];
+const COMMANDS = [
+  'agentMesh.openDashboard',
+  'agentMesh.refresh',
+  'agentMesh.showLogs',
+  'agentMesh.copyRelayUrl',
+  'agentMesh.connectClaudeCode',
+  'agentMesh.connectCopilot',
+  'agentMesh.connectCursor',
+  'agentMesh.disconnectClaudeCode',
+  'agentMesh.disconnectCopilot',
+  'agentMesh.disconnectCursor',
+];
 const RELAY_URL = /^http:\/\/127\.0\.0\.1:(\d+)$/;
 
 describe('Agent Mesh in the editor', function () {
