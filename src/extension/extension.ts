@@ -10,6 +10,7 @@ import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
 import { relayToken } from './vscode/token';
+import { SessionsFace } from './vscode/sessionsView';
 import { TaskProgressFollower } from './vscode/tasksProgress';
 
 /** What other extensions and the in-editor tests can call. */
@@ -95,8 +96,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
   const taskProgress = new TaskProgressFollower();
+  const sessionsFace = new SessionsFace();
   const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
-  context.subscriptions.push(approvals, taskProgress, ...mcpSurfaces.disposables);
+  context.subscriptions.push(approvals, taskProgress, sessionsFace, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
@@ -124,8 +126,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const attachFaces = (target: Engine) => {
     mcpViews.attach(target);
     meshViews.attach(target);
-    approvals.attach(target.approvals);
+    approvals.attach(target.approvals, target.hookRules);
     taskProgress.attach(target.tasks);
+    sessionsFace.attach(target);
     mcpSurfaces.relayMoved();
     watchCondition(target);
     showStatus();

@@ -3,10 +3,8 @@
 // discovery file, so the token never lands in a settings file.
 import os from 'node:os';
 import * as vscode from 'vscode';
-import type { HookAgent } from '../../shared/hooks';
+import { HOOK_AGENT_LABELS, type HookAgent } from '../../shared/hooks';
 import { connectAgentHooks, disconnectAgentHooks, hookCommandLine } from '../engine/hooks/agentSettings';
-
-const AGENT_NAMES: Record<HookAgent, string> = { 'claude-code': 'Claude Code', copilot: 'GitHub Copilot', cursor: 'Cursor' };
 
 export const AGENT_COMMANDS: ReadonlyArray<{ agent: HookAgent; connect: string; disconnect: string }> = [
   { agent: 'claude-code', connect: 'agentMesh.connectClaudeCode', disconnect: 'agentMesh.disconnectClaudeCode' },
@@ -27,7 +25,7 @@ async function settingsFile(agent: HookAgent): Promise<vscode.Uri | undefined> {
     return (await vscode.window.showQuickPick(choices, { title: 'Which Claude Code settings file?' }))?.uri;
   }
   if (!folder) {
-    void vscode.window.showErrorMessage(`Agent Mesh: open a folder first; ${AGENT_NAMES[agent]} reads its hooks from the workspace.`);
+    void vscode.window.showErrorMessage(`Agent Mesh: open a folder first; ${HOOK_AGENT_LABELS[agent]} reads its hooks from the workspace.`);
     return undefined;
   }
   return agent === 'copilot' ? vscode.Uri.joinPath(folder, '.github', 'hooks', 'agent-mesh.json') : vscode.Uri.joinPath(folder, '.cursor', 'hooks.json');
@@ -43,7 +41,7 @@ async function readText(uri: vscode.Uri): Promise<string> {
 }
 
 async function changeAgentHooks(agent: HookAgent, connecting: boolean): Promise<void> {
-  const name = AGENT_NAMES[agent];
+  const name = HOOK_AGENT_LABELS[agent];
   const uri = await settingsFile(agent);
   if (!uri) return;
   try {

@@ -17,6 +17,7 @@ const COMMANDS = [
   'agentMesh.disconnectClaudeCode',
   'agentMesh.disconnectCopilot',
   'agentMesh.disconnectCursor',
+  'agentMesh.sessions.openTranscript',
 ];
 const RELAY_URL = /^http:\/\/127\.0\.0\.1:(\d+)$/;
 
@@ -41,6 +42,11 @@ describe('Agent Mesh in the editor', function () {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = COMMANDS.filter((command) => !registered.has(command));
     assert.deepEqual(missing, [], `commands not registered: ${missing.join(', ')}`);
+  });
+
+  it('contributes the Agent Sessions view in the Agent Mesh container', function () {
+    const views = extension.packageJSON.contributes.views.agentMesh.map((view) => view.id);
+    assert.ok(views.includes('agentMesh.sessions'), `views: ${views.join(', ')}`);
   });
 
   it('contributes the relay settings with their defaults', function () {
