@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
+import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
+import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
@@ -8,6 +10,7 @@ import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
 import { relayToken } from './vscode/token';
+import { SessionsFace } from './vscode/sessionsView';
 import { TaskProgressFollower } from './vscode/tasksProgress';
 
 /** What other extensions and the in-editor tests can call. */
@@ -15,7 +18,25 @@ export interface AgentMeshApi {
   relayUrl(): string;
 }
 
-let current: { engine: Engine } | undefined;
+let current: { engine: Engine; discovery?: RelayDiscovery } | undefined;
+
+/** Lets `agent-mesh hook` find this relay, as `agent-mesh serve` does; a relay that cannot write it still serves. */
+async function announceRelay(engine: Engine, token: string, log: vscode.LogOutputChannel): Promise<RelayDiscovery | undefined> {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (workspace?.scheme !== 'file') return undefined;
+  const discovery = { url: engine.url, token, workspace: workspace.fsPath, pid: process.pid };
+  try {
+    await writeDiscovery(discovery);
+    return discovery;
+  } catch (error) {
+    log.warn(`could not write the relay discovery file for agent hooks: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function withdrawRelay(discovery: RelayDiscovery | undefined): Promise<void> {
+  if (discovery) await removeDiscovery(discovery).catch(() => undefined);
+}
 
 export async function activate(context: vscode.ExtensionContext): Promise<AgentMeshApi> {
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
@@ -50,7 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     void vscode.window.showErrorMessage(message, 'Show Logs').then((pick) => pick && log.show());
     throw error;
   }
-  current = { engine };
+  current = { engine, discovery: await announceRelay(engine, token, log) };
 
   const endpoint = async (): Promise<RelayEndpoint> => {
     const external = await vscode.env.asExternalUri(vscode.Uri.parse(current!.engine.url));
@@ -75,8 +96,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
   const taskProgress = new TaskProgressFollower();
+  const sessionsFace = new SessionsFace();
   const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
-  context.subscriptions.push(approvals, taskProgress, ...mcpSurfaces.disposables);
+  context.subscriptions.push(approvals, taskProgress, sessionsFace, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
@@ -104,8 +126,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const attachFaces = (target: Engine) => {
     mcpViews.attach(target);
     meshViews.attach(target);
-    approvals.attach(target.approvals);
+    approvals.attach(target.approvals, target.hookRules);
     taskProgress.attach(target.tasks);
+    sessionsFace.attach(target);
     mcpSurfaces.relayMoved();
     watchCondition(target);
     showStatus();
@@ -122,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     vscode.commands.registerCommand('agentMesh.copyRelayUrl', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.copyDashboardLink', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
+    ...registerAgentConnectCommands(),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
     }),
@@ -134,9 +158,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   async function restartRelay(reason: string): Promise<void> {
     log.info(`${reason}; restarting the relay`);
+    await withdrawRelay(current!.discovery);
     await current!.engine.stop();
     try {
-      current = { engine: await startEngine() };
+      const next = await startEngine();
+      current = { engine: next, discovery: await announceRelay(next, token, log) };
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
       return;
@@ -149,6 +175,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 }
 
 export async function deactivate(): Promise<void> {
+  await withdrawRelay(current?.discovery);
   await current?.engine.stop();
   current = undefined;
 }

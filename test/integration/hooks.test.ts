@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { discoveryFile } from '../../src/extension/engine/hooks/discovery';
+import { hookApprovalOrigin } from '../../src/extension/engine/hooks/origin';
 import type { Approval } from '../../src/shared/approvals';
 import { CLI } from '../helpers/serve';
 import { useServe, type ServeFixture } from '../helpers/serveFixture';
@@ -81,6 +82,7 @@ describe('agent hooks on a real agent-mesh serve', () => {
     assert.equal(approval.level, 'full');
     assert.equal(approval.destructive, true);
     assert.match(approval.description ?? '', /^Shell command that deletes files recursively and affects many files\. Session session-1 in /);
+    assert.deepEqual(hookApprovalOrigin(approval), { agent: 'claude-code', sessionId: 'session-1', cwd: relay.workspace });
     assert.equal((await relay.call('POST', `/api/approvals/${approval.id}/decision`, { decision: 'approve', by: 'dev' })).status, 200);
     const { status, body } = await answer;
     assert.equal(status, 200);

@@ -1,7 +1,10 @@
 import os from 'node:os';
 import * as vscode from 'vscode';
 import type { Approval, RuleScope } from '../../shared/approvals';
+import { HOOK_AGENT_LABELS } from '../../shared/hooks';
 import type { ApprovalQueue } from '../engine/approvals/queue';
+import { hookApprovalMessage, hookApprovalOrigin, type HookApprovalOrigin } from '../engine/hooks/origin';
+import { parseRulePattern, type HookRules } from '../engine/hooks/rules';
 import { HttpError } from '../engine/relay/http';
 import { APPROVALS_VIEW_ID, ApprovalsTreeProvider, type ApprovalsTreeNode } from './approvalsTree';
 
@@ -21,6 +24,7 @@ export function deciderName(): string {
  */
 export class ApprovalsFace implements vscode.Disposable {
   private queue: ApprovalQueue | undefined;
+  private hookRules: HookRules | undefined;
   private detach: Array<() => void> = [];
   private readonly notified = new Set<string>();
   private readonly tree: ApprovalsTreeProvider;
@@ -43,9 +47,10 @@ export class ApprovalsFace implements vscode.Disposable {
     );
   }
 
-  attach(queue: ApprovalQueue): void {
+  attach(queue: ApprovalQueue, hookRules?: HookRules): void {
     for (const off of this.detach.splice(0)) off();
     this.queue = queue;
+    this.hookRules = hookRules;
     this.detach.push(
       queue.onChange((approval) => this.onChange(approval)),
       queue.onRulesChange(() => this.tree.refresh()),
@@ -100,10 +105,12 @@ export class ApprovalsFace implements vscode.Disposable {
       this.notified.delete(approval.id);
       return;
     }
-    if (approval.level !== 'quick' || this.notified.has(approval.id)) return;
+    // A coding agent is blocked until someone answers its hook, whatever the level.
+    const origin = hookApprovalOrigin(approval);
+    if ((approval.level !== 'quick' && !origin) || this.notified.has(approval.id)) return;
     if (!vscode.workspace.getConfiguration('agentMesh').get<boolean>('approvals.notifications', true)) return;
     this.notified.add(approval.id);
-    void this.notify(approval);
+    void this.notify(approval, origin);
   }
 
   private update(): void {
@@ -113,20 +120,67 @@ export class ApprovalsFace implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'agentMesh.approvalsPending', pending);
   }
 
-  /** The inline decision for quick-level requests: Approve / Reject / Details. */
-  private async notify(approval: Approval): Promise<void> {
-    const who = approval.agent ?? 'An agent';
-    const message = `${who} asks: ${approval.title} — confidence ${approval.confidence}%, ${approval.risk} risk${approval.destructive ? ', destructive' : ''}.`;
+  /**
+   * The inline decision: Approve / Reject / Details for quick-level requests; for a coding agent's
+   * tool call who asks for what ("Claude Code in api/ wants to run `npm publish`") and Always allow….
+   */
+  private async notify(approval: Approval, origin?: HookApprovalOrigin): Promise<void> {
+    const message = origin
+      ? `${hookApprovalMessage(approval, origin)}${approval.destructive ? ' (destructive)' : ''}.`
+      : `${approval.agent ?? 'An agent'} asks: ${approval.title} — confidence ${approval.confidence}%, ${approval.risk} risk${approval.destructive ? ', destructive' : ''}.`;
+    const reject = origin ? 'Reject…' : 'Reject';
+    const alwaysAllow = 'Always allow…';
     const show = approval.risk === 'low' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    const pick = await show(message, 'Approve', 'Reject', 'Details');
+    const pick = await show(message, 'Approve', reject, ...(origin ? [alwaysAllow] : []), 'Details');
     const latest = this.queue?.get(approval.id) ?? approval;
     if (pick === 'Details') {
       this.openDashboard();
     } else if (pick === 'Approve') {
       await this.approve(latest);
-    } else if (pick === 'Reject') {
+    } else if (pick === reject) {
       await this.reject(latest);
+    } else if (pick === alwaysAllow && origin) {
+      await this.alwaysAllowHook(latest, origin);
     }
+  }
+
+  /** Adds a hook rule (Claude Code syntax) for the session or the workspace, then approves this call. */
+  private async alwaysAllowHook(approval: Approval, origin: HookApprovalOrigin): Promise<void> {
+    const rules = this.hookRules;
+    if (!rules) return;
+    const scope = await vscode.window.showQuickPick(
+      [
+        { label: 'This session only', description: `session ${origin.sessionId}`, scope: 'session' as const },
+        { label: 'This workspace', description: 'every session of every agent here', scope: 'workspace' as const },
+      ],
+      { title: `Always allow for ${HOOK_AGENT_LABELS[origin.agent]}` },
+    );
+    if (!scope) return;
+    const pattern = await vscode.window.showInputBox({
+      title: 'Always allow tool calls matching',
+      prompt: 'A rule in Claude Code syntax, e.g. Bash(npm run build), Bash(git status:*), Read(./src/**)',
+      value: approval.tool,
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        const parsed = parseRulePattern(value.trim());
+        return typeof parsed === 'string' ? parsed : undefined;
+      },
+    });
+    if (!pattern) return;
+    try {
+      await rules.add({
+        decision: 'allow',
+        pattern: pattern.trim(),
+        agent: scope.scope === 'session' ? origin.agent : '*',
+        scope: scope.scope,
+        ...(scope.scope === 'session' ? { sessionId: origin.sessionId } : {}),
+        by: deciderName(),
+      });
+    } catch (error) {
+      void vscode.window.showWarningMessage(`Agent Mesh: the rule was not added: ${(error as Error).message}`);
+      return;
+    }
+    await this.approve(this.queue?.get(approval.id) ?? approval);
   }
 
   private async settle(action: () => Promise<Approval>, done: string): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { describeDue, PRIORITY_ORDER, type Approval, type ApprovalPriority } from '../../shared/approvals';
-import { escapeMarkdown } from './markdown';
+import { escapeMarkdown } from '../../shared/markdown';
 
 export const APPROVALS_VIEW_ID = 'agentMesh.approvals';
 

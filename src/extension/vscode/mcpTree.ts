@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { McpServerInfo, McpSnapshot, McpToolInfo } from '../../shared/mcp';
-import { escapeMarkdown } from './markdown';
+import { escapeMarkdown } from '../../shared/markdown';
 
 export type McpNode =
   | { kind: 'server'; server: McpServerInfo }

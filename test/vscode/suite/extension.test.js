@@ -6,7 +6,19 @@ const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
 const EXTENSION_ID = 'agent-mesh.agent-mesh';
-const COMMANDS = ['agentMesh.openDashboard', 'agentMesh.refresh', 'agentMesh.showLogs', 'agentMesh.copyRelayUrl'];
+const COMMANDS = [
+  'agentMesh.openDashboard',
+  'agentMesh.refresh',
+  'agentMesh.showLogs',
+  'agentMesh.copyRelayUrl',
+  'agentMesh.connectClaudeCode',
+  'agentMesh.connectCopilot',
+  'agentMesh.connectCursor',
+  'agentMesh.disconnectClaudeCode',
+  'agentMesh.disconnectCopilot',
+  'agentMesh.disconnectCursor',
+  'agentMesh.sessions.openTranscript',
+];
 const RELAY_URL = /^http:\/\/127\.0\.0\.1:(\d+)$/;
 
 describe('Agent Mesh in the editor', function () {
@@ -30,6 +42,11 @@ describe('Agent Mesh in the editor', function () {
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = COMMANDS.filter((command) => !registered.has(command));
     assert.deepEqual(missing, [], `commands not registered: ${missing.join(', ')}`);
+  });
+
+  it('contributes the Agent Sessions view in the Agent Mesh container', function () {
+    const views = extension.packageJSON.contributes.views.agentMesh.map((view) => view.id);
+    assert.ok(views.includes('agentMesh.sessions'), `views: ${views.join(', ')}`);
   });
 
   it('contributes the relay settings with their defaults', function () {

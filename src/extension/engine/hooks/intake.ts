@@ -10,6 +10,7 @@ import type { Logger } from '../log';
 import { decisionAnswer, readHookEvent, recordedAnswer, type HookDecision, type HookEvent } from './adapters';
 import { assessToolCall, type McpToolHints, type ToolCall } from './policy';
 import type { HookRules } from './rules';
+import { sessionClause } from './origin';
 import type { SessionTracker } from './sessions';
 
 export interface HookSettings {
@@ -72,7 +73,7 @@ export class HookIntake {
     const label = HOOK_AGENT_LABELS[event.agent];
     const approval = await this.options.queue.request({
       title: titleFor(label, call),
-      description: `${capitalize(assessment.why)}. Session ${event.sessionId} in ${event.cwd}. Confidence ${assessment.confidence} from the policy.`.slice(0, 4000),
+      description: `${capitalize(assessment.why)}${sessionClause(event.sessionId, event.cwd)}${assessment.confidence} from the policy.`.slice(0, 4000),
       agent: label,
       tool: approvalTool(call),
       args: boundedArgs(call.input),
