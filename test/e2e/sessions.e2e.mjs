@@ -135,6 +135,17 @@ describe('dashboard sessions panel in a browser (agent-mesh serve + headless Chr
     await visible(count.getByText(`1 of ${total} entries`, { exact: true }));
     await visible(doneRow.getByText('case-31 failed: expected 3 rows, got 2'));
     await doneRow.getByTestId('transcript-search').fill('');
+
+    // Read to the end, the open transcript follows the session: a new prompt and answer show up with the next event.
+    const more = [
+      { type: 'user', sessionId: doneId, timestamp: new Date().toISOString(), message: { role: 'user', content: 'Now run the whole suite.' } },
+      { type: 'assistant', sessionId: doneId, timestamp: new Date().toISOString(), message: { id: 'msg_more', type: 'message', role: 'assistant', model: MODEL, content: [{ type: 'text', text: 'All 90 cases pass.' }], usage: { input_tokens: 10, output_tokens: 5 } } },
+    ];
+    await fsp.appendFile(donePath, more.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    await hook(doneId, donePath, { hook_event_name: 'UserPromptSubmit', prompt: 'Now run the whole suite.' });
+    await hook(doneId, donePath, { hook_event_name: 'Stop', stop_hook_active: false });
+    await visible(count.getByText(`${total + 2} of ${total + 2} entries`, { exact: true }));
+    await visible(doneRow.getByText('All 90 cases pass.'));
     await doneRow.getByTestId('transcript-tool').selectOption('Bash');
     await doneRow.getByTestId('transcript-outcome').selectOption('error');
 

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HOOK_AGENT_LABELS } from '../../shared/hooks';
 import type { JsonValue } from '../../shared/protocol';
 import type { AgentSession, TranscriptEntry, TranscriptPage } from '../../shared/sessions';
@@ -112,6 +112,8 @@ function SessionRow({ session, expanded, toggle, api }: { session: AgentSession;
 interface Loaded {
   entries: TranscriptEntry[];
   nextCursor?: number;
+  /** Where the file ended when it was read to the end: new lines are read from here as the session moves. */
+  end?: number;
 }
 
 function TranscriptViewer({ session, api }: { session: AgentSession; api: RelayApi }) {
@@ -122,16 +124,27 @@ function TranscriptViewer({ session, api }: { session: AgentSession; api: RelayA
   const [tool, setTool] = useState('');
   const [outcome, setOutcome] = useState<Outcome>('all');
 
+  const reading = useRef(false);
+
   const load = (cursor: number, previous: TranscriptEntry[]) => {
+    if (reading.current) return;
+    reading.current = true;
     setLoading(true);
     setProblem(undefined);
     api
       .request<TranscriptPage>('GET', `/api/sessions/${encodeURIComponent(session.id)}/transcript?cursor=${cursor}`)
-      .then((page) => setLoaded({ entries: [...previous, ...page.entries], nextCursor: page.nextCursor }))
+      .then((page) => setLoaded({ entries: [...previous, ...page.entries], nextCursor: page.nextCursor, end: page.nextCursor === undefined ? page.size : undefined }))
       .catch((error: Error) => setProblem(error.message))
-      .finally(() => setLoading(false));
+      .finally(() => {
+        reading.current = false;
+        setLoading(false);
+      });
   };
   useEffect(() => load(0, []), [session.id]);
+  // Read to the end, the viewer follows the session: each new event reads what was appended since.
+  useEffect(() => {
+    if (loaded?.end !== undefined) load(loaded.end, loaded.entries);
+  }, [session.lastEventAt]);
 
   const entries = loaded?.entries ?? [];
   const tools = useMemo(() => toolsOf(entries), [entries]);
