@@ -3,17 +3,10 @@
 // Run alone: npx mocha --timeout 60000 test/e2e/widgets.e2e.mjs (after node esbuild.mjs).
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, SCREENSHOTS_DIR, startProcess, stopProcess } from './harness.mjs';
-
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const LISTENING = /^agent-mesh listening /;
-const WAIT_MS = 10_000;
+import { useDashboardPage, visible, WAIT_MS } from './dashboardPage.mjs';
+import { SCREENSHOTS_DIR } from './harness.mjs';
 
 /** Realistic data for every widget type, with what each must show once drawn. */
 const WIDGETS = [
@@ -215,29 +208,11 @@ function normalise(text) {
   return (text ?? '').replace(/\s+/g, ' ').trim();
 }
 
-function visible(locator) {
-  return locator.waitFor({ state: 'visible', timeout: WAIT_MS });
-}
-
 describe('dashboard widgets in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(30_000);
-  let tempDir;
-  let serve;
-  let browser;
+  const dashboard = useDashboardPage({ prefix: 'widgets' });
+  const { api } = dashboard;
   let page;
-  const token = randomBytes(32).toString('hex');
-  const consoleLines = [];
-  const killServeAtExit = () => serve?.child.kill('SIGKILL');
-
-  /** Calls the relay's HTTP API with the bearer token; resolves with { status, body }. */
-  async function api(method, apiPath, body) {
-    const response = await fetch(`${serve.url}${apiPath}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() };
-  }
 
   async function render(widget) {
     const { status, body } = await api('POST', '/api/widgets', { id: widget.id, type: widget.type, data: widget.data });
@@ -249,43 +224,8 @@ describe('dashboard widgets in a browser (agent-mesh serve + headless Chromium)'
   const invalidWidgets = () => page.getByTestId('widget-invalid');
 
   before(async function () {
-    tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-widgets-e2e-'));
-    const workspace = path.join(tempDir, 'workspace');
-    await fsp.mkdir(workspace);
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node esbuild.mjs first`);
-    const started = await startProcess([CLI, 'serve', '--workspace', workspace, '--port', '0', '--token', token], { ready: LISTENING, what: 'agent-mesh serve', timeoutMs: 15_000 });
-    serve = { ...started, url: started.readyLine.replace(LISTENING, '').trim() };
-    process.once('exit', killServeAtExit);
-    // Chromium writes caches and crash-report folders under $XDG_*: keep them in the temp folder.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(tempDir, 'xdg-config'), XDG_CACHE_HOME: path.join(tempDir, 'xdg-cache') },
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(WAIT_MS);
-    page = await context.newPage();
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
-    await page.goto(`${serve.url}/?token=${token}`);
-    await page.locator('[data-testid="connection-status"]', { hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+    page = dashboard.page;
     await page.getByTestId('panel-widgets').getByText('No widgets yet.').waitFor({ timeout: WAIT_MS });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !page) return;
-    const file = path.join(SCREENSHOTS_DIR, `failure-widgets-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
-    const saved = await page.screenshot({ path: file, fullPage: true }).then(() => file, (error) => `(no screenshot: ${error.message})`);
-    console.error(`    screenshot: ${saved}\n---- serve output ----\n${serve.output.slice(-60).join('\n')}\n---- browser console (last 80) ----\n${consoleLines.slice(-80).join('\n')}`);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await stopProcess(serve?.child);
-    process.off('exit', killServeAtExit);
-    if (tempDir) await fsp.rm(tempDir, { recursive: true, force: true });
   });
 
   it('draws every widget type with its own content', async function () {
