@@ -20,6 +20,7 @@ import type { McpLogLine, McpPromptInfo, McpResourceInfo, McpServerStatus, McpTr
 import type { Logger } from '../log';
 import type { McpServerConfig } from './config';
 import type { ResolvedLaunch } from './variables';
+import { TokenBucket } from '../tokenBucket';
 import { ENGINE_VERSION } from '../version';
 
 const CLIENT_INFO = { name: 'agent-mesh', version: ENGINE_VERSION };
@@ -38,8 +39,7 @@ const MAX_RELAY_LOG_LINE = 1000;
  * log keeps them all.
  */
 class ServerLogCopy {
-  private tokens = STDERR_BURST_LINES;
-  private refilledAt = performance.now();
+  private readonly bucket = new TokenBucket(STDERR_BURST_LINES, STDERR_LINES_PER_SECOND);
   private leftOut = 0;
   private summaryTimer: NodeJS.Timeout | undefined;
 
@@ -49,11 +49,7 @@ class ServerLogCopy {
   ) {}
 
   offer(line: string, level: 'info' | 'warn' = 'info'): void {
-    const now = performance.now();
-    this.tokens = Math.min(STDERR_BURST_LINES, this.tokens + ((now - this.refilledAt) / 1000) * STDERR_LINES_PER_SECOND);
-    this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.bucket.take()) {
       this.write(line.length > MAX_RELAY_LOG_LINE ? `${line.slice(0, MAX_RELAY_LOG_LINE)}… (${line.length - MAX_RELAY_LOG_LINE} more characters)` : line, level);
       return;
     }

@@ -5,6 +5,7 @@ import type { ClientFrame, EventChannel, JsonValue, ServerFrame } from '../../..
 import { parseClientFrame } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { TokenBucket } from '../tokenBucket';
 
 export interface HubClient {
   /**
@@ -55,7 +56,7 @@ interface Connection {
   allowance: number;
   /** Whether the socket answered the last ping. */
   alive: boolean;
-  bucket: TokenBucket;
+  bucket: FrameBudget;
   releases: Array<() => void>;
   closed: boolean;
   /** Frames waiting behind one still being encoded, in order; `frame` is set once it is ready. */
@@ -120,7 +121,7 @@ export class Hub {
       sendText: (json) => (typeof json === 'string' ? this.enqueue(connection, textFrame(json)) : this.enqueueLater(connection, framed(json))),
       onClose: (release) => (connection.closed ? release() : connection.releases.push(release)),
     };
-    const connection: Connection = { client, socket, outbox: [], allowance: MAX_BUFFERED_BYTES, alive: true, bucket: new TokenBucket(this.rate), releases: [], closed: false, held: [], inbox: [], inboxBytes: 0 };
+    const connection: Connection = { client, socket, outbox: [], allowance: MAX_BUFFERED_BYTES, alive: true, bucket: new FrameBudget(this.rate), releases: [], closed: false, held: [], inbox: [], inboxBytes: 0 };
     this.connections.add(connection);
     this.byDeviceId.set(deviceId, connection);
     this.metrics?.connectedClients.inc();
@@ -331,26 +332,22 @@ function rawSocket(socket: WebSocket): Socket {
 }
 
 /** Tokens refill continuously up to the burst; a frame takes one frame token and its size in byte tokens. */
-class TokenBucket {
-  private frames: number;
-  private bytes: number;
-  private refilledAt = performance.now();
+/** A connection's inbound budget: a frame passes when both its count and its bytes are there. */
+class FrameBudget {
+  private readonly frames: TokenBucket;
+  private readonly bytes: TokenBucket;
   private strikes = 0;
 
-  constructor(private readonly limit: RateLimit) {
-    this.frames = limit.burstFrames;
-    this.bytes = limit.burstBytes;
+  constructor(limit: RateLimit) {
+    this.frames = new TokenBucket(limit.burstFrames, limit.framesPerSecond);
+    this.bytes = new TokenBucket(limit.burstBytes, limit.bytesPerSecond);
   }
 
   take(size: number): boolean {
     const now = performance.now();
-    const seconds = (now - this.refilledAt) / 1000;
-    this.refilledAt = now;
-    this.frames = Math.min(this.limit.burstFrames, this.frames + seconds * this.limit.framesPerSecond);
-    this.bytes = Math.min(this.limit.burstBytes, this.bytes + seconds * this.limit.bytesPerSecond);
-    if (this.frames < 1 || this.bytes < size) return false;
-    this.frames -= 1;
-    this.bytes -= size;
+    if (this.frames.available(now) < 1 || this.bytes.available(now) < size) return false;
+    this.frames.take(1, now);
+    this.bytes.take(size, now);
     this.strikes = 0;
     return true;
   }

@@ -1,23 +1,4 @@
-/** Refills `perSecond` tokens a second up to `capacity`; each request takes one. */
-class TokenBucket {
-  private tokens: number;
-
-  constructor(
-    private readonly capacity: number,
-    private readonly perSecond: number,
-    private last: number,
-  ) {
-    this.tokens = capacity;
-  }
-
-  take(nowMs: number): boolean {
-    this.tokens = Math.min(this.capacity, this.tokens + ((nowMs - this.last) / 1000) * this.perSecond);
-    this.last = nowMs;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+import { TokenBucket } from '../tokenBucket';
 
 export interface RateLimits {
   connection: { capacity: number; perSecond: number };
@@ -57,8 +38,8 @@ export class RequestRateLimit {
       this.perAddress.set(address, addressBucket);
     }
     // Both buckets pay, so a flood spread over many connections still drains its address.
-    const connectionAllows = ownBucket.take(now);
-    const addressAllows = addressBucket.take(now);
+    const connectionAllows = ownBucket.take(1, now);
+    const addressAllows = addressBucket.take(1, now);
     return connectionAllows && addressAllows;
   }
 }
