@@ -2,10 +2,11 @@
 // each relay writes `~/.agent-mesh/relays/<hash of the workspace path>.json` (mode 0600, in a 0700
 // folder, outside the workspace so no repository ever holds the token) and removes it when it stops.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import { writeFileAtomic } from '../state/atomicFile';
 
 export interface RelayDiscovery {
   url: string;
@@ -37,10 +38,8 @@ export function discoveryFile(workspace: string, home = os.homedir()): string {
 export async function writeDiscovery(entry: RelayDiscovery, home = os.homedir()): Promise<string> {
   const file = discoveryFile(entry.workspace, home);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, file);
+  // The atomic write creates its temp file with mode 0600 before anything is written into it.
+  await writeFileAtomic(file, JSON.stringify(entry));
   return file;
 }
 
