@@ -35,6 +35,7 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
   let home;
   let workspace;
   let model;
+  let binDir;
   /** The finished runs, by what was decided in the workbench. */
   const runs = {};
 
@@ -51,14 +52,13 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
     await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
     await fsp.mkdir(path.join(workspace, '.claude'), { recursive: true });
     await fsp.mkdir(home, { recursive: true });
+    // `agent-mesh` on Claude's PATH, as the package's bin would be once installed: the hook that
+    // "Connect Claude Code to Agent Mesh…" writes runs it by that name.
+    binDir = path.join(baseDir, 'bin');
+    await fsp.mkdir(binDir);
+    await fsp.writeFile(path.join(binDir, 'agent-mesh'), `#!/bin/sh\nexec "${process.execPath}" "${HOOK_CLI}" "$@"\n`, { mode: 0o755 });
     await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: {} }, null, 2));
-    const settings = {
-      hooks: {
-        PreToolUse: [{ matcher: 'Bash', hooks: [hookCommand(60)] }],
-        ...Object.fromEntries(RECORDED_EVENTS.map((name) => [name, [{ hooks: [hookCommand(10)] }]])),
-      },
-    };
-    await fsp.writeFile(path.join(workspace, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
+    await writeProjectSettings({ PreToolUse: [{ matcher: 'Bash', hooks: [hookCommand(60)] }] });
 
     // code-server's HOME is Claude's: the extension writes its discovery file where the hook command looks.
     session = await startSession({ workspace, env: { HOME: home } });
@@ -83,6 +83,12 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
     if (baseDir) await fsp.rm(baseDir, { recursive: true, force: true });
   });
 
+  /** The workspace's `.claude/settings.json`: `preTool` hooks and the recorded events through `agent-mesh hook`. */
+  async function writeProjectSettings(preTool) {
+    const hooks = { ...preTool, ...Object.fromEntries(RECORDED_EVENTS.map((name) => [name, [{ hooks: [hookCommand(10)] }]])) };
+    await fsp.writeFile(path.join(workspace, '.claude', 'settings.json'), JSON.stringify({ hooks }, null, 2));
+  }
+
   /** The sidebar wider, with the Approvals and Agent Sessions views open and the others closed. */
   async function arrangeSidebar() {
     for (const name of ['MCP Servers', 'Mesh Health', 'Dashboard']) {
@@ -102,7 +108,7 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
   /** Starts the scripted model asking Bash to run `command`, then `claude -p` in the workspace. */
   async function startClaude(command) {
     model = await startClaudeModel(command);
-    const run = runClaude(`Run ${command}`, { cwd: workspace, home, modelUrl: model.url });
+    const run = runClaude(`Run ${command}`, { cwd: workspace, home, modelUrl: model.url, env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}` } });
     let ended;
     void run.then((done) => (ended = done), () => undefined);
     return { run, ended: () => ended };
@@ -213,6 +219,54 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
       throw error;
     });
     await session.screenshot('claude-code-sessions-tree.png');
+  });
+
+  it('"Connect Claude Code to Agent Mesh…" from the palette shows the change, writes the hook without the token, and Claude\'s next call asks through it', async function () {
+    // Only the hook the command writes decides tool calls from now on.
+    await writeProjectSettings({});
+    const localSettings = path.join(workspace, '.claude', 'settings.local.json');
+    const relays = path.join(home, '.agent-mesh', 'relays');
+    const { token } = JSON.parse(await fsp.readFile(path.join(relays, fs.readdirSync(relays).find((f) => f.endsWith('.json'))), 'utf8'));
+
+    const connect = async () => {
+      // The command's own quick pick follows the palette's at once: wait for it rather than for the palette to close.
+      await (await session.findCommandInPalette('Agent Mesh: Connect Claude Code to Agent Mesh…')).click();
+      const choice = session.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'This workspace' });
+      await choice.waitFor({ state: 'visible', timeout: 10_000 });
+      await choice.click();
+    };
+    await connect();
+    const dialog = session.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = (await dialog.textContent()) ?? '';
+    assert.match(shown, /Connect Claude Code: \.claude\/settings\.local\.json will read/);
+    assert.match(shown, /"command": "agent-mesh hook claude-code"/);
+    assert.match(shown, /no token is written/);
+    // The file as it will read, indented: the dialog collapses a line's leading spaces unless they are kept.
+    const detail = await dialog.locator('.dialog-message-detail').innerText();
+    assert.match(detail, /^\s{8}"matcher": "\*",$/m, detail);
+    assert.equal(fs.existsSync(localSettings), false, 'nothing is written before the person agrees');
+    await session.screenshot('claude-code-connect.png');
+    await dialog.locator('.monaco-button', { hasText: /^Write Hook$/ }).click();
+
+    const written = await waitFor(async () => fs.existsSync(localSettings) && (await fsp.readFile(localSettings, 'utf8')), { timeoutMs: 10_000, what: localSettings });
+    assert.deepEqual(JSON.parse(written), { hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: 'agent-mesh hook claude-code', timeout: 60 }] }] } });
+    assert.ok(!written.includes(token), 'the relay token must not be written');
+
+    // Run again: nothing to change.
+    await connect();
+    await session.page.locator('.notification-toast', { hasText: 'Claude Code is already connected in .claude/settings.local.json; nothing to change.' }).waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await fsp.readFile(localSettings, 'utf8'), written);
+
+    // Claude now asks through the written hook.
+    const command = 'echo connected > connected.txt';
+    const claude = await startClaude(command);
+    const toast = await claudeNotification(command, claude);
+    await toast.locator('.monaco-button', { hasText: /^Approve$/ }).click();
+    const { code, result, stderr } = await claude.run;
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(result.permission_denials, []);
+    assert.equal(await fsp.readFile(path.join(workspace, 'connected.txt'), 'utf8'), 'connected\n');
   });
 
   it('with the relay gone (code-server killed, its discovery file left), the hook leaves the call to Claude\'s own prompt and says why', async function () {
