@@ -16,7 +16,7 @@ import path from 'node:path';
 import { require as requireTs } from 'tsx/cjs/api';
 import { reportFailures, startSession, waitFor } from './harness.mjs';
 
-// The helpers the integration tests use, loaded as CommonJS TypeScript (they locate files from __dirname).
+// The claude runner and scripted model the integration tests use, loaded as CommonJS TypeScript (they locate files from __dirname).
 const { CLAUDE, HOOK_CLI, hookCommand, runClaude } = requireTs('../helpers/claudeCode.ts', import.meta.url);
 const { startClaudeModel, USAGE } = requireTs('../fixtures/claude-model/index.ts', import.meta.url);
 
