@@ -59,3 +59,26 @@ export interface TranscriptPage {
   nextCursor?: number;
   size: number;
 }
+
+/** $0.0012 under a cent, $0.23 under a dollar, $12.34 above; "≈" when part of it is unpriced; "—" without a price. */
+export function formatCost(usd: number | null, approximate: boolean): string {
+  if (usd === null) return '—';
+  const digits = usd > 0 && usd < 0.01 ? 4 : 2;
+  return `${approximate ? '≈' : ''}$${usd.toFixed(digits)}`;
+}
+
+/** 980, 12.4k, 1.2M. */
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${trimZero(n / 1000)}k`;
+  return `${trimZero(n / 1_000_000)}M`;
+}
+
+function trimZero(n: number): string {
+  return (n < 100 ? n.toFixed(1) : n.toFixed(0)).replace(/\.0$/, '');
+}
+
+/** "1.2k in · 300 out · 10k cache read · 0 cache write". */
+export function formatTokens(tokens: SessionTokens): string {
+  return `${formatCount(tokens.input)} in · ${formatCount(tokens.output)} out · ${formatCount(tokens.cacheRead)} cache read · ${formatCount(tokens.cacheWrite)} cache write`;
+}

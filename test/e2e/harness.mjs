@@ -573,9 +573,10 @@ export function reportFailures(getSession) {
  * runner) installed, code-server up, Chromium on the workbench. Cleans up what it started if any
  * step fails. Options:
  *   installProduct (default true), runner: { suiteModule, resultsFile } | undefined,
- *   workspace (default: demo/ or a temp workspace), viewport.
+ *   workspace (default: demo/ or a temp workspace), viewport, env (added to code-server's
+ *   environment, e.g. a temp HOME for the extension host).
  */
-export async function startSession({ installProduct = true, runner, workspace, viewport = { width: 1400, height: 900 } } = {}) {
+export async function startSession({ installProduct = true, runner, workspace, viewport = { width: 1400, height: 900 }, env = {} } = {}) {
   const session = new Session();
   try {
     session.baseDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-e2e-'));
@@ -604,7 +605,7 @@ export async function startSession({ installProduct = true, runner, workspace, v
       extensionsDir: session.extensionsDir,
       workspace: session.workspace,
       configFile: path.join(session.baseDir, 'code-server-config.yaml'),
-      env: xdgEnv,
+      env: { ...xdgEnv, ...env },
     });
     session.onDispose(() => session.server.stop());
     log(`code-server up on port ${session.server.port} after ${Date.now() - started} ms`);

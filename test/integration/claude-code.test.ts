@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,24 +7,14 @@ import { responsePriceUsd } from '../../src/extension/engine/hooks/pricing';
 import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { FINAL_TEXT, MODEL, startClaudeModel, USAGE, type ClaudeModel } from '../fixtures/claude-model';
-import { CLI } from '../helpers/serve';
+import { CLAUDE, hookCommand, runClaude, type ClaudeRun } from '../helpers/claudeCode';
 import { useServe, type ServeFixture } from '../helpers/serveFixture';
 
 // The real Claude Code CLI (installed by scripts/setup-claude-code.sh), driven offline: its model is
 // the scripted stand-in of test/fixtures/claude-model, its PreToolUse hook is `agent-mesh hook
 // claude-code` (which finds the relay through its discovery file) and its Stop hook posts to the
 // relay's hook door over HTTP with the bearer token.
-const CLAUDE = path.resolve(__dirname, '../../.cache/claude-code/node_modules/.bin/claude');
-const RUN_LIMIT_MS = 45_000;
 const COMMAND = 'rm -f stale.txt && touch approved.txt';
-
-interface ClaudeRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** The `--output-format json` result. */
-  result: { is_error: boolean; result: string; session_id: string; permission_denials: { tool_name: string; tool_input: { command?: string } }[] };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,7 +51,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
 
   /** The project's `.claude/settings.json`: the command (or HTTP) hook before Bash, the HTTP hook on Stop. */
   async function writeProjectSettings(preToolUse: 'command' | 'http' = 'command', recorded: string[] = ['Stop'], preToolTimeout = 30): Promise<void> {
-    const commandHook = { type: 'command', command: `"${process.execPath}" "${CLI}" hook claude-code`, timeout: preToolTimeout };
+    const commandHook = hookCommand(preToolTimeout);
     const settings = {
       hooks: {
         PreToolUse: [{ matcher: 'Bash', hooks: [preToolUse === 'command' ? commandHook : httpHook(preToolTimeout)] }],
@@ -74,39 +63,8 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
     await writeFile(path.join(relay.workspace, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
   }
 
-  /** `claude -p` in the project folder, with no network but the stand-in model and the relay. */
-  async function runClaude(prompt: string): Promise<ClaudeRun> {
-    const tmp = path.join(home, 'tmp');
-    await mkdir(tmp, { recursive: true });
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(https?_proxy|all_proxy|no_proxy|anthropic_|claude_|agent_mesh_)/i.test(key)) env[key] = value;
-    Object.assign(env, {
-      HOME: home,
-      CLAUDE_CODE_TMPDIR: tmp,
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: 'test-key-not-a-secret',
-      DISABLE_TELEMETRY: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      NO_PROXY: '127.0.0.1,localhost',
-      AGENT_MESH_TOKEN: relay.token,
-    });
-    const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json'], { cwd: relay.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(timer);
-    let result: ClaudeRun['result'];
-    try {
-      result = JSON.parse(stdout);
-    } catch {
-      throw new Error(`claude exited ${code} without a JSON result\nstdout: ${stdout}\nstderr: ${stderr}`);
-    }
-    return { code, stdout, stderr, result };
-  }
+  const runClaudeHere = (prompt: string): Promise<ClaudeRun> =>
+    runClaude(prompt, { cwd: relay.workspace, home, modelUrl: model.url, env: { AGENT_MESH_TOKEN: relay.token } });
 
   async function pendingApproval(fixture: ServeFixture, run: Promise<ClaudeRun>): Promise<Approval> {
     let ended: ClaudeRun | undefined;
@@ -123,7 +81,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
 
   it('holds the Bash call in the approval queue; approved, the command runs', async () => {
     await writeProjectSettings();
-    const run = runClaude('Create approved.txt');
+    const run = runClaudeHere('Create approved.txt');
     const approval = await pendingApproval(relay, run);
     assert.equal(approval.agent, 'Claude Code');
     assert.equal(approval.title, `Claude Code wants to run \`${COMMAND}\``);
@@ -142,7 +100,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
 
   it('through an HTTP hook straight to the relay, too: held, approved, the command runs', async () => {
     await writeProjectSettings('http');
-    const run = runClaude('Create approved.txt');
+    const run = runClaudeHere('Create approved.txt');
     const approval = await pendingApproval(relay, run);
     assert.equal(approval.title, `Claude Code wants to run \`${COMMAND}\``);
     assert.equal(existsSync(approvedFile()), false, 'the command must wait for the decision');
@@ -156,7 +114,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
 
   it('rejected with a comment, the command does not run and the model reads the comment', async () => {
     await writeProjectSettings();
-    const run = runClaude('Create approved.txt');
+    const run = runClaudeHere('Create approved.txt');
     const approval = await pendingApproval(relay, run);
     const comment = 'Not now: the build folder is shared';
     await relay.call('POST', `/api/approvals/${approval.id}/decision`, { decision: 'reject', comment });
@@ -174,7 +132,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
   for (const kind of ['command', 'http'] as const) {
     it(`when Claude stops waiting for its ${kind} hook, the approval is cancelled and the command does not run`, async () => {
       await writeProjectSettings(kind, ['Stop'], 2);
-      const run = runClaude('Create approved.txt');
+      const run = runClaudeHere('Create approved.txt');
       const approval = await pendingApproval(relay, run);
       const { code, stderr } = await run;
       assert.equal(code, 0, stderr);
@@ -191,7 +149,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
   it('with the relay stopped, the hook leaves the call to Claude\'s own prompt, which -p denies', async () => {
     await writeProjectSettings();
     await relay.serve.stop();
-    const { code, result, stderr } = await runClaude('Create approved.txt');
+    const { code, result, stderr } = await runClaudeHere('Create approved.txt');
     assert.equal(code, 0, stderr);
     assert.equal(existsSync(approvedFile()), false);
     assert.deepEqual(result.permission_denials.map((d) => d.tool_name), ['Bash']);
@@ -203,7 +161,7 @@ describe('the real Claude Code CLI through Agent Mesh hooks', function () {
 
   it('lists the session with the tokens of each model response once, and its cost', async () => {
     await writeProjectSettings('command', ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop', 'SessionEnd']);
-    const run = runClaude('Create approved.txt');
+    const run = runClaudeHere('Create approved.txt');
     await relay.call('POST', `/api/approvals/${(await pendingApproval(relay, run)).id}/decision`, { decision: 'approve', by: 'dev' });
     const { result } = await run;
     const responses = model.mainMessageIds.length;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { sessionsStatusText, sessionSummary, transcriptMarkdown } from '../../src/extension/engine/hooks/sessionText';
+import { sessionsStatusText, sessionSummary, sessionUsage, transcriptMarkdown } from '../../src/extension/engine/hooks/sessionText';
 import type { AgentSession } from '../../src/shared/sessions';
 
 const session = (over: Partial<AgentSession> = {}): AgentSession => ({
@@ -20,10 +20,24 @@ const session = (over: Partial<AgentSession> = {}): AgentSession => ({
 
 describe('how an agent session reads in VS Code', () => {
   it('summarises agent · folder and status · tokens · cost, with ≈ when part of the cost is unknown', () => {
-    assert.deepEqual(sessionSummary(session()), { label: 'Claude Code · api/', description: 'running · 12k tokens' });
-    assert.equal(sessionSummary(session({ costUsd: 0.4234 })).description, 'running · 12k tokens · $0.42');
-    assert.equal(sessionSummary(session({ costUsd: 0.4234, costApproximate: true, status: 'waiting' })).description, 'waiting · 12k tokens · ≈$0.42');
+    assert.deepEqual(sessionSummary(session()), { label: 'Claude Code · api/', description: 'running · 11.5k tokens' });
+    assert.equal(sessionSummary(session({ costUsd: 0.4234 })).description, 'running · 11.5k tokens · $0.42');
+    assert.equal(sessionSummary(session({ costUsd: 0.4234, costApproximate: true, status: 'waiting' })).description, 'waiting · 11.5k tokens · ≈$0.42');
     assert.equal(sessionSummary(session({ tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } })).description, 'running');
+  });
+
+  it('shows a cost under a cent with four decimals, as the dashboard does, rather than as $0.00', () => {
+    assert.equal(sessionSummary(session({ costUsd: 0.001293 })).description, 'running · 11.5k tokens · $0.0013');
+    assert.equal(sessionSummary(session({ costUsd: 0.001293, costApproximate: true })).description, 'running · 11.5k tokens · ≈$0.0013');
+  });
+
+  it('breaks the tokens down by kind, with the cost and the model, for the row under a session', () => {
+    assert.deepEqual(sessionUsage(session({ costUsd: 0.001293, model: 'claude-sonnet-4-5' })), {
+      label: '1.2k in · 300 out · 10k cache read · 0 cache write',
+      description: '$0.0013 · claude-sonnet-4-5',
+    });
+    assert.deepEqual(sessionUsage(session()), { label: '1.2k in · 300 out · 10k cache read · 0 cache write', description: '' });
+    assert.equal(sessionUsage(session({ tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } })), undefined);
   });
 
   it('counts live sessions and those waiting for a person for the status bar', () => {

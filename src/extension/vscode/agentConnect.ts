@@ -31,6 +31,11 @@ async function settingsFile(agent: HookAgent): Promise<vscode.Uri | undefined> {
   return agent === 'copilot' ? vscode.Uri.joinPath(folder, '.github', 'hooks', 'agent-mesh.json') : vscode.Uri.joinPath(folder, '.cursor', 'hooks.json');
 }
 
+/** A dialog's detail collapses the leading spaces of each line; no-break spaces keep the file's indentation. */
+function keepIndentation(text: string): string {
+  return text.replace(/^[ \t]+/gm, (indent) => '\u00a0'.repeat(indent.replace(/\t/g, '  ').length));
+}
+
 async function readText(uri: vscode.Uri): Promise<string> {
   try {
     return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
@@ -52,7 +57,7 @@ async function changeAgentHooks(agent: HookAgent, connecting: boolean): Promise<
       void vscode.window.showInformationMessage(`Agent Mesh: ${name} is ${connecting ? 'already' : 'not'} connected in ${where}; nothing to change.`);
       return;
     }
-    const preview = after.length > MAX_PREVIEW_CHARS ? `${after.slice(0, MAX_PREVIEW_CHARS)}\n…` : after;
+    const preview = keepIndentation(after.length > MAX_PREVIEW_CHARS ? `${after.slice(0, MAX_PREVIEW_CHARS)}\n…` : after);
     const note = connecting ? `\n\nThe hook runs \`${hookCommandLine(agent)}\` (the agent-mesh command must be on the PATH); no token is written.` : '';
     const action = connecting ? 'Write Hook' : 'Remove Hook';
     const pick = await vscode.window.showInformationMessage(

@@ -6,7 +6,7 @@ import type { Approval } from '../../shared/approvals';
 import type { AgentSession, SessionEvent, TranscriptEntry } from '../../shared/sessions';
 import type { Engine } from '../engine/engine';
 import { hookApprovalOrigin } from '../engine/hooks/origin';
-import { sessionsStatusText, sessionSummary, transcriptMarkdown } from '../engine/hooks/sessionText';
+import { sessionsStatusText, sessionSummary, sessionUsage, transcriptMarkdown } from '../engine/hooks/sessionText';
 
 export const SESSIONS_VIEW_ID = 'agentMesh.sessions';
 const TRANSCRIPT_SCHEME = 'agent-mesh-transcript';
@@ -22,7 +22,11 @@ const STATUS_ICON: Record<AgentSession['status'], vscode.ThemeIcon> = {
   ended: new vscode.ThemeIcon('pass'),
 };
 
-type SessionsNode = { kind: 'session'; session: AgentSession } | { kind: 'approval'; approval: Approval } | { kind: 'event'; sessionId: string; event: SessionEvent; index: number };
+type SessionsNode =
+  | { kind: 'session'; session: AgentSession }
+  | { kind: 'approval'; approval: Approval }
+  | { kind: 'usage'; session: AgentSession }
+  | { kind: 'event'; sessionId: string; event: SessionEvent; index: number };
 
 class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -53,6 +57,7 @@ class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
     const recent = events.slice(-RECENT_EVENTS).reverse();
     return [
       ...waiting.map((approval) => ({ kind: 'approval' as const, approval })),
+      ...(sessionUsage(session) ? [{ kind: 'usage' as const, session }] : []),
       ...recent.map((event, index) => ({ kind: 'event' as const, sessionId: session.id, event, index })),
     ];
   }
@@ -78,10 +83,19 @@ class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
       item.command = { command: 'agentMesh.approvals.focus', title: 'Show in Approvals' };
       return item;
     }
+    if (node.kind === 'usage') {
+      const usage = sessionUsage(node.session);
+      const item = new vscode.TreeItem(usage?.label ?? '', vscode.TreeItemCollapsibleState.None);
+      item.id = `session-usage:${node.session.id}`;
+      item.description = usage?.description;
+      item.iconPath = new vscode.ThemeIcon('graph');
+      item.tooltip = 'Tokens read from the transcript (each response counted once) and their price by model';
+      return item;
+    }
     const { event } = node;
     const item = new vscode.TreeItem(event.tool ?? event.name, vscode.TreeItemCollapsibleState.None);
     item.id = `session-event:${node.sessionId}:${event.at}:${node.index}`;
-    item.description = [event.permission, new Date(event.at).toLocaleTimeString()].filter(Boolean).join(' · ');
+    item.description = [event.permission ?? event.name, new Date(event.at).toLocaleTimeString()].join(' · ');
     item.iconPath = new vscode.ThemeIcon(event.permission === 'deny' ? 'circle-slash' : event.permission === 'allow' ? 'check' : 'tools');
     if (event.reason) item.tooltip = event.reason;
     return item;

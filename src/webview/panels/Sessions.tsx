@@ -7,7 +7,8 @@ import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
 import type { PanelProps, RelayApi } from './index';
-import { filterTranscript, formatCost, formatCount, orderSessions, STATUS_LABELS, toolsOf, type Outcome } from './sessionView';
+import { formatTokens } from '../../shared/sessions';
+import { filterTranscript, formatCost, orderSessions, STATUS_LABELS, toolsOf, type Outcome } from './sessionView';
 
 interface SessionsSnapshot {
   sessions: AgentSession[];
@@ -90,7 +91,7 @@ function SessionRow({ session, expanded, toggle, api }: { session: AgentSession;
           data-testid="session-tokens"
           title={`input ${tokens.input}, output ${tokens.output}, cache read ${tokens.cacheRead}, cache write ${tokens.cacheWrite}`}
         >
-          {formatCount(tokens.input)} in · {formatCount(tokens.output)} out · {formatCount(tokens.cacheRead)} cache read · {formatCount(tokens.cacheWrite)} cache write
+          {formatTokens(tokens)}
         </span>
         {session.model && <span>{session.model}</span>}
         {session.malformedLines > 0 && (

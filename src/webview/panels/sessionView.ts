@@ -1,6 +1,8 @@
 // How the sessions panel words and orders coding-agent sessions, and filters a transcript.
 import type { AgentSession, SessionStatus, TranscriptEntry } from '../../shared/sessions';
 
+export { formatCost, formatCount } from '../../shared/sessions';
+
 const STATUS_ORDER: Record<SessionStatus, number> = { waiting: 0, running: 1, idle: 2, ended: 3 };
 
 export const STATUS_LABELS: Record<SessionStatus, string> = { waiting: 'waiting for you', running: 'running', idle: 'idle', ended: 'ended' };
@@ -8,24 +10,6 @@ export const STATUS_LABELS: Record<SessionStatus, string> = { waiting: 'waiting 
 /** Sessions waiting for a person first, then running, idle and ended; the most recent first within each. */
 export function orderSessions(sessions: readonly AgentSession[]): AgentSession[] {
   return [...sessions].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.lastEventAt - a.lastEventAt);
-}
-
-/** $0.0012 under a cent, $0.23 under a dollar, $12.34 above; "≈" when part of it is unpriced; "—" without a price. */
-export function formatCost(usd: number | null, approximate: boolean): string {
-  if (usd === null) return '—';
-  const digits = usd > 0 && usd < 0.01 ? 4 : 2;
-  return `${approximate ? '≈' : ''}$${usd.toFixed(digits)}`;
-}
-
-/** 980, 12.4k, 1.2M. */
-export function formatCount(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${trimZero(n / 1000)}k`;
-  return `${trimZero(n / 1_000_000)}M`;
-}
-
-function trimZero(n: number): string {
-  return (n < 100 ? n.toFixed(1) : n.toFixed(0)).replace(/\.0$/, '');
 }
 
 export type Outcome = 'all' | 'ok' | 'error';

@@ -1,19 +1,12 @@
 // How a coding-agent session reads in VS Code: its one-line summary and its transcript as markdown.
 import { HOOK_AGENT_LABELS } from '../../../shared/hooks';
 import { escapeMarkdown } from '../../../shared/markdown';
-import type { AgentSession, TranscriptEntry } from '../../../shared/sessions';
+import { formatCost, formatCount, formatTokens, type AgentSession, type TranscriptEntry } from '../../../shared/sessions';
 import { folderName } from './origin';
 
-function compactCount(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-  return `${(n / 1_000_000).toFixed(1)}M`;
-}
-
-/** "$0.42", "≈$0.42" when part of the usage has no price, "" when nothing has one. */
+/** "$0.42", "≈$0.0013" when part of the usage has no price, "" when nothing has one. */
 export function sessionCost(session: Pick<AgentSession, 'costUsd' | 'costApproximate'>): string {
-  if (session.costUsd === null) return '';
-  return `${session.costApproximate ? '≈' : ''}$${session.costUsd.toFixed(2)}`;
+  return session.costUsd === null ? '' : formatCost(session.costUsd, session.costApproximate);
 }
 
 /** Agent · folder, then status · tokens · cost. */
@@ -22,8 +15,14 @@ export function sessionSummary(session: AgentSession): { label: string; descript
   const tokens = input + output + cacheRead + cacheWrite;
   return {
     label: `${HOOK_AGENT_LABELS[session.agent]} · ${folderName(session.cwd)}`,
-    description: [session.status, tokens > 0 ? `${compactCount(tokens)} tokens` : '', sessionCost(session)].filter(Boolean).join(' · '),
+    description: [session.status, tokens > 0 ? `${formatCount(tokens)} tokens` : '', sessionCost(session)].filter(Boolean).join(' · '),
   };
+}
+
+/** The tokens by kind, then cost · model; undefined before the session used any. */
+export function sessionUsage(session: AgentSession): { label: string; description: string } | undefined {
+  if (Object.values(session.tokens).every((count) => count === 0)) return undefined;
+  return { label: formatTokens(session.tokens), description: [sessionCost(session), session.model].filter(Boolean).join(' · ') };
 }
 
 /** "2 agents · 1 waiting for you"; undefined when no session is live. */
