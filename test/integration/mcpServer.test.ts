@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { request } from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,28 @@ describe('built-in MCP server (POST /mcp) on a real agent-mesh serve', () => {
     await pendingOn(relay.serve.url, 'Survives restart');
     await relay.call('POST', `/api/approvals/${id}/decision`, { decision: 'reject', comment: 'not today' });
     assert.deepEqual(pick((await resumed).structuredContent), { status: 'rejected', decidedBy: 'api', comment: 'not today' });
+  });
+
+  it('refuses a DNS-rebinding Host and a foreign Origin even with the token, and takes its own origin', async () => {
+    const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } });
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL('/mcp', relay.serve.url);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(initialize);
+      });
+    const own = new URL(relay.serve.url).host;
+    assert.equal(await post({ host: 'evil.example.com', origin: 'http://evil.example.com' }), 421);
+    assert.equal(await post({ host: own, origin: 'http://evil.example.com' }), 403);
+    assert.equal(await post({ host: `localhost:${new URL(relay.serve.url).port}`, origin: `http://localhost:${new URL(relay.serve.url).port}` }), 200);
+    assert.equal(await post({ host: own, origin: `http://${own}` }), 200);
   });
 
   it('refuses an MCP client without the token', async () => {
