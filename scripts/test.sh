@@ -46,6 +46,9 @@ bash scripts/setup-e2e.sh
 phase "setup: Claude Code CLI (for the offline hook test)"
 bash scripts/setup-claude-code.sh
 
+phase "setup: MCP conformance suite and Node 22 (for the integration tier)"
+bash scripts/setup-conformance.sh
+
 phase "setup: npm packages"
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
+import { request } from 'node:http';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, type CallToolResult, type LoggingMessageNotification, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Approval } from '../../src/shared/approvals';
 import { waitFor } from '../helpers/net';
 import { startRedis } from '../helpers/redis';
@@ -31,12 +32,116 @@ describe('built-in MCP server (POST /mcp) on a real agent-mesh serve', () => {
     });
   const callTool = (client: Client, name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }, undefined, LONG) as Promise<CallToolResult>;
 
-  it('lists request_approval, report_progress and render_widget', async () => {
+  /** request_approval called with a progress callback; resolves `announced` with the approval id the first progress notification names. */
+  const requestWithProgress = (client: Client, args: Record<string, unknown>, signal?: AbortSignal) => {
+    const progress: Progress[] = [];
+    let announce!: (id: string) => void;
+    const announced = new Promise<string>((resolve) => (announce = resolve));
+    const result = client.callTool({ name: 'request_approval', arguments: args }, undefined, {
+      ...LONG,
+      signal,
+      onprogress: (p) => {
+        progress.push(p);
+        const id = /approval (\S+) is pending/.exec(p.message ?? '')?.[1];
+        if (id) announce(id);
+      },
+    }) as Promise<CallToolResult>;
+    return { result, announced, progress };
+  };
+
+  it('lists request_approval, wait_for_approval, report_progress and render_widget', async () => {
     const client = await agent();
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['render_widget', 'report_progress', 'request_approval']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['render_widget', 'report_progress', 'request_approval', 'wait_for_approval']);
     const request = tools.find((t) => t.name === 'request_approval')!;
     assert.deepEqual([...(request.inputSchema.required ?? [])].sort(), ['confidence', 'risk', 'title']);
+  });
+
+  it('describes every tool in JSON Schema 2020-12', async () => {
+    const client = await agent();
+    const { tools } = await client.listTools();
+    for (const tool of tools) {
+      assert.equal(tool.inputSchema.$schema, 'https://json-schema.org/draft/2020-12/schema', `${tool.name} inputSchema`);
+      if (tool.outputSchema) assert.equal(tool.outputSchema.$schema, 'https://json-schema.org/draft/2020-12/schema', `${tool.name} outputSchema`);
+    }
+  });
+
+  it('declares logging, takes logging/setLevel and sends log notifications at or above that level', async () => {
+    const client = await agent();
+    assert.ok(client.getServerCapabilities()?.logging, 'logging capability declared');
+    const logs: LoggingMessageNotification['params'][] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    await client.setLoggingLevel('info');
+    await callTool(client, 'request_approval', { title: 'Logged read', confidence: 95, risk: 'low' });
+    assert.ok(
+      logs.some((l) => l.level === 'info' && l.logger === 'agent-mesh' && /Logged read/.test(JSON.stringify(l.data))),
+      `an info log about the approval: ${JSON.stringify(logs)}`,
+    );
+    logs.length = 0;
+    await client.setLoggingLevel('error');
+    await callTool(client, 'request_approval', { title: 'Quiet read', confidence: 95, risk: 'low' });
+    assert.deepEqual(logs, [], 'nothing below error once the level is error');
+    await assert.rejects(client.request({ method: 'logging/setLevel', params: { level: 'loudest' } }, LoggingMessageNotificationSchema), /invalid|level/i);
+  });
+
+  it('names the approval id in a progress notification before the decision; wait_for_approval resumes the wait after the call was dropped', async () => {
+    const first = await agent();
+    const dropped = new AbortController();
+    const call = requestWithProgress(first, { title: 'Dropped wait', confidence: 50, risk: 'medium' }, dropped.signal);
+    const id = await call.announced;
+    const pending = await pendingOn(relay.serve.url, 'Dropped wait');
+    assert.equal(id, pending.id, 'the progress notification names the pending approval');
+    dropped.abort();
+    await assert.rejects(call.result);
+
+    const second = await agent();
+    const resumed = callTool(second, 'wait_for_approval', { id });
+    await relay.call('POST', `/api/approvals/${id}/decision`, { decision: 'approve', by: 'dana' });
+    assert.deepEqual(pick((await resumed).structuredContent), { status: 'approved', decidedBy: 'dana' });
+    const unknown = await callTool(second, 'wait_for_approval', { id: 'no-such-approval' });
+    assert.equal(unknown.isError, true);
+    assert.match((unknown.content[0] as { text: string }).text, /not_found/);
+  });
+
+  it('answers a waiting request_approval when the relay stops, and the wait resumes on the restarted relay', async () => {
+    const client = relay.track(await connectAgent(relay.serve.url, relay.token));
+    const call = requestWithProgress(client, { title: 'Survives restart', confidence: 40, risk: 'high' });
+    const id = await call.announced;
+    await relay.serve.stop();
+    const answered = await call.result;
+    assert.ok(!answered.isError, JSON.stringify(answered.content));
+    assert.deepEqual(pick(answered.structuredContent, ['id', 'status']), { id, status: 'pending' });
+    assert.match((answered.content[0] as { text: string }).text, new RegExp(`wait_for_approval.*${id}`));
+    await relay.closeClients();
+
+    await relay.start();
+    const again = await agent();
+    const resumed = callTool(again, 'wait_for_approval', { id });
+    await pendingOn(relay.serve.url, 'Survives restart');
+    await relay.call('POST', `/api/approvals/${id}/decision`, { decision: 'reject', comment: 'not today' });
+    assert.deepEqual(pick((await resumed).structuredContent), { status: 'rejected', decidedBy: 'api', comment: 'not today' });
+  });
+
+  it('refuses a DNS-rebinding Host and a foreign Origin even with the token, and takes its own origin', async () => {
+    const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } });
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL('/mcp', relay.serve.url);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(initialize);
+      });
+    const own = new URL(relay.serve.url).host;
+    assert.equal(await post({ host: 'evil.example.com', origin: 'http://evil.example.com' }), 421);
+    assert.equal(await post({ host: own, origin: 'http://evil.example.com' }), 403);
+    assert.equal(await post({ host: `localhost:${new URL(relay.serve.url).port}`, origin: `http://localhost:${new URL(relay.serve.url).port}` }), 200);
+    assert.equal(await post({ host: own, origin: `http://${own}` }), 200);
   });
 
   it('refuses an MCP client without the token', async () => {

@@ -108,20 +108,22 @@ const routes: Route[] = [
   { method: 'POST', path: () => '/mcp', body: (_, rng) => mcpMessage(rng) },
 ];
 
-const mcpMethods = ['initialize', 'tools/list', 'tools/call', 'ping', 'resources/list', 'prompts/get', 'notifications/initialized', '__proto__', 'toString', ''];
+const mcpMethods = ['initialize', 'tools/list', 'tools/call', 'ping', 'logging/setLevel', 'resources/list', 'prompts/get', 'notifications/initialized', '__proto__', 'toString', ''];
 
 function mcpMessage(rng: Rng): unknown {
   const method = rng.pick(mcpMethods);
   const params =
     method === 'tools/call'
       ? {
-          name: rng.pick(['request_approval', 'report_progress', 'render_widget', 'nope', '__proto__']),
+          name: rng.pick(['request_approval', 'wait_for_approval', 'report_progress', 'render_widget', 'nope', '__proto__']),
           // request_approval waits for a decision; a short timeout keeps a valid call from waiting long.
-          arguments: rng.pick([approvalBody(rng), { title: 'T', steps: [{ name: 's' }] }, { id: 'fuzz-mcp', type: 'alert', data: { title: 'a', message: 'b' } }, { taskId: '__proto__', progress: 0.5 }, null, []]),
+          arguments: rng.pick([approvalBody(rng), { title: 'T', steps: [{ name: 's' }] }, { id: 'fuzz-mcp', type: 'alert', data: { title: 'a', message: 'b' } }, { taskId: '__proto__', progress: 0.5 }, { id: rng.pick(['__proto__', 'fuzz-unknown', 'x'.repeat(129)]) }, null, []]),
         }
-      : method === 'initialize'
-        ? { protocolVersion: rng.pick(['2025-06-18', '2024-11-05', '', 'x'.repeat(500)]), capabilities: {}, clientInfo: { name: 'fuzz', version: '0' } }
-        : rng.pick([undefined, {}, [], null, 'x']);
+      : method === 'logging/setLevel'
+        ? { level: rng.pick(['debug', 'emergency', 'loud', '', '__proto__', 7]) }
+        : method === 'initialize'
+          ? { protocolVersion: rng.pick(['2025-06-18', '2024-11-05', '', 'x'.repeat(500)]), capabilities: {}, clientInfo: { name: 'fuzz', version: '0' } }
+          : rng.pick([undefined, {}, [], null, 'x']);
   const message: Record<string, unknown> = { jsonrpc: rng.pick(['2.0', '1.0', 2]), method };
   if (rng.chance(0.9)) message.id = rng.pick([1, 'a', null, 2 ** 53 - 1, {}, -0]);
   if (params !== undefined) message.params = params;

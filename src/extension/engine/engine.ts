@@ -12,7 +12,7 @@ import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
-import { registerBuiltInMcpServer } from './mcpServer/server';
+import { registerBuiltInMcpServer, type BuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
 import { taskLimitsFrom, TaskService } from './tasks/taskService';
@@ -91,6 +91,7 @@ export class Engine {
   readonly hooks: HookIntake;
   readonly sessions: SessionTracker;
   private readonly approvalFrames: ApprovalFrameIntake;
+  private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
   private stopWatchingMcp: (() => void) | undefined;
@@ -192,7 +193,7 @@ export class Engine {
     });
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
 
-    registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
+    this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
 
   /** Applies changed approval and task settings without restarting the relay. */
@@ -312,6 +313,8 @@ export class Engine {
     this.mesh.stop();
     this.stopWatchingMcp?.();
     await this.mcp.dispose();
+    // Agents waiting on an approval get an answer (still pending, with the id to resume) before the sockets close.
+    await this.builtInMcp.shutdown();
     await this.relay?.close();
     this.hub.dispose();
     this.tasks.close();
