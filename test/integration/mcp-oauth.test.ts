@@ -17,7 +17,7 @@ import { FileSecretStore } from '../../src/extension/engine/mcp/oauthTokens';
 import type { InputResolver } from '../../src/extension/engine/mcp/variables';
 import type { Logger } from '../../src/extension/engine/log';
 import type { McpServerInfo } from '../../src/shared/mcp';
-import { OAUTH_FIXTURE_SCOPE, startOAuthMcpServer, type OAuthFixture } from '../fixtures/mcp/oauth-server';
+import { OAUTH_FIXTURE_ADMIN_SCOPE, OAUTH_FIXTURE_SCOPE, startOAuthMcpServer, type OAuthFixture } from '../fixtures/mcp/oauth-server';
 import { waitFor } from '../helpers/net';
 
 // The product's defaults, retrying fast: an authorization failure must not be retried at all.
@@ -31,8 +31,9 @@ function recordingLogger(): Logger & { lines: string[] } {
   return { lines, trace: keep, debug: keep, info: keep, warn: keep, error: keep };
 }
 
-function printedAddress(lines: string[], server: string): URL | undefined {
-  const line = lines.find((l) => l.startsWith(`[mcp ${server}] sign-in required: open `));
+/** The `nth` authorization address printed for `server` (1 = the first). */
+function printedAddress(lines: string[], server: string, nth = 1): URL | undefined {
+  const line = lines.filter((l) => l.startsWith(`[mcp ${server}] sign-in required: open `))[nth - 1];
   return line ? new URL(line.split(' open ')[1]!.split(' ')[0]!) : undefined;
 }
 
@@ -96,7 +97,7 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.match(browser.body, /Signed in/);
 
     const connected = await settled(fleet, 'protected', (s) => s.status === 'connected');
-    assert.deepEqual(connected.tools.map((t) => t.name), ['whoami']);
+    assert.deepEqual(connected.tools.map((t) => t.name).sort(), ['admin', 'whoami']);
     const who = JSON.parse(textOf(await fleet.callTool('protected', 'whoami', {}))) as { clientId: string; scopes: string[] };
     assert.deepEqual(who.scopes, [OAUTH_FIXTURE_SCOPE]);
 
@@ -161,6 +162,30 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     // The real browser answer still completes the sign-in.
     assert.equal((await fetch(callback)).status, 200);
     await settled(fleet, 'strict', (s) => s.status === 'connected');
+  });
+
+  it('asks for a new sign-in when the tokens are revoked mid-session, and steps up to the scope a tool asks for', async () => {
+    const logger = recordingLogger();
+    const { fleet } = newFleet(logger);
+    await fleet.start(parseSettingsServers({ revoked: { type: 'http', url: fixture.url } }));
+    await signInAsBrowser(await waitFor('the first address', async () => printedAddress(logger.lines, 'revoked', 1)));
+    await settled(fleet, 'revoked', (s) => s.status === 'connected');
+
+    // Neither the access token nor the refresh token works any more: only the person can help.
+    fixture.revokeAll();
+    await assert.rejects(fleet.callTool('revoked', 'whoami', {}), /sign-in required/);
+    assert.match(fleet.server('revoked').error!, /sign-in required/);
+    await signInAsBrowser(await waitFor('the second address', async () => printedAddress(logger.lines, 'revoked', 2)));
+    await settled(fleet, 'revoked', (s) => s.status === 'connected');
+    assert.match(textOf(await fleet.callTool('revoked', 'whoami', {})), /clientId/);
+
+    // The admin tool answers 403 insufficient_scope: the sign-in asks for the scope it names.
+    await assert.rejects(fleet.callTool('revoked', 'admin', {}), /sign-in required/);
+    const stepUp = await waitFor('the step-up address', async () => printedAddress(logger.lines, 'revoked', 3));
+    assert.deepEqual(stepUp.searchParams.get('scope')!.split(' ').sort(), [OAUTH_FIXTURE_ADMIN_SCOPE, OAUTH_FIXTURE_SCOPE].sort());
+    await signInAsBrowser(stepUp);
+    await settled(fleet, 'revoked', (s) => s.status === 'connected');
+    assert.equal(textOf(await fleet.callTool('revoked', 'admin', {})), 'admin done');
   });
 
   it('names authorization, not the SSE transport, when a 401 cannot be answered', async () => {

@@ -4,7 +4,7 @@
 // one `ServerSignIn` per server, which keeps what it learns in a SecretStore and brings the
 // browser back through a loopback redirect. Tokens never reach a log, an error or the audit.
 import { randomBytes } from 'node:crypto';
-import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import { extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { parseJsonAs } from '../jsonText';
@@ -98,6 +98,8 @@ export class ServerSignIn implements OAuthClientProvider {
   private verifier: string | undefined;
   private expectedState: string | undefined;
   private redirect: LoopbackRedirect | undefined;
+  /** The server asked for more scope than the tokens have (403 insufficient_scope). */
+  private stepUp = false;
 
   constructor(
     readonly serverName: string,
@@ -143,12 +145,22 @@ export class ServerSignIn implements OAuthClientProvider {
   }
 
   tokens(): OAuthTokens | undefined {
-    return this.record.tokens as OAuthTokens | undefined;
+    const tokens = this.record.tokens as OAuthTokens | undefined;
+    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for.
+    return tokens && this.stepUp ? { ...tokens, refresh_token: undefined } : tokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     await this.save({ ...this.record, tokens });
+    this.stepUp = false;
   }
+
+  /** `fetch` for the transports: notes a step-up request before the SDK answers it. */
+  readonly fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(url, init);
+    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
+    return response;
+  };
 
   discoveryState(): OAuthDiscoveryState | undefined {
     this.authorizing = true; // the SDK asks for this first whenever it starts an authorization

@@ -146,6 +146,8 @@ export class ServerRunner {
   private readonly logCopy: ServerLogCopy;
   /** The sign-in waiting for the browser, cancelled when the server is stopped or restarted. */
   private pendingSignIn: ServerSignIn | undefined;
+  /** The sign-in of the current connection, when the server signed in. */
+  private signIn: ServerSignIn | undefined;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
@@ -183,13 +185,34 @@ export class ServerRunner {
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const client = this.requireClient();
-    const result = await client.callTool({ name: tool, arguments: args }, undefined, {
-      signal: options.signal,
-      timeout: options.timeoutMs,
-      resetTimeoutOnProgress: true,
-      onprogress: options.onProgress ? (p) => options.onProgress!({ progress: p.progress, total: p.total, message: p.message }) : undefined,
-    });
+    const result = await client
+      .callTool({ name: tool, arguments: args }, undefined, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress: options.onProgress ? (p) => options.onProgress!({ progress: p.progress, total: p.total, message: p.message }) : undefined,
+      })
+      .catch((error: Error) => {
+        throw this.signInMidSession(client, error);
+      });
     return result as CallToolResult;
+  }
+
+  /**
+   * A connected server that stops accepting the tokens (revoked, or a tool that needs more scope)
+   * and sent the browser to sign in: the connection is closed and the server waits for the sign-in.
+   */
+  private signInMidSession(client: Client, error: Error): Error {
+    const transport = client.transport as (Transport & { finishAuth?(code: string): Promise<void> }) | undefined;
+    if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
+    const pending = new SignInPending(this.signIn, transport as Transport & { finishAuth(code: string): Promise<void> });
+    this.generation++;
+    this.client = undefined;
+    this.cancelTimers();
+    this.clearLists();
+    void client.close().catch(() => undefined);
+    this.waitForSignIn(pending);
+    return pending;
   }
 
   async ping(timeoutMs: number): Promise<{ latencyMs: number }> {
@@ -282,17 +305,19 @@ export class ServerRunner {
     const requestInit: RequestInit = { headers: launch.headers };
     // An entry that sets its own Authorization header signs in by itself.
     const authProvider = this.options.oauth && !hasAuthorizationHeader(launch.headers) ? await this.options.oauth.session(this.name, url.href) : undefined;
+    this.signIn = authProvider;
+    const fetch = authProvider?.fetch;
     const authorized = <T extends Transport & { finishAuth(code: string): Promise<void> }>(transport: T) =>
       this.initialize(transport, generation, requestOptions).catch((error: Error) => {
         throw authorizationFailure(error, authProvider, transport);
       });
     if (this.config.type === 'sse') {
-      const transport = new SSEClientTransport(url, { requestInit, authProvider });
+      const transport = new SSEClientTransport(url, { requestInit, authProvider, fetch });
       track(transport);
       this.transport = 'sse';
       return authorized(transport);
     }
-    const streamable = new StreamableHTTPClientTransport(url, { requestInit, authProvider });
+    const streamable = new StreamableHTTPClientTransport(url, { requestInit, authProvider, fetch });
     track(streamable);
     this.transport = 'http';
     try {
@@ -301,7 +326,7 @@ export class ServerRunner {
       const status = error instanceof StreamableHTTPError ? error.code : undefined;
       if (status === undefined || status < 400 || status >= 500 || signal.aborted) throw error;
       this.event(`Streamable HTTP answered ${status}; trying the HTTP+SSE transport`);
-      const sse = new SSEClientTransport(url, { requestInit, authProvider });
+      const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch });
       track(sse);
       this.transport = 'sse';
       return authorized(sse);
