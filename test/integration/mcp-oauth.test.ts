@@ -61,8 +61,8 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
   let dataDir: string;
   const fleets: McpFleet[] = [];
 
-  function newFleet(logger: Logger, signInTimeoutMs?: number): { fleet: McpFleet; oauth: McpOAuth } {
-    const oauth = new McpOAuth({ secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')), logger, openBrowser: printSignInAddress(logger), signInTimeoutMs });
+  function newFleet(logger: Logger, signInTimeoutMs?: number, clientIds: Record<string, string> = {}): { fleet: McpFleet; oauth: McpOAuth } {
+    const oauth = new McpOAuth({ secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')), logger, openBrowser: printSignInAddress(logger), signInTimeoutMs, clientIds: () => clientIds });
     const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
     fleets.push(fleet);
     return { fleet, oauth };
@@ -186,6 +186,21 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     await signInAsBrowser(stepUp);
     await settled(fleet, 'revoked', (s) => s.status === 'connected');
     assert.equal(textOf(await fleet.callTool('revoked', 'admin', {})), 'admin done');
+  });
+
+  it('signs in with a client ID registered beforehand, without registering', async () => {
+    fixture.preRegister('agent-mesh-preregistered');
+    const registrations = fixture.stats.registrations;
+    const logger = recordingLogger();
+    const { fleet } = newFleet(logger, undefined, { preregistered: 'agent-mesh-preregistered' });
+    await fleet.start(parseSettingsServers({ preregistered: { type: 'http', url: fixture.url } }));
+    const address = await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'preregistered'));
+    assert.equal(address.searchParams.get('client_id'), 'agent-mesh-preregistered');
+    await signInAsBrowser(address);
+    await settled(fleet, 'preregistered', (s) => s.status === 'connected');
+    const who = JSON.parse(textOf(await fleet.callTool('preregistered', 'whoami', {}))) as { clientId: string };
+    assert.equal(who.clientId, 'agent-mesh-preregistered');
+    assert.equal(fixture.stats.registrations, registrations, 'no dynamic registration');
   });
 
   it('names authorization, not the SSE transport, when a 401 cannot be answered', async () => {
