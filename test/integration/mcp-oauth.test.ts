@@ -5,7 +5,7 @@
 // fleet reusing the stored sign-in, a refused PKCE verifier, sign-out, and the errors a 401 gives.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseSettingsServers } from '../../src/extension/engine/mcp/config';
@@ -19,6 +19,8 @@ import type { Logger } from '../../src/extension/engine/log';
 import type { McpServerInfo } from '../../src/shared/mcp';
 import { OAUTH_FIXTURE_ADMIN_SCOPE, OAUTH_FIXTURE_SCOPE, startOAuthMcpServer, type OAuthFixture } from '../fixtures/mcp/oauth-server';
 import { waitFor } from '../helpers/net';
+import { startServe, type ServeProcess } from '../helpers/serve';
+import { generateToken } from '../../src/extension/engine/security/token';
 
 // The product's defaults, retrying fast: an authorization failure must not be retried at all.
 const SETTINGS: McpFleetSettings = { ...mcpFleetSettings(defaultSettings()), retryDelayMs: 100 };
@@ -233,5 +235,50 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.match(failed.error!, /no sign-in came back from the browser within/);
     const address = printedAddress(logger.lines, 'abandoned')!;
     await assert.rejects(fetch(new URL(address.searchParams.get('redirect_uri')!)), 'the callback port is closed again');
+  });
+});
+
+describe('agent-mesh serve signing in to an OAuth-protected server', function () {
+  this.timeout(60_000);
+  let fixture: OAuthFixture;
+  let workspace: string;
+  let serve: ServeProcess;
+  const token = generateToken();
+
+  before(async () => {
+    fixture = await startOAuthMcpServer();
+    workspace = await mkdtemp(path.join(tmpdir(), 'am-mcp-oauth-serve-'));
+    await mkdir(path.join(workspace, '.vscode'));
+    await writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { protected: { type: 'http', url: fixture.url } } }));
+    serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token]);
+  });
+  after(async () => {
+    await serve?.stop();
+    await fixture?.stop();
+    if (workspace) await rm(workspace, { recursive: true, force: true });
+  });
+
+  it('prints the authorization address, waits for the browser, then serves the tools; tokens stay in a 0600 file of the data folder', async () => {
+    const api = async (method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${serve.url}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const server = async () => ((await api('GET', '/api/mcp/servers')) as unknown as McpServerInfo[]).find((s) => s.name === 'protected');
+    const printed = await waitFor('the printed address', async () => {
+      const messages = serve.stderr.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+      return printedAddress(messages, 'protected');
+    }, 20_000);
+    assert.match((await server())!.error!, /sign-in required/);
+    await signInAsBrowser(printed);
+    await waitFor('protected to connect', async () => ((await server())?.status === 'connected' ? true : undefined), 20_000);
+    const call = await api('POST', '/api/mcp/servers/protected/tools/whoami/call', { arguments: {} });
+    assert.match(JSON.stringify(call.content), /clientId/);
+
+    const file = path.join(workspace, '.agent-mesh', 'mcp-oauth.json');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const stored = JSON.parse(JSON.parse(await readFile(file, 'utf8'))['agentMesh.mcp.oauth/protected']) as { tokens: { access_token: string; refresh_token: string } };
+    for (const secret of [stored.tokens.access_token, stored.tokens.refresh_token]) {
+      assert.ok(!serve.stderr.some((l) => l.includes(secret)) && !serve.stdout.some((l) => l.includes(secret)), 'no token in the output of serve');
+    }
   });
 });
