@@ -48,7 +48,6 @@ export class McpOAuth {
   /** The sign-in state of one server at `url`, loaded from the store. */
   async session(serverName: string, url: string): Promise<ServerSignIn> {
     const record = await this.read(serverName, url);
-    record.redirectPort ??= await freeLoopbackPort();
     return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], {
       save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
@@ -108,6 +107,7 @@ export class ServerSignIn implements OAuthClientProvider {
     private readonly host: SignInHost,
   ) {}
 
+  /** Read by the SDK only after `discoveryState()`, which chose the port. */
   get redirectUrl(): string {
     return loopbackRedirectUrl(this.record.redirectPort!);
   }
@@ -162,8 +162,11 @@ export class ServerSignIn implements OAuthClientProvider {
     return response;
   };
 
-  discoveryState(): OAuthDiscoveryState | undefined {
-    this.authorizing = true; // the SDK asks for this first whenever it starts an authorization
+  /** The SDK asks for this first whenever it starts an authorization. */
+  async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
+    this.authorizing = true;
+    // The callback port is chosen once and kept with the client registration that names it.
+    this.record.redirectPort ??= await freeLoopbackPort();
     return this.record.discovery as OAuthDiscoveryState | undefined;
   }
 
