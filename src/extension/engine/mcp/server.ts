@@ -99,11 +99,14 @@ export interface CallOptions {
 /** A failure that retrying cannot fix (missing command, bad variable, missing input, refused authorization). */
 class PermanentFailure extends Error {}
 
+/** The HTTP transports, which can trade an authorization code for tokens. */
+type SignInTransport = Transport & { finishAuth(code: string): Promise<void> };
+
 /** The server wants a sign-in and the browser was sent to its authorization server. */
 class SignInPending extends Error {
   constructor(
     readonly signIn: ServerSignIn,
-    private readonly transport: { finishAuth(code: string): Promise<void> },
+    private readonly transport: SignInTransport,
   ) {
     super(`sign-in required: finish signing in to "${signIn.serverName}" in the browser`);
   }
@@ -203,9 +206,9 @@ export class ServerRunner {
    * and sent the browser to sign in: the connection is closed and the server waits for the sign-in.
    */
   private signInMidSession(client: Client, error: Error): Error {
-    const transport = client.transport as (Transport & { finishAuth?(code: string): Promise<void> }) | undefined;
+    const transport = client.transport as Partial<SignInTransport> | undefined;
     if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
-    const pending = new SignInPending(this.signIn, transport as Transport & { finishAuth(code: string): Promise<void> });
+    const pending = new SignInPending(this.signIn, transport as SignInTransport);
     this.generation++;
     this.client = undefined;
     this.cancelTimers();
@@ -307,7 +310,7 @@ export class ServerRunner {
     const authProvider = this.options.oauth && !hasAuthorizationHeader(launch.headers) ? await this.options.oauth.session(this.name, url.href) : undefined;
     this.signIn = authProvider;
     const fetch = authProvider?.fetch;
-    const authorized = <T extends Transport & { finishAuth(code: string): Promise<void> }>(transport: T) =>
+    const authorized = (transport: SignInTransport) =>
       this.initialize(transport, generation, requestOptions).catch((error: Error) => {
         throw authorizationFailure(error, authProvider, transport);
       });
@@ -513,7 +516,7 @@ export class ServerRunner {
  * What an authorization problem of a connect becomes: a sign-in to wait for, or an error that says
  * it is about authorization (never retried, and never a reason to try the SSE transport).
  */
-function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: { finishAuth(code: string): Promise<void> }): Error {
+function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: SignInTransport): Error {
   if (error instanceof UnauthorizedError && signIn?.awaitingBrowser) return new SignInPending(signIn, transport);
   const status = error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
   if (status === 401 || error instanceof UnauthorizedError) {
