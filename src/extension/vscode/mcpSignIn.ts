@@ -11,6 +11,14 @@ export function openSignInInBrowser(log: vscode.LogOutputChannel): McpOAuthOptio
     log.info(`[mcp ${serverName}] sign-in required; asking before opening the browser at ${authorizationUrl.origin}`);
     void vscode.window
       .showInformationMessage(`Agent Mesh: the MCP server "${serverName}" asks you to sign in at ${authorizationUrl.host}.`, 'Sign In')
-      .then((pick) => pick && vscode.env.openExternal(vscode.Uri.parse(authorizationUrl.href, true)));
+      .then((pick) => pick && openExternalAsIs(authorizationUrl.href));
   };
+}
+
+/**
+ * `openExternal` with the address exactly as given: a `Uri` is re-encoded on the way (a `+` in the
+ * scope becomes `%2B`), a string is not. VS Code accepts a string here though its typings say Uri.
+ */
+function openExternalAsIs(address: string): Thenable<boolean> {
+  return (vscode.env.openExternal as unknown as (target: string) => Thenable<boolean>)(address);
 }
