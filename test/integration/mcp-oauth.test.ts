@@ -4,7 +4,10 @@
 // connects with tokens kept in a 0600 file. Then: refresh after the access token expired, a new
 // fleet reusing the stored sign-in, a refused PKCE verifier, sign-out, and the errors a 401 gives.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -279,6 +282,54 @@ describe('agent-mesh serve signing in to an OAuth-protected server', function ()
     const stored = JSON.parse(JSON.parse(await readFile(file, 'utf8'))['agentMesh.mcp.oauth/protected']) as { tokens: { access_token: string; refresh_token: string } };
     for (const secret of [stored.tokens.access_token, stored.tokens.refresh_token]) {
       assert.ok(!serve.stderr.some((l) => l.includes(secret)) && !serve.stdout.some((l) => l.includes(secret)), 'no token in the output of serve');
+    }
+  });
+});
+
+describe('MCP fleet sign-in with a client ID metadata document', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let documents: HttpsServer;
+  let fixture: OAuthFixture;
+  let documentUrl: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'agent-mesh-cimd-'));
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const ca = await readFile(cert, 'utf8');
+    documents = createHttpsServer({ key: await readFile(key), cert: ca }, (req, res) => {
+      if (req.url !== '/agent-mesh/client.json') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ client_id: documentUrl, client_name: 'Agent Mesh', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }),
+      );
+    });
+    await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', () => resolve()));
+    documentUrl = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/agent-mesh/client.json`;
+    fixture = await startOAuthMcpServer({ clientMetadataDocumentCa: ca });
+  });
+  after(async () => {
+    await fixture?.stop();
+    documents?.closeAllConnections();
+    await new Promise((resolve) => documents?.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uses the document address as its client ID where the authorization server supports it, without registering', async () => {
+    const logger = recordingLogger();
+    const oauth = new McpOAuth({ secrets: new FileSecretStore(path.join(dir, 'mcp-oauth.json')), logger, openBrowser: printSignInAddress(logger), clientMetadataUrl: () => documentUrl });
+    const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+    try {
+      await fleet.start(parseSettingsServers({ documented: { type: 'http', url: fixture.url } }));
+      const address = await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'documented'));
+      assert.equal(address.searchParams.get('client_id'), documentUrl);
+      await signInAsBrowser(address);
+      await settled(fleet, 'documented', (s) => s.status === 'connected');
+      const who = JSON.parse(textOf(await fleet.callTool('documented', 'whoami', {}))) as { clientId: string };
+      assert.equal(who.clientId, documentUrl);
+      assert.equal(fixture.stats.registrations, 0);
+    } finally {
+      await fleet.dispose();
     }
   });
 });

@@ -162,6 +162,7 @@ export class Engine {
         logger: options.logger,
         openBrowser: options.mcp?.openBrowser ?? printSignInAddress(options.logger),
         clientIds: () => this.mcpSettings['agentMesh.mcp.oauthClientIds'],
+        clientMetadataUrl: () => this.mcpSettings['agentMesh.mcp.oauthClientMetadataUrl'],
       }),
     });
     this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);

@@ -38,6 +38,11 @@ export interface McpOAuthOptions {
   openBrowser(serverName: string, authorizationUrl: URL): void;
   /** Client IDs registered beforehand with a server's authorization server, by server name. */
   clientIds?: () => Record<string, string>;
+  /**
+   * The HTTPS address of a client ID metadata document describing Agent Mesh, used as its client ID
+   * by authorization servers that support those documents (the others get a registration).
+   */
+  clientMetadataUrl?: () => string | undefined;
   signInTimeoutMs?: number;
 }
 
@@ -48,7 +53,7 @@ export class McpOAuth {
   /** The sign-in state of one server at `url`, loaded from the store. */
   async session(serverName: string, url: string): Promise<ServerSignIn> {
     const record = await this.read(serverName, url);
-    return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], {
+    return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], this.options.clientMetadataUrl?.() || undefined, {
       save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
@@ -104,6 +109,7 @@ export class ServerSignIn implements OAuthClientProvider {
     readonly serverName: string,
     private record: StoredSignIn,
     private readonly preRegisteredClientId: string | undefined,
+    readonly clientMetadataUrl: string | undefined,
     private readonly host: SignInHost,
   ) {}
 
