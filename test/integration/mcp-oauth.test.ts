@@ -230,14 +230,19 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.ok(!logger.lines.some((l) => l.includes('not-a-token')), 'the configured header is not logged');
   });
 
-  it('gives up waiting for the browser after the sign-in timeout', async () => {
+  it('gives up waiting for the browser after the sign-in timeout; a restart asks again', async () => {
     const logger = recordingLogger();
-    const { fleet } = newFleet(logger, 500);
+    const { fleet } = newFleet(logger, 3000);
     await fleet.start(parseSettingsServers({ abandoned: { type: 'http', url: fixture.url } }));
     const failed = await settled(fleet, 'abandoned', (s) => /sign-in failed/.test(s.error ?? ''));
     assert.match(failed.error!, /no sign-in came back from the browser within/);
     const address = printedAddress(logger.lines, 'abandoned')!;
     await assert.rejects(fetch(new URL(address.searchParams.get('redirect_uri')!)), 'the callback port is closed again');
+
+    // A restart prints a new address, and that sign-in goes through.
+    await fleet.restart('abandoned');
+    await signInAsBrowser(await waitFor('a new address', async () => printedAddress(logger.lines, 'abandoned', 2)));
+    await settled(fleet, 'abandoned', (s) => s.status === 'connected');
   });
 });
 
