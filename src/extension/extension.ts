@@ -5,6 +5,7 @@ import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
+import { openSignInInBrowser } from './vscode/mcpSignIn';
 import { McpViews } from './vscode/mcpViews';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
@@ -58,7 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       extensionRoot: context.extensionUri.fsPath,
       workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
-      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver },
+      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver, secrets: context.secrets, openBrowser: openSignInInBrowser(log) },
     });
   };
 

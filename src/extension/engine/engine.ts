@@ -18,6 +18,8 @@ import { registerTaskRoutes } from './tasks/routes';
 import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
 import { McpFleet } from './mcp/fleet';
+import { McpOAuth, printSignInAddress, type McpOAuthOptions } from './mcp/oauth';
+import { FileSecretStore, type SecretStore } from './mcp/oauthTokens';
 import { registerMcpRoutes } from './mcp/routes';
 import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
 import { envInputResolver, type InputResolver } from './mcp/variables';
@@ -68,6 +70,10 @@ export interface EngineOptions {
     inputResolver?: InputResolver;
     /** Poll `.vscode/mcp.json` and reload on change (headless; VS Code uses its own watcher). */
     watchConfig?: boolean;
+    /** Where sign-ins to remote servers are kept (default: `mcp-oauth.json` in the data dir, mode 0600). */
+    secrets?: SecretStore;
+    /** How the person is sent to sign in (default: the address printed in the log). */
+    openBrowser?: McpOAuthOptions['openBrowser'];
   };
 }
 
@@ -152,6 +158,13 @@ export class Engine {
       inputResolver: options.mcp?.inputResolver ?? envInputResolver(),
       logger: options.logger,
       workspaceDir: options.workspaceDir,
+      oauth: new McpOAuth({
+        secrets: options.mcp?.secrets ?? new FileSecretStore(path.join(options.dataDir, 'mcp-oauth.json')),
+        logger: options.logger,
+        openBrowser: options.mcp?.openBrowser ?? printSignInAddress(options.logger),
+        clientIds: () => this.mcpSettings['agentMesh.mcp.oauthClientIds'],
+        clientMetadataUrl: () => this.mcpSettings['agentMesh.mcp.oauthClientMetadataUrl'],
+      }),
     });
     this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
     this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));

@@ -51,6 +51,8 @@ export class McpViews implements vscode.Disposable {
       vscode.commands.registerCommand('agentMesh.mcp.restartServer', async (node?: McpNode) => this.lifecycle(await server(node), 'restart')),
       vscode.commands.registerCommand('agentMesh.mcp.startServer', async (node?: McpNode) => this.lifecycle(await server(node), 'restart')),
       vscode.commands.registerCommand('agentMesh.mcp.stopServer', async (node?: McpNode) => this.lifecycle(await server(node), 'stop')),
+      vscode.commands.registerCommand('agentMesh.mcp.signIn', async (node?: McpNode) => this.signInOrOut(await server(node), 'signIn')),
+      vscode.commands.registerCommand('agentMesh.mcp.signOut', async (node?: McpNode) => this.signInOrOut(await server(node), 'signOut')),
       vscode.commands.registerCommand('agentMesh.mcp.disableServer', async (node?: McpNode) => this.setServerDisabled(await server(node), true)),
       vscode.commands.registerCommand('agentMesh.mcp.enableServer', async (node?: McpNode) => this.setServerDisabled(await server(node), false)),
       vscode.commands.registerCommand('agentMesh.mcp.showServerLogs', async (node?: McpNode) => this.showServerLogs(await server(node))),
@@ -179,6 +181,18 @@ export class McpViews implements vscode.Disposable {
     if (action === 'restart' && server.status === 'error') {
       void vscode.window.showErrorMessage(`Agent Mesh: MCP server "${name}" failed to start: ${server.error}`, 'Show Logs').then((pick) => pick && this.showServerLogs(name));
     }
+  }
+
+  /** Sign-in belongs to remote servers; sign-out forgets the tokens and the client registration. */
+  private async signInOrOut(name: string | undefined, action: 'signIn' | 'signOut'): Promise<void> {
+    const fleet = this.engine?.mcp;
+    if (!name || !fleet) return;
+    if (fleet.config(name).type === 'stdio') {
+      void vscode.window.showInformationMessage(`Agent Mesh: "${name}" runs locally (stdio); only remote servers sign in.`);
+      return;
+    }
+    await fleet[action](name);
+    if (action === 'signOut') void vscode.window.showInformationMessage(`Agent Mesh: signed out of the MCP server "${name}".`);
   }
 
   private async setServerDisabled(name: string | undefined, disabled: boolean): Promise<void> {

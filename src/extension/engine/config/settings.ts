@@ -27,6 +27,8 @@ export const settingSchemas = {
   'agentMesh.mcp.retryDelayMs': z.number().int().min(10).max(60_000).default(1000),
   'agentMesh.mcp.tokenBudget': z.number().int().min(0).default(20_000),
   'agentMesh.mcp.disabledTools': z.record(z.string(), z.array(z.string())).default({}),
+  'agentMesh.mcp.oauthClientIds': z.record(z.string(), z.string().min(1).max(2000)).default({}),
+  'agentMesh.mcp.oauthClientMetadataUrl': z.union([z.literal(''), z.url({ protocol: /^https$/ }).max(2000)]).default(''),
   'agentMesh.tokens.encoding': z.enum(TOKEN_ENCODINGS).default('o200k_base'),
   'agentMesh.tokens.modelFamily': z.enum(MODEL_FAMILIES).default('openai'),
   'agentMesh.mesh.agents': z.array(meshAgentConfigSchema).max(200).default([]),

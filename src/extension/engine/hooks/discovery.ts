@@ -6,6 +6,7 @@ import { mkdir, readFile, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import { parseJsonAs } from '../jsonText';
 import { writeFileAtomic } from '../state/atomicFile';
 
 export interface RelayDiscovery {
@@ -57,13 +58,7 @@ async function readDiscoveryFile(file: string): Promise<RelayDiscovery | undefin
   } catch {
     return undefined;
   }
-  if (text.length > MAX_DISCOVERY_BYTES) return undefined;
-  try {
-    const parsed = discoverySchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonAs(discoverySchema, text, MAX_DISCOVERY_BYTES);
 }
 
 /** The relay of the nearest workspace at or above `cwd` that has one running (or had: the file may be stale). */

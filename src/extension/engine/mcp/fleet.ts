@@ -16,6 +16,7 @@ import type { JsonObject } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { isExactFor, tokenLabel, TokenCounter } from '../tokens/tokenCounter';
 import type { McpConfig, McpInputDefinition, McpServerConfig } from './config';
+import type { McpOAuth } from './oauth';
 import { ServerRunner, type CallOptions, type RetryPolicy } from './server';
 import { resolveLaunch, type InputResolver } from './variables';
 
@@ -46,6 +47,8 @@ export interface McpFleetOptions {
   stableMs?: number;
   logLines?: number;
   tokenCounter?: TokenCounter;
+  /** Sign-in for remote servers that ask for it (MCP authorization); without it a 401 is an error. */
+  oauth?: McpOAuth;
 }
 
 export type McpFleetErrorCode = 'server_not_found' | 'tool_not_found' | 'tool_disabled' | 'not_connected' | 'tool_call_failed' | 'tool_call_timeout' | 'cancelled';
@@ -164,6 +167,20 @@ export class McpFleet {
     await this.runner(name).stop('stopped', 'stopped by the user');
   }
 
+  /** Asks the person to sign in to a remote server again (its tokens are forgotten first). */
+  async signIn(name: string): Promise<void> {
+    const runner = this.runner(name);
+    await this.options.oauth?.forgetTokens(name);
+    await this.launch(runner, 'sign-in requested');
+  }
+
+  /** Forgets the server's sign-in (tokens and client registration) and stops it. */
+  async signOut(name: string): Promise<void> {
+    const runner = this.runner(name);
+    await this.options.oauth?.signOut(name);
+    await runner.stop('stopped', 'signed out');
+  }
+
   async callTool(
     name: string,
     tool: string,
@@ -253,6 +270,7 @@ export class McpFleet {
       logger: this.options.logger,
       resolve: (c) => resolveLaunch(c, { workspaceDir: this.options.workspaceDir, env: this.options.env ?? process.env, input: (d) => this.input(d, c) }),
       onChange: () => this.changed(runner),
+      oauth: this.options.oauth,
     });
     this.runners.set(config.name, runner);
     return runner;

@@ -2,8 +2,9 @@
 // offers, keeps its stderr and protocol errors, and reconnects with capped exponential backoff up to
 // a limit — after which it stays in `error` until someone restarts it. Never a restart loop.
 import { existsSync } from 'node:fs';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -19,6 +20,7 @@ import {
 import type { McpLogLine, McpPromptInfo, McpResourceInfo, McpServerStatus, McpTransportKind } from '../../../shared/mcp';
 import type { Logger } from '../log';
 import type { McpServerConfig } from './config';
+import type { McpOAuth, ServerSignIn } from './oauth';
 import type { ResolvedLaunch } from './variables';
 import { TokenBucket } from '../tokenBucket';
 import { ENGINE_VERSION } from '../version';
@@ -84,6 +86,8 @@ export interface ServerRunnerOptions {
   resolve(config: McpServerConfig): Promise<ResolvedLaunch>;
   logger: Logger;
   onChange(): void;
+  /** Sign-in for remote servers that answer 401; without it a 401 is an error. */
+  oauth?: McpOAuth;
 }
 
 export interface CallOptions {
@@ -92,8 +96,30 @@ export interface CallOptions {
   timeoutMs: number;
 }
 
-/** A failure that retrying cannot fix (missing command, bad variable, missing input). */
+/** A failure that retrying cannot fix (missing command, bad variable, missing input, refused authorization). */
 class PermanentFailure extends Error {}
+
+/** The HTTP transports, which can trade an authorization code for tokens. */
+type SignInTransport = Transport & { finishAuth(code: string): Promise<void> };
+
+/** The server wants a sign-in and the browser was sent to its authorization server. */
+class SignInPending extends Error {
+  constructor(
+    readonly signIn: ServerSignIn,
+    private readonly transport: SignInTransport,
+  ) {
+    super(`sign-in required: finish signing in to "${signIn.serverName}" in the browser`);
+  }
+
+  /** Waits for the browser to come back, then trades the code for tokens (kept in the store). */
+  async complete(): Promise<void> {
+    await this.transport.finishAuth(await this.signIn.authorizationCode());
+  }
+}
+
+function hasAuthorizationHeader(headers: Record<string, string> | undefined): boolean {
+  return Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
+}
 
 export class ServerRunner {
   readonly config: McpServerConfig;
@@ -121,6 +147,10 @@ export class ServerRunner {
   /** Aborts the attempt in flight (closing its transport) when the server is stopped or restarted. */
   private cancelAttempt: (() => void) | undefined;
   private readonly logCopy: ServerLogCopy;
+  /** The sign-in waiting for the browser, cancelled when the server is stopped or restarted. */
+  private pendingSignIn: ServerSignIn | undefined;
+  /** The sign-in of the current connection, when the server signed in. */
+  private signIn: ServerSignIn | undefined;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
@@ -158,13 +188,34 @@ export class ServerRunner {
 
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const client = this.requireClient();
-    const result = await client.callTool({ name: tool, arguments: args }, undefined, {
-      signal: options.signal,
-      timeout: options.timeoutMs,
-      resetTimeoutOnProgress: true,
-      onprogress: options.onProgress ? (p) => options.onProgress!({ progress: p.progress, total: p.total, message: p.message }) : undefined,
-    });
+    const result = await client
+      .callTool({ name: tool, arguments: args }, undefined, {
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress: options.onProgress ? (p) => options.onProgress!({ progress: p.progress, total: p.total, message: p.message }) : undefined,
+      })
+      .catch((error: Error) => {
+        throw this.signInMidSession(client, error);
+      });
     return result as CallToolResult;
+  }
+
+  /**
+   * A connected server that stops accepting the tokens (revoked, or a tool that needs more scope)
+   * and sent the browser to sign in: the connection is closed and the server waits for the sign-in.
+   */
+  private signInMidSession(client: Client, error: Error): Error {
+    const transport = client.transport as Partial<SignInTransport> | undefined;
+    if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
+    const pending = new SignInPending(this.signIn, transport as SignInTransport);
+    this.generation++;
+    this.client = undefined;
+    this.cancelTimers();
+    this.clearLists();
+    void client.close().catch(() => undefined);
+    this.waitForSignIn(pending);
+    return pending;
   }
 
   async ping(timeoutMs: number): Promise<{ latencyMs: number }> {
@@ -255,25 +306,33 @@ export class ServerRunner {
     }
     const url = new URL(launch.url!);
     const requestInit: RequestInit = { headers: launch.headers };
+    // An entry that sets its own Authorization header signs in by itself.
+    const authProvider = this.options.oauth && !hasAuthorizationHeader(launch.headers) ? await this.options.oauth.session(this.name, url.href) : undefined;
+    this.signIn = authProvider;
+    const fetch = authProvider?.fetch;
+    const authorized = (transport: SignInTransport) =>
+      this.initialize(transport, generation, requestOptions).catch((error: Error) => {
+        throw authorizationFailure(error, authProvider, transport);
+      });
     if (this.config.type === 'sse') {
-      const transport = new SSEClientTransport(url, { requestInit });
+      const transport = new SSEClientTransport(url, { requestInit, authProvider, fetch });
       track(transport);
       this.transport = 'sse';
-      return this.initialize(transport, generation, requestOptions);
+      return authorized(transport);
     }
-    const streamable = new StreamableHTTPClientTransport(url, { requestInit });
+    const streamable = new StreamableHTTPClientTransport(url, { requestInit, authProvider, fetch });
     track(streamable);
     this.transport = 'http';
     try {
-      return await this.initialize(streamable, generation, requestOptions);
+      return await authorized(streamable);
     } catch (error) {
       const status = error instanceof StreamableHTTPError ? error.code : undefined;
       if (status === undefined || status < 400 || status >= 500 || signal.aborted) throw error;
       this.event(`Streamable HTTP answered ${status}; trying the HTTP+SSE transport`);
-      const sse = new SSEClientTransport(url, { requestInit });
+      const sse = new SSEClientTransport(url, { requestInit, authProvider, fetch });
       track(sse);
       this.transport = 'sse';
-      return this.initialize(sse, generation, requestOptions);
+      return authorized(sse);
     }
   }
 
@@ -341,6 +400,7 @@ export class ServerRunner {
   }
 
   private failed(error: Error): void {
+    if (error instanceof SignInPending) return this.waitForSignIn(error);
     this.attempts++;
     const message = this.describe(error);
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.options.retry;
@@ -361,6 +421,26 @@ export class ServerRunner {
       if (generation === this.generation) void this.connect();
     }, delay);
     this.retryTimer.unref();
+  }
+
+  /** Shows the server as waiting for the person to sign in, and connects once they have. */
+  private waitForSignIn(pending: SignInPending): void {
+    const generation = this.generation;
+    this.pendingSignIn = pending.signIn;
+    this.set({ status: 'error', error: pending.message, retryAt: undefined, connectedAt: undefined });
+    this.event(pending.message);
+    pending.complete().then(
+      () => {
+        if (generation === this.generation) void this.start('signed in');
+      },
+      (error: Error) => {
+        if (generation !== this.generation) return;
+        const message = `sign-in failed: ${error.message}`;
+        this.set({ status: 'error', error: message });
+        this.event(message, 'error');
+        this.options.logger.error(`[mcp ${this.name}] ${message}`);
+      },
+    );
   }
 
   private describe(error: Error): string {
@@ -414,6 +494,8 @@ export class ServerRunner {
   }
 
   private cancelTimers(): void {
+    this.pendingSignIn?.cancel();
+    this.pendingSignIn = undefined;
     this.logCopy.summarise();
     this.cancelAttempt?.();
     this.cancelAttempt = undefined;
@@ -428,6 +510,22 @@ export class ServerRunner {
     this.client = undefined;
     if (client) await client.close().catch(() => undefined);
   }
+}
+
+/**
+ * What an authorization problem of a connect becomes: a sign-in to wait for, or an error that says
+ * it is about authorization (never retried, and never a reason to try the SSE transport).
+ */
+function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: SignInTransport): Error {
+  if (error instanceof UnauthorizedError && signIn?.awaitingBrowser) return new SignInPending(signIn, transport);
+  const status = error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
+  if (status === 401 || error instanceof UnauthorizedError) {
+    const how = signIn ? 'sign in again from the server\'s menu' : 'check the Authorization header of its entry';
+    return new PermanentFailure(`authorization failed: the server answered 401 Unauthorized (${how})`);
+  }
+  if (status === 403) return new PermanentFailure('authorization failed: the server answered 403 Forbidden (the account or token lacks access)');
+  if (signIn?.authorizing) return new PermanentFailure(`authorization failed: ${error.message}`);
+  return error;
 }
 
 async function paginate<P extends { nextCursor?: string }, T>(fetchPage: (cursor: string | undefined) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {

@@ -1,0 +1,240 @@
+// Sign-in to remote MCP servers (MCP authorization: OAuth 2.1 with PKCE). The SDK's `auth()` runs
+// the protocol — protected-resource and authorization-server discovery, client registration,
+// authorization code with PKCE, refresh, the scopes of `WWW-Authenticate` and step-up — through
+// one `ServerSignIn` per server, which keeps what it learns in a SecretStore and brings the
+// browser back through a loopback redirect. Tokens never reach a log, an error or the audit.
+import { randomBytes } from 'node:crypto';
+import { extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { z } from 'zod';
+import { parseJsonAs } from '../jsonText';
+import type { Logger } from '../log';
+import { ENGINE_VERSION } from '../version';
+import { freeLoopbackPort, LoopbackRedirect, loopbackRedirectUrl } from './oauthRedirect';
+import type { SecretStore } from './oauthTokens';
+
+const KEY_PREFIX = 'agentMesh.mcp.oauth/';
+const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+const MAX_RECORD_CHARS = 64 * 1024;
+
+/** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
+const StoredSignInSchema = z.object({
+  /** The server URL this record belongs to; a record for another URL is not used. */
+  url: z.string(),
+  redirectPort: z.number().int().min(1).max(65535).optional(),
+  client: z.looseObject({ client_id: z.string() }).optional(),
+  tokens: z.looseObject({ access_token: z.string(), token_type: z.string() }).optional(),
+  discovery: z.looseObject({ authorizationServerUrl: z.string() }).optional(),
+});
+type StoredSignIn = z.infer<typeof StoredSignInSchema>;
+
+export interface McpOAuthOptions {
+  secrets: SecretStore;
+  logger: Logger;
+  /**
+   * Shows the person the authorization URL: VS Code opens it in the browser, the headless relay
+   * prints it. Must not wait for the person.
+   */
+  openBrowser(serverName: string, authorizationUrl: URL): void;
+  /** Client IDs registered beforehand with a server's authorization server, by server name. */
+  clientIds?: () => Record<string, string>;
+  /**
+   * The HTTPS address of a client ID metadata document describing Agent Mesh, used as its client ID
+   * by authorization servers that support those documents (the others get a registration).
+   */
+  clientMetadataUrl?: () => string | undefined;
+  signInTimeoutMs?: number;
+}
+
+/** The fleet's sign-ins: one `ServerSignIn` per connect of a remote server, and sign-out. */
+export class McpOAuth {
+  constructor(private readonly options: McpOAuthOptions) {}
+
+  /** The sign-in state of one server at `url`, loaded from the store. */
+  async session(serverName: string, url: string): Promise<ServerSignIn> {
+    const record = await this.read(serverName, url);
+    return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], this.options.clientMetadataUrl?.() || undefined, {
+      save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
+      openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
+      timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+    });
+  }
+
+  /** Forgets the server's tokens and client registration. */
+  async signOut(serverName: string): Promise<void> {
+    await this.options.secrets.delete(KEY_PREFIX + serverName);
+  }
+
+  /** Forgets the server's tokens only, so the next connect asks the person again. */
+  async forgetTokens(serverName: string): Promise<void> {
+    const text = await this.options.secrets.get(KEY_PREFIX + serverName);
+    const stored = text ? parseRecord(text) : undefined;
+    if (!stored) return;
+    delete stored.tokens;
+    await this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(stored));
+  }
+
+  private async read(serverName: string, url: string): Promise<StoredSignIn> {
+    const text = await this.options.secrets.get(KEY_PREFIX + serverName);
+    const stored = text ? parseRecord(text) : undefined;
+    if (text && !stored) this.options.logger.warn(`[mcp ${serverName}] the stored sign-in is unreadable; signing in again`);
+    return stored?.url === url ? stored : { url };
+  }
+}
+
+function parseRecord(text: string): StoredSignIn | undefined {
+  return parseJsonAs(StoredSignInSchema, text, MAX_RECORD_CHARS);
+}
+
+interface SignInHost {
+  save(record: StoredSignIn): PromiseLike<void>;
+  openBrowser(authorizationUrl: URL): void;
+  timeoutMs: number;
+}
+
+/**
+ * The SDK's `OAuthClientProvider` for one server. The PKCE verifier and the state live in memory
+ * only, for the one browser round trip they belong to.
+ */
+export class ServerSignIn implements OAuthClientProvider {
+  /** Set once the SDK started an authorization (the server answered 401 or 403 insufficient_scope). */
+  authorizing = false;
+  private verifier: string | undefined;
+  private expectedState: string | undefined;
+  private redirect: LoopbackRedirect | undefined;
+  /** The server asked for more scope than the tokens have (403 insufficient_scope). */
+  private stepUp = false;
+
+  constructor(
+    readonly serverName: string,
+    private record: StoredSignIn,
+    private readonly preRegisteredClientId: string | undefined,
+    readonly clientMetadataUrl: string | undefined,
+    private readonly host: SignInHost,
+  ) {}
+
+  /** Read by the SDK only after `discoveryState()`, which chose the port. */
+  get redirectUrl(): string {
+    return loopbackRedirectUrl(this.record.redirectPort!);
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'Agent Mesh',
+      software_id: 'agent-mesh',
+      software_version: ENGINE_VERSION,
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+
+  /** True while the browser has been sent to the authorization server and not come back. */
+  get awaitingBrowser(): boolean {
+    return this.redirect !== undefined;
+  }
+
+  state(): string {
+    this.expectedState = randomBytes(32).toString('base64url');
+    return this.expectedState;
+  }
+
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    const stored = this.record.client as OAuthClientInformationMixed | undefined;
+    if (this.preRegisteredClientId === undefined) return stored;
+    return stored?.client_id === this.preRegisteredClientId ? stored : { client_id: this.preRegisteredClientId };
+  }
+
+  async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
+    await this.save({ ...this.record, client });
+  }
+
+  tokens(): OAuthTokens | undefined {
+    const tokens = this.record.tokens as OAuthTokens | undefined;
+    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for.
+    return tokens && this.stepUp ? { ...tokens, refresh_token: undefined } : tokens;
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    await this.save({ ...this.record, tokens });
+    this.stepUp = false;
+  }
+
+  /** `fetch` for the transports: notes a step-up request before the SDK answers it. */
+  readonly fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(url, init);
+    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
+    return response;
+  };
+
+  /** The SDK asks for this first whenever it starts an authorization. */
+  async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
+    this.authorizing = true;
+    // The callback port is chosen once and kept with the client registration that names it.
+    this.record.redirectPort ??= await freeLoopbackPort();
+    return this.record.discovery as OAuthDiscoveryState | undefined;
+  }
+
+  async saveDiscoveryState(discovery: OAuthDiscoveryState): Promise<void> {
+    await this.save({ ...this.record, discovery: { ...discovery } });
+  }
+
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
+    if (scope === 'verifier') {
+      this.verifier = undefined;
+      return;
+    }
+    const next = { ...this.record };
+    if (scope === 'all' || scope === 'client') delete next.client;
+    if (scope === 'all' || scope === 'tokens') delete next.tokens;
+    if (scope === 'all' || scope === 'discovery') delete next.discovery;
+    await this.save(next);
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (!this.verifier) throw new Error('no sign-in is in progress');
+    return this.verifier;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    if (!this.expectedState) throw new Error('the sign-in has no state');
+    this.redirect?.cancel();
+    try {
+      this.redirect = await LoopbackRedirect.listen({ port: this.record.redirectPort!, state: this.expectedState, timeoutMs: this.host.timeoutMs, serverName: this.serverName });
+    } catch (error) {
+      // The registration names this port: register again on a free one at the next sign-in.
+      await this.save({ url: this.record.url });
+      throw error;
+    }
+    this.host.openBrowser(authorizationUrl);
+  }
+
+  /** Resolves with the authorization code once the browser came back with this sign-in's state. */
+  async authorizationCode(): Promise<string> {
+    if (!this.redirect) throw new Error('no sign-in is in progress');
+    try {
+      return await this.redirect.code;
+    } finally {
+      this.redirect = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.redirect?.cancel();
+  }
+
+  private async save(next: StoredSignIn): Promise<void> {
+    await this.host.save(next);
+    this.record = next;
+  }
+}
+
+/** The headless way to send the person to the authorization server: the address, printed in the log. */
+export function printSignInAddress(logger: Logger): McpOAuthOptions['openBrowser'] {
+  return (serverName, authorizationUrl) => logger.warn(`[mcp ${serverName}] sign-in required: open ${authorizationUrl.href} in a browser`);
+}
