@@ -17,6 +17,7 @@ import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
 import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
+import { McpClientCapabilities, workspaceRoots, type RootsSource, type Sampler } from './mcp/clientCapabilities';
 import { McpFleet } from './mcp/fleet';
 import { registerMcpRoutes } from './mcp/routes';
 import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
@@ -68,6 +69,10 @@ export interface EngineOptions {
     inputResolver?: InputResolver;
     /** Poll `.vscode/mcp.json` and reload on change (headless; VS Code uses its own watcher). */
     watchConfig?: boolean;
+    /** Answers servers' sampling requests once the person approves them (VS Code: its language models); absent, they are declined. */
+    sampler?: Sampler;
+    /** The roots servers are told about (default: the workspace folder). */
+    roots?: RootsSource;
   };
 }
 
@@ -93,6 +98,7 @@ export class Engine {
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
+  private readonly mcpCapabilities: McpClientCapabilities;
   private stopWatchingMcp: (() => void) | undefined;
   private relay: RelayServer | undefined;
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
@@ -145,7 +151,15 @@ export class Engine {
     registerWidgetRoutes(this.router, this.widgets);
 
     this.mcpSettings = options.settings;
+    this.mcpCapabilities = new McpClientCapabilities({
+      queue: () => this.approvals,
+      logger: options.logger,
+      roots: options.mcp?.roots ?? workspaceRoots(options.workspaceDir),
+      sampler: options.mcp?.sampler,
+      timeoutMs: () => this.mcpSettings['agentMesh.mcp.elicitationTimeoutSeconds'] * 1000,
+    });
     this.mcp = new McpFleet({
+      clientCapabilities: this.mcpCapabilities,
       settings: mcpFleetSettings(options.settings),
       trusted: options.mcp?.trusted ?? true,
       inputResolver: options.mcp?.inputResolver ?? envInputResolver(),
@@ -312,6 +326,7 @@ export class Engine {
     this.mesh.stop();
     this.stopWatchingMcp?.();
     await this.mcp.dispose();
+    this.mcpCapabilities.dispose();
     await this.relay?.close();
     this.hub.dispose();
     this.tasks.close();

@@ -16,7 +16,7 @@ import type { JsonObject } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { isExactFor, tokenLabel, TokenCounter } from '../tokens/tokenCounter';
 import type { McpConfig, McpInputDefinition, McpServerConfig } from './config';
-import { ServerRunner, type CallOptions, type RetryPolicy } from './server';
+import { ServerRunner, type CallOptions, type RetryPolicy, type ServerRunnerOptions } from './server';
 import { resolveLaunch, type InputResolver } from './variables';
 
 export interface McpFleetSettings {
@@ -46,6 +46,7 @@ export interface McpFleetOptions {
   stableMs?: number;
   logLines?: number;
   tokenCounter?: TokenCounter;
+  clientCapabilities?: ServerRunnerOptions['clientCapabilities'];
 }
 
 export type McpFleetErrorCode = 'server_not_found' | 'tool_not_found' | 'tool_disabled' | 'not_connected' | 'tool_call_failed' | 'tool_call_timeout' | 'cancelled';
@@ -253,6 +254,7 @@ export class McpFleet {
       logger: this.options.logger,
       resolve: (c) => resolveLaunch(c, { workspaceDir: this.options.workspaceDir, env: this.options.env ?? process.env, input: (d) => this.input(d, c) }),
       onChange: () => this.changed(runner),
+      clientCapabilities: this.options.clientCapabilities,
     });
     this.runners.set(config.name, runner);
     return runner;

@@ -14,6 +14,7 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
+  type ClientCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpLogLine, McpPromptInfo, McpResourceInfo, McpServerStatus, McpTransportKind } from '../../../shared/mcp';
@@ -84,6 +85,8 @@ export interface ServerRunnerOptions {
   resolve(config: McpServerConfig): Promise<ResolvedLaunch>;
   logger: Logger;
   onChange(): void;
+  /** What the client declares and answers beyond tools (elicitation, sampling, roots). */
+  clientCapabilities?: { declared: ClientCapabilities; install(client: Client, server: string): void };
 }
 
 export interface CallOptions {
@@ -278,7 +281,7 @@ export class ServerRunner {
   }
 
   private async initialize(transport: Transport, generation: number, options: { signal: AbortSignal; timeout: number }): Promise<Client> {
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, { capabilities: this.options.clientCapabilities?.declared ?? {} });
     client.onerror = (error) => {
       if (generation !== this.generation) return;
       this.append('error', error.message);
@@ -287,6 +290,7 @@ export class ServerRunner {
     client.onclose = () => {
       if (generation === this.generation && this.status === 'connected') this.dropped();
     };
+    this.options.clientCapabilities?.install(client, this.name);
     await client.connect(transport, options);
     for (const [schema, refresh] of [
       [ToolListChangedNotificationSchema, 'tools'],
