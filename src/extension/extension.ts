@@ -6,6 +6,7 @@ import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
 import { McpViews } from './vscode/mcpViews';
+import { languageModelSampler, workspaceFolderRoots } from './vscode/mcpClientHost';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
@@ -58,7 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       extensionRoot: context.extensionUri.fsPath,
       workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
-      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver },
+      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver, sampler: languageModelSampler(), roots: workspaceFolderRoots() },
     });
   };
 
