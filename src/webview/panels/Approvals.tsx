@@ -97,7 +97,11 @@ function ApprovalCard({ approval, api }: { approval: Approval; api: RelayApi }) 
     <article class={`approval-card approval-priority-${approval.priority}`} aria-labelledby={headingId} data-testid={`approval-${approval.id}`}>
       <header class="approval-card-header">
         <h3 id={headingId}>{approval.title}</h3>
-        <span class={`risk-badge risk-${approval.risk}`}>{approval.risk} risk</span>
+        {approval.kind === undefined ? (
+          <span class={`risk-badge risk-${approval.risk}`}>{approval.risk} risk</span>
+        ) : (
+          <span class="risk-badge">{approval.kind === 'elicitation' ? 'question' : 'model request'}</span>
+        )}
         {approval.priority === 'urgent' && <span class="risk-badge priority-urgent-badge">urgent</span>}
         {approval.destructive && <span class="risk-badge risk-destructive">destructive</span>}
       </header>

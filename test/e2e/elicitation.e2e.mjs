@@ -1,0 +1,54 @@
+// An MCP server's question answered in the browser dashboard: `agent-mesh serve` (dist/cli.js) runs
+// the SDK-based fixture server of test/fixtures/mcp from the workspace's mcp.json; its `ask` tool
+// elicits a form during the call, the dashboard shows it as a card with the schema's defaults, the
+// person fills it in headless Chromium and the tool call returns their answer. No code-server.
+// Run alone: npx mocha --timeout 60000 test/e2e/elicitation.e2e.mjs (after node esbuild.mjs).
+
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { useDashboardPage, visible } from './dashboardPage.mjs';
+import { ROOT, SCREENSHOTS_DIR, waitFor } from './harness.mjs';
+
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'client-features-server.mjs');
+
+describe("an MCP server's question in the dashboard (agent-mesh serve + headless Chromium)", function () {
+  this.timeout(60_000);
+  const dashboard = useDashboardPage({ prefix: 'elicitation', viewport: { width: 1100, height: 1200 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const { api } = dashboard;
+
+  it('renders the form with its defaults, refuses a missing required field, and the tool gets the answer', async function () {
+    const { page, workspace } = dashboard;
+    await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
+    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { features: { type: 'stdio', command: process.execPath, args: [FIXTURE] } } }));
+    await waitFor(async () => ((await api('GET', '/api/mcp/servers/features')).body.status === 'connected' ? true : undefined), { timeoutMs: 30_000, what: 'the fixture server to connect' });
+
+    const call = api('POST', '/api/mcp/servers/features/tools/ask/call', { arguments: {} });
+    const item = await waitFor(async () => (await api('GET', '/api/approvals?status=pending')).body.find((a) => a.kind === 'elicitation'), { timeoutMs: 15_000, what: 'the question in the queue' });
+
+    const form = page.getByTestId(`elicitation-${item.id}`);
+    await visible(form.getByText('Who is booking?', { exact: false }));
+    const field = (name) => form.getByTestId(`elicit-${item.id}-${name}`);
+    assert.equal(await field('name').inputValue(), '');
+    assert.equal(await field('team').inputValue(), 'blue', 'the enum default');
+    assert.equal(await field('seats').inputValue(), '2', 'the integer default');
+    assert.equal(await field('newsletter').isChecked(), false, 'the boolean default');
+
+    await form.getByRole('button', { name: 'Send the answer to features' }).click();
+    await visible(form.getByRole('alert').getByText('name is required'));
+    assert.equal((await api('GET', `/api/approvals/${item.id}`)).body.status, 'pending', 'nothing was sent');
+
+    await field('name').fill('Grace');
+    await field('team').selectOption('red');
+    await field('seats').fill('4');
+    await field('newsletter').check();
+    await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
+    await page.getByTestId(`approval-${item.id}`).screenshot({ path: path.join(SCREENSHOTS_DIR, 'elicitation-card.png') });
+    await form.getByRole('button', { name: 'Send the answer to features' }).click();
+
+    const result = (await call).body;
+    assert.deepEqual(JSON.parse(result.content[0].text), { action: 'accept', content: { name: 'Grace', team: 'red', seats: 4, newsletter: true } });
+    await page.getByTestId(`approval-${item.id}`).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByTestId(`approval-decided-${item.id}`).waitFor({ state: 'attached', timeout: 10_000 });
+  });
+});
