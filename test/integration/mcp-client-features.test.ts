@@ -128,6 +128,18 @@ describe('MCP client capabilities of the fleet (in-process engine, real stdio MC
       assert.equal(((await call('GET', `/api/approvals/${item.id}`)).body as unknown as Approval).status, 'expired');
     });
 
+    it('cancels the question when the server goes away before anyone answers', async () => {
+      const result = callTool('ask');
+      const item = await pendingItem('elicitation');
+      assert.equal((await call('POST', '/api/mcp/servers/features/stop')).status, 200);
+      const settled = await waitFor('the question to be cancelled', async () => {
+        const current = (await call('GET', `/api/approvals/${item.id}`)).body as unknown as Approval;
+        return current.status === 'pending' ? undefined : current;
+      }, 10_000, 50);
+      assert.deepEqual([settled.status, settled.reason], ['cancelled', 'the server withdrew the request']);
+      await result;
+    });
+
     it('declines sampling headless with an error that says why', async () => {
       const result = await callTool('sample');
       assert.equal(result.isError, true);
