@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AGENT_MESH, productExtensionId, relayFromClipboard, reportFailures, startSession, waitFor } from './harness.mjs';
+import { AGENT_MESH, productExtensionId, relayFromClipboard, relayRequest, reportFailures, startSession, waitFor } from './harness.mjs';
 
 const APPROVALS_VIEW = 'Approvals';
 
@@ -20,14 +20,7 @@ describe('Approvals in a real VS Code (code-server)', function () {
   let agent;
   const extensionId = productExtensionId();
 
-  const api = async (method, route, body) => {
-    const res = await fetch(`${relay.base}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const api = (method, route, body) => relayRequest(relay, method, route, body);
 
   before(async function () {
     this.timeout(150_000);

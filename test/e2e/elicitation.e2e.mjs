@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useDashboardPage, visible } from './dashboardPage.mjs';
-import { relayFromClipboard, reportFailures, ROOT, SCREENSHOTS_DIR, startSession, waitFor } from './harness.mjs';
+import { relayFromClipboard, relayRequest, reportFailures, ROOT, SCREENSHOTS_DIR, startSession, waitFor } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'client-features-server.mjs');
 
@@ -61,14 +61,7 @@ describe("an MCP server's question in a real VS Code (code-server)", function ()
   let session;
   let relay;
   let workspace;
-  const api = async (method, route, body) => {
-    const res = await fetch(`${relay.base}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const api = (method, route, body) => relayRequest(relay, method, route, body);
 
   before(async function () {
     this.timeout(150_000);

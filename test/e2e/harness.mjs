@@ -575,6 +575,16 @@ export async function relayFromClipboard(session) {
   return { base: proxied ? `http://127.0.0.1:${proxied[1]}` : url.origin, token };
 }
 
+/** A request to the relay found by relayFromClipboard, with its token; resolves { status, body }. */
+export async function relayRequest(relay, method, route, body) {
+  const res = await fetch(`${relay.base}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 export function reportFailures(getSession) {
   afterEach(async function () {
     const session = getSession();
