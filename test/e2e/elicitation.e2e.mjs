@@ -113,4 +113,26 @@ describe("an MCP server's question in a real VS Code (code-server)", function ()
     const item = (await api('GET', '/api/approvals?status=approved')).body.find((a) => a.kind === 'elicitation');
     assert.match(item.decidedBy, /VS Code/);
   });
+
+  it('shows a sampling request with its model and prompt in a modal, and sends it to VS Code\'s language models only once approved', async function () {
+    const call = api('POST', '/api/mcp/servers/features/tools/sample/call', { arguments: {} });
+    const { page } = session;
+    const toast = page.locator('.notification-toast').filter({ hasText: 'MCP server features wants to use a language model (claude)' });
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    await toast.locator('.monaco-button', { hasText: /^Review…$/ }).click();
+
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = (await dialog.textContent()) ?? '';
+    for (const part of ['Model: claude (at most 50 tokens)', 'System prompt: You are a poet.', 'user: Write a haiku about relays.']) assert.ok(shown.includes(part), `the modal shows "${part}": ${shown}`);
+    await session.screenshot('sampling-review.png');
+    await dialog.locator('.monaco-button', { hasText: /^Approve$/ }).click();
+
+    // code-server carries no chat extension: the approved request reaches vscode.lm, which offers no model.
+    const result = (await call).body;
+    assert.equal(result.isError, true);
+    assert.match(result.content[0].text, /VS Code offers no language model/);
+    const item = (await api('GET', '/api/approvals?status=approved')).body.find((a) => a.kind === 'sampling');
+    assert.match(item.decidedBy, /VS Code/);
+  });
 });
