@@ -62,6 +62,11 @@ describe("an MCP server's question in a real VS Code (code-server)", function ()
   let relay;
   let workspace;
   const api = (method, route, body) => relayRequest(relay, method, route, body);
+  const clickInNotification = async (text, button) => {
+    const toast = session.page.locator('.notification-toast').filter({ hasText: text });
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    await toast.locator('.monaco-button', { hasText: button }).click();
+  };
 
   before(async function () {
     this.timeout(150_000);
@@ -86,9 +91,7 @@ describe("an MCP server's question in a real VS Code (code-server)", function ()
     const call = api('POST', '/api/mcp/servers/features/tools/ask/call', { arguments: {} });
 
     const { page } = session;
-    const toast = page.locator('.notification-toast').filter({ hasText: 'MCP server features asks: Who is booking?' });
-    await toast.waitFor({ state: 'visible', timeout: 30_000 });
-    await toast.locator('.monaco-button', { hasText: /^Answer…$/ }).click();
+    await clickInNotification('MCP server features asks: Who is booking?', 'Answer…');
 
     const widget = page.locator('.quick-input-widget');
     const input = widget.locator('.quick-input-box input');
@@ -117,9 +120,7 @@ describe("an MCP server's question in a real VS Code (code-server)", function ()
   it('shows a sampling request with its model and prompt in a modal, and sends it to VS Code\'s language models only once approved', async function () {
     const call = api('POST', '/api/mcp/servers/features/tools/sample/call', { arguments: {} });
     const { page } = session;
-    const toast = page.locator('.notification-toast').filter({ hasText: 'MCP server features wants to use a language model (claude)' });
-    await toast.waitFor({ state: 'visible', timeout: 30_000 });
-    await toast.locator('.monaco-button', { hasText: /^Review…$/ }).click();
+    await clickInNotification('MCP server features wants to use a language model (claude)', 'Review…');
 
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ state: 'visible', timeout: 10_000 });
