@@ -362,6 +362,17 @@ describe('approval queue', () => {
       assert.deepEqual(JSON.parse(audit.trim().split('\n').at(-1)!).answered, ['name', 'seats']);
     });
 
+    it('stores a sampling request with secrets in its prompt redacted', async () => {
+      const item = await queue.ask({
+        kind: 'sampling',
+        title: 'Use a language model',
+        agent: 'MCP server poet',
+        timeoutMs: 60_000,
+        sampling: { server: 'poet', model: 'any model', systemPrompt: `token ${RELAY_TOKEN}`, messages: [{ role: 'user', text: 'deploy with password=hunter22' }], maxTokens: 10 },
+      });
+      assert.deepEqual([item.sampling?.systemPrompt, item.sampling?.messages[0].text], ['token [redacted]', 'deploy with password=[redacted]']);
+    });
+
     it('maps decline to rejected and cancel to cancelled, and refuses an answer to an ordinary approval', async () => {
       const declined = await queue.answer((await question()).id, { action: 'decline' });
       assert.equal(declined.status, 'rejected');

@@ -252,7 +252,8 @@ export class ApprovalQueue {
       id: randomUUID(),
       kind: input.kind,
       ...(input.elicitation ? { elicitation: { ...input.elicitation, message: text(input.elicitation.message) } } : {}),
-      ...(input.sampling ? { sampling: input.sampling } : {}),
+      // What is shown and stored is redacted like an agent's request; the model gets the server's own text.
+      ...(input.sampling ? { sampling: redactedSampling(input.sampling, text) } : {}),
       title: text(input.title),
       agent: text(input.agent),
       confidence: 0,
@@ -537,6 +538,14 @@ export class ApprovalQueue {
   private emitCondition(): void {
     for (const listener of this.conditionListeners) listener();
   }
+}
+
+function redactedSampling(sampling: SamplingPreview, text: (value: string) => string): SamplingPreview {
+  return {
+    ...sampling,
+    ...(sampling.systemPrompt !== undefined ? { systemPrompt: text(sampling.systemPrompt) } : {}),
+    messages: sampling.messages.map((m) => ({ role: m.role, text: text(m.text) })),
+  };
 }
 
 function notReachableYet(kind: string): HttpError {
