@@ -7,6 +7,7 @@ import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
 import { openSignInInBrowser } from './vscode/mcpSignIn';
 import { McpViews } from './vscode/mcpViews';
+import { languageModelSampler, workspaceFolderRoots } from './vscode/mcpClientHost';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
@@ -59,7 +60,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       extensionRoot: context.extensionUri.fsPath,
       workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
-      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver, secrets: context.secrets, openBrowser: openSignInInBrowser(log) },
+      mcp: {
+        trusted: vscode.workspace.isTrusted,
+        inputResolver: mcpViews.inputResolver,
+        secrets: context.secrets,
+        openBrowser: openSignInInBrowser(log),
+        sampler: languageModelSampler(),
+        roots: workspaceFolderRoots(),
+      },
     });
   };
 

@@ -2,7 +2,8 @@
 // (routing, priority, due dates, destructive detection, the name to type) shared by the engine, the
 // VS Code face and the dashboard. Redaction lives in ./redact.
 import * as z from 'zod';
-import { jsonValueSchema, type JsonValue } from './json';
+import type { ElicitationContent } from './elicitation';
+import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
 import { REDACTED } from './redact';
 
 export { REDACTED };
@@ -45,6 +46,14 @@ export const decisionSchema = z.strictObject({
 });
 export type DecisionInput = z.output<typeof decisionSchema>;
 
+/** The answer to an MCP server's elicitation: accept with the form's content, decline or cancel. */
+export const elicitationAnswerSchema = z.strictObject({
+  action: z.enum(['accept', 'decline', 'cancel']),
+  content: z.record(z.string().max(200), jsonValueSchema).optional(),
+  by: shortText(100).optional(),
+});
+export type ElicitationAnswer = z.output<typeof elicitationAnswerSchema>;
+
 export const cancelSchema = z.strictObject({
   reason: z.string().max(2000).optional(),
   by: shortText(100).optional(),
@@ -70,8 +79,37 @@ export interface ApprovalRule {
   createdBy: string;
 }
 
+/** What an MCP server asks the person to fill in (form-mode elicitation). */
+export interface ElicitationQuestion {
+  server: string;
+  message: string;
+  /** The server's requested schema, as the SDK parsed it (flat primitive properties only). */
+  requestedSchema: JsonObject;
+}
+
+/** What an MCP server asks a language model, shown to the person before anything is sent. */
+export interface SamplingPreview {
+  server: string;
+  /** The models the server prefers, by hint, or "any model". */
+  model: string;
+  systemPrompt?: string;
+  messages: { role: 'user' | 'assistant'; text: string }[];
+  maxTokens: number;
+}
+
+/**
+ * An approval is an action an agent wants to take, unless `kind` says it is an MCP server's
+ * elicitation (answered with content) or sampling request (approved before a model is called).
+ */
+export type ApprovalKind = 'elicitation' | 'sampling';
+
 export interface Approval {
   id: string;
+  kind?: ApprovalKind;
+  elicitation?: ElicitationQuestion;
+  sampling?: SamplingPreview;
+  /** The accepted answer of an elicitation. */
+  content?: ElicitationContent;
   title: string;
   description?: string;
   agent?: string;
@@ -98,8 +136,22 @@ export interface Approval {
 }
 
 /** A stored approval, as read back from a file, a journal line or Redis: checked before it is trusted. */
+const elicitationValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
+
 export const approvalRecordSchema = z.object({
   id: z.string().min(1).max(100),
+  kind: z.enum(['elicitation', 'sampling']).optional(),
+  elicitation: z.object({ server: z.string(), message: z.string(), requestedSchema: z.record(z.string(), jsonValueSchema) }).optional(),
+  sampling: z
+    .object({
+      server: z.string(),
+      model: z.string(),
+      systemPrompt: z.string().optional(),
+      messages: z.array(z.object({ role: z.enum(['user', 'assistant']), text: z.string() })),
+      maxTokens: z.number(),
+    })
+    .optional(),
+  content: z.record(z.string(), elicitationValueSchema).optional(),
   title: z.string(),
   description: z.string().optional(),
   agent: z.string().optional(),

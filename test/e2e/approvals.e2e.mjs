@@ -8,26 +8,9 @@
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AGENT_MESH, productExtensionId, reportFailures, startSession, waitFor } from './harness.mjs';
+import { AGENT_MESH, productExtensionId, relayFromClipboard, relayRequest, reportFailures, startSession, waitFor } from './harness.mjs';
 
 const APPROVALS_VIEW = 'Approvals';
-
-/**
- * The extension's relay and token, from "Agent Mesh: Copy Relay URL" (a dashboard link with the
- * token). code-server may map the relay through its port proxy; the agent runs on this machine,
- * so it talks to the relay's own port.
- */
-async function relayFromClipboard(session) {
-  await session.runCommand('Agent Mesh: Copy Relay URL');
-  const link = await waitFor(async () => {
-    const text = await session.page.evaluate(() => navigator.clipboard.readText());
-    return text.includes('token=') ? text : undefined;
-  }, { timeoutMs: 15_000, what: 'the relay link on the clipboard' });
-  const url = new URL(link);
-  const token = url.searchParams.get('token');
-  const proxied = /\/proxy\/(\d+)/.exec(url.pathname);
-  return { base: proxied ? `http://127.0.0.1:${proxied[1]}` : url.origin, token };
-}
 
 describe('Approvals in a real VS Code (code-server)', function () {
   this.timeout(90_000);
@@ -37,14 +20,7 @@ describe('Approvals in a real VS Code (code-server)', function () {
   let agent;
   const extensionId = productExtensionId();
 
-  const api = async (method, route, body) => {
-    const res = await fetch(`${relay.base}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const api = (method, route, body) => relayRequest(relay, method, route, body);
 
   before(async function () {
     this.timeout(150_000);

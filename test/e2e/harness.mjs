@@ -558,6 +558,33 @@ export class Session {
  * Registers an afterEach hook: when a test failed, saves `failure-<test>.png` and prints the
  * session's diagnostics. `getSession` returns the suite's session (undefined before it started).
  */
+/**
+ * The extension's relay and token, from "Agent Mesh: Copy Relay URL" (a dashboard link with the
+ * token). code-server may map the relay through its port proxy; the agent runs on this machine,
+ * so it talks to the relay's own port.
+ */
+export async function relayFromClipboard(session) {
+  await session.runCommand('Agent Mesh: Copy Relay URL');
+  const link = await waitFor(async () => {
+    const text = await session.page.evaluate(() => navigator.clipboard.readText());
+    return text.includes('token=') ? text : undefined;
+  }, { timeoutMs: 15_000, what: 'the relay link on the clipboard' });
+  const url = new URL(link);
+  const token = url.searchParams.get('token');
+  const proxied = /\/proxy\/(\d+)/.exec(url.pathname);
+  return { base: proxied ? `http://127.0.0.1:${proxied[1]}` : url.origin, token };
+}
+
+/** A request to the relay found by relayFromClipboard, with its token; resolves { status, body }. */
+export async function relayRequest(relay, method, route, body) {
+  const res = await fetch(`${relay.base}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${relay.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 export function reportFailures(getSession) {
   afterEach(async function () {
     const session = getSession();

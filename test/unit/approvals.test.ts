@@ -330,4 +330,56 @@ describe('approval queue', () => {
     const settled = await waiting;
     assert.deepEqual([settled.status, settled.decidedBy], ['expired', 'timeout']);
   });
+
+  describe("an MCP server's question (elicitation)", () => {
+    const question = () =>
+      queue.ask({
+        kind: 'elicitation',
+        title: 'Who is booking?',
+        agent: 'MCP server booking',
+        timeoutMs: 60_000,
+        elicitation: { server: 'booking', message: 'Who is booking?', requestedSchema: { type: 'object', properties: { name: { type: 'string' }, seats: { type: 'integer', default: 2 } }, required: ['name'] } },
+      });
+
+    it('is always pending, whatever rule or threshold, urgent and expiring', async () => {
+      await queue.addRule('Who is booking?', 'session', 'test');
+      const item = await question();
+      assert.deepEqual([item.status, item.level, item.priority, item.expiresAt], ['pending', 'full', 'urgent', NOW + 60_000]);
+    });
+
+    it('takes an accepted answer with defaults filled in, kept across a restart; the audit names the fields, never the values', async () => {
+      const item = await question();
+      await assert.rejects(queue.decide(item.id, { decision: 'approve' }), rejectsWith(400));
+      await assert.rejects(queue.answer(item.id, { action: 'accept', content: { seats: 'many' } }), rejectsWith(400));
+      const answered = await queue.answer(item.id, { action: 'accept', content: { name: `Grace ${RELAY_TOKEN}` }, by: 'dashboard' });
+      assert.equal(answered.status, 'approved');
+      assert.deepEqual(answered.content, { name: 'Grace [redacted]', seats: 2 });
+      await queue.close();
+      queue = await open();
+      assert.deepEqual(queue.get(item.id)?.content, { name: 'Grace [redacted]', seats: 2 });
+      const audit = await readFile(path.join(dir, 'audit.jsonl'), 'utf8');
+      assert.doesNotMatch(audit, /Grace/);
+      assert.deepEqual(JSON.parse(audit.trim().split('\n').at(-1)!).answered, ['name', 'seats']);
+    });
+
+    it('stores a sampling request with secrets in its prompt redacted', async () => {
+      const item = await queue.ask({
+        kind: 'sampling',
+        title: 'Use a language model',
+        agent: 'MCP server poet',
+        timeoutMs: 60_000,
+        sampling: { server: 'poet', model: 'any model', systemPrompt: `token ${RELAY_TOKEN}`, messages: [{ role: 'user', text: 'deploy with password=hunter22' }], maxTokens: 10 },
+      });
+      assert.deepEqual([item.sampling?.systemPrompt, item.sampling?.messages[0].text], ['token [redacted]', 'deploy with password=[redacted]']);
+    });
+
+    it('maps decline to rejected and cancel to cancelled, and refuses an answer to an ordinary approval', async () => {
+      const declined = await queue.answer((await question()).id, { action: 'decline' });
+      assert.equal(declined.status, 'rejected');
+      const cancelled = await queue.answer((await question()).id, { action: 'cancel' });
+      assert.equal(cancelled.status, 'cancelled');
+      await assert.rejects(queue.answer((await ask()).id, { action: 'decline' }), rejectsWith(400));
+      await assert.rejects(queue.answer(declined.id, { action: 'cancel' }), rejectsWith(409));
+    });
+  });
 });

@@ -17,6 +17,7 @@ import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
 import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
+import { McpClientCapabilities, workspaceRoots, type RootsSource, type Sampler } from './mcp/clientCapabilities';
 import { McpFleet } from './mcp/fleet';
 import { McpOAuth, printSignInAddress, type McpOAuthOptions } from './mcp/oauth';
 import { FileSecretStore, type SecretStore } from './mcp/oauthTokens';
@@ -74,6 +75,10 @@ export interface EngineOptions {
     secrets?: SecretStore;
     /** How the person is sent to sign in (default: the address printed in the log). */
     openBrowser?: McpOAuthOptions['openBrowser'];
+    /** Answers servers' sampling requests once the person approves them (VS Code: its language models); absent, they are declined. */
+    sampler?: Sampler;
+    /** The roots servers are told about (default: the workspace folder). */
+    roots?: RootsSource;
   };
 }
 
@@ -100,6 +105,7 @@ export class Engine {
   private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
   private mcpSettings: Settings;
+  private readonly mcpCapabilities: McpClientCapabilities;
   private stopWatchingMcp: (() => void) | undefined;
   private relay: RelayServer | undefined;
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
@@ -152,7 +158,15 @@ export class Engine {
     registerWidgetRoutes(this.router, this.widgets);
 
     this.mcpSettings = options.settings;
+    this.mcpCapabilities = new McpClientCapabilities({
+      queue: () => this.approvals,
+      logger: options.logger,
+      roots: options.mcp?.roots ?? workspaceRoots(options.workspaceDir),
+      sampler: options.mcp?.sampler,
+      timeoutMs: () => this.mcpSettings['agentMesh.mcp.elicitationTimeoutSeconds'] * 1000,
+    });
     this.mcp = new McpFleet({
+      clientCapabilities: this.mcpCapabilities,
       settings: mcpFleetSettings(options.settings),
       trusted: options.mcp?.trusted ?? true,
       inputResolver: options.mcp?.inputResolver ?? envInputResolver(),
@@ -328,6 +342,7 @@ export class Engine {
     await this.mcp.dispose();
     // Agents waiting on an approval get an answer (still pending, with the id to resume) before the sockets close.
     await this.builtInMcp.shutdown();
+    this.mcpCapabilities.dispose();
     await this.relay?.close();
     this.hub.dispose();
     this.tasks.close();

@@ -6,6 +6,7 @@ import type { ApprovalQueue } from '../engine/approvals/queue';
 import { hookApprovalMessage, hookApprovalOrigin, type HookApprovalOrigin } from '../engine/hooks/origin';
 import { parseRulePattern, type HookRules } from '../engine/hooks/rules';
 import { HttpError } from '../engine/relay/http';
+import { askElicitation, samplingDetail } from './elicitationFlow';
 import { APPROVALS_VIEW_ID, ApprovalsTreeProvider, type ApprovalsTreeNode } from './approvalsTree';
 
 /** Who decides from this window, as recorded in the approval and the audit log. */
@@ -71,11 +72,17 @@ export class ApprovalsFace implements vscode.Disposable {
 
   /** Approves; a destructive action first asks the person to type its target's name. */
   async approve(approval: Approval): Promise<void> {
+    if (approval.kind === 'elicitation') return this.answerElicitation(approval);
+    if (approval.sampling && !(await confirmSampling(approval))) return;
     if (approval.destructive && !(await confirmDestructive(approval))) return;
     await this.settle(() => this.current().decide(approval.id, { decision: 'approve', by: deciderName() }), `Approved: ${approval.title}`);
   }
 
   async reject(approval: Approval): Promise<void> {
+    if (approval.kind === 'elicitation') {
+      await this.settle(() => this.current().answer(approval.id, { action: 'decline', by: deciderName() }), `Declined: ${approval.title}`);
+      return;
+    }
     const comment = await vscode.window.showInputBox({
       title: `Reject "${approval.title}"`,
       prompt: 'Why? The agent receives this comment (optional).',
@@ -90,6 +97,13 @@ export class ApprovalsFace implements vscode.Disposable {
     const reason = await vscode.window.showInputBox({ title: `Cancel "${approval.title}"`, prompt: 'Reason (optional); the waiting agent receives it.', ignoreFocusOut: true });
     if (reason === undefined) return;
     await this.settle(() => this.current().cancel(approval.id, { by: deciderName(), ...(reason ? { reason } : {}) }), `Cancelled: ${approval.title}`);
+  }
+
+  /** Asks the server's form field by field and sends the answer; stopping early leaves the question open. */
+  private async answerElicitation(approval: Approval): Promise<void> {
+    const content = await askElicitation(approval);
+    if (!content) return;
+    await this.settle(() => this.current().answer(approval.id, { action: 'accept', content, by: deciderName() }), `Answered: ${approval.title}`);
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -107,7 +121,8 @@ export class ApprovalsFace implements vscode.Disposable {
     }
     // A coding agent is blocked until someone answers its hook, whatever the level.
     const origin = hookApprovalOrigin(approval);
-    if ((approval.level !== 'quick' && !origin) || this.notified.has(approval.id)) return;
+    // So is an MCP server that asked a question or wants a model.
+    if ((approval.level !== 'quick' && !origin && !approval.kind) || this.notified.has(approval.id)) return;
     if (!vscode.workspace.getConfiguration('agentMesh').get<boolean>('approvals.notifications', true)) return;
     this.notified.add(approval.id);
     void this.notify(approval, origin);
@@ -125,6 +140,7 @@ export class ApprovalsFace implements vscode.Disposable {
    * tool call who asks for what ("Claude Code in api/ wants to run `npm publish`") and Always allow….
    */
   private async notify(approval: Approval, origin?: HookApprovalOrigin): Promise<void> {
+    if (approval.kind) return this.notifyServerRequest(approval);
     const message = origin
       ? `${hookApprovalMessage(approval, origin)}${approval.destructive ? ' (destructive)' : ''}.`
       : `${approval.agent ?? 'An agent'} asks: ${approval.title} — confidence ${approval.confidence}%, ${approval.risk} risk${approval.destructive ? ', destructive' : ''}.`;
@@ -142,6 +158,19 @@ export class ApprovalsFace implements vscode.Disposable {
     } else if (pick === alwaysAllow && origin) {
       await this.alwaysAllowHook(latest, origin);
     }
+  }
+
+  /** An MCP server's question (Answer… / Decline) or sampling request (Review… / Reject), with Details for the dashboard. */
+  private async notifyServerRequest(approval: Approval): Promise<void> {
+    const question = approval.kind === 'elicitation';
+    const [act, refuse] = question ? ['Answer…', 'Decline'] : ['Review…', 'Reject'];
+    const message = question ? `${approval.agent} asks: ${approval.elicitation?.message ?? approval.title}` : `${approval.agent} wants to use a language model (${approval.sampling?.model}): ${approval.title}`;
+    const pick = await vscode.window.showWarningMessage(message, act, refuse, 'Details');
+    const latest = this.queue?.get(approval.id) ?? approval;
+    if (latest.status !== 'pending') return;
+    if (pick === 'Details') this.openDashboard();
+    else if (pick === act) await this.approve(latest);
+    else if (pick === refuse) await (question ? this.reject(latest) : this.settle(() => this.current().decide(latest.id, { decision: 'reject', by: deciderName() }), `Rejected: ${latest.title}`));
   }
 
   /** Adds a hook rule (Claude Code syntax) for the session or the workspace, then approves this call. */
@@ -253,6 +282,12 @@ export class ApprovalsFace implements vscode.Disposable {
     }
     if (approval) await action(this.current().get(approval.id) ?? approval);
   }
+}
+
+/** A sampling request is approved from a modal that shows the model, the system prompt and the messages. */
+async function confirmSampling(approval: Approval): Promise<boolean> {
+  const pick = await vscode.window.showWarningMessage(`${approval.agent} wants to send this to a language model`, { modal: true, detail: samplingDetail(approval.sampling!) }, 'Approve');
+  return pick === 'Approve';
 }
 
 /** Destructive actions need the target's name typed exactly (the seed's DeleteConfirmCard, in VS Code). */

@@ -50,8 +50,9 @@ export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalsT
     const { approval } = node;
     const item = new vscode.TreeItem(approval.title, vscode.TreeItemCollapsibleState.None);
     item.id = `approval:${approval.id}`;
-    item.description = [describeDue(approval.dueAt, Date.now()), `${approval.confidence}%`, approval.agent].filter(Boolean).join(' · ');
-    item.iconPath = RISK_ICON[approval.risk];
+    const kindLabel = approval.kind === 'elicitation' ? 'question' : approval.kind === 'sampling' ? 'model request' : `${approval.confidence}%`;
+    item.description = [describeDue(approval.dueAt, Date.now()), kindLabel, approval.agent].filter(Boolean).join(' · ');
+    item.iconPath = approval.kind === 'elicitation' ? new vscode.ThemeIcon('question') : approval.kind === 'sampling' ? new vscode.ThemeIcon('sparkle') : RISK_ICON[approval.risk];
     item.tooltip = approvalTooltip(approval);
     item.contextValue = approval.tool ? 'approval.pending.tool' : 'approval.pending';
     item.accessibilityInformation = {

@@ -4,6 +4,7 @@ import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
+import { ElicitationForm, SamplingDetails } from './ElicitationCard';
 import type { PanelProps, RelayApi } from './index';
 
 /** Terminal approvals the panel lists after their decision, newest first. */
@@ -96,7 +97,11 @@ function ApprovalCard({ approval, api }: { approval: Approval; api: RelayApi }) 
     <article class={`approval-card approval-priority-${approval.priority}`} aria-labelledby={headingId} data-testid={`approval-${approval.id}`}>
       <header class="approval-card-header">
         <h3 id={headingId}>{approval.title}</h3>
-        <span class={`risk-badge risk-${approval.risk}`}>{approval.risk} risk</span>
+        {approval.kind === undefined ? (
+          <span class={`risk-badge risk-${approval.risk}`}>{approval.risk} risk</span>
+        ) : (
+          <span class="risk-badge">{approval.kind === 'elicitation' ? 'question' : 'model request'}</span>
+        )}
         {approval.priority === 'urgent' && <span class="risk-badge priority-urgent-badge">urgent</span>}
         {approval.destructive && <span class="risk-badge risk-destructive">destructive</span>}
       </header>
@@ -105,11 +110,14 @@ function ApprovalCard({ approval, api }: { approval: Approval; api: RelayApi }) 
           .filter(Boolean)
           .join(' · ')}
       </div>
-      <ConfidenceMeter value={approval.confidence} level={approval.level} />
+      {approval.kind === undefined && <ConfidenceMeter value={approval.confidence} level={approval.level} />}
       {approval.description && <p class="approval-description">{approval.description}</p>}
       {approval.args && Object.keys(approval.args).length > 0 && <ArgsPreview args={approval.args} />}
+      {approval.sampling && <SamplingDetails sampling={approval.sampling} />}
 
-      {mode === 'confirming-delete' ? (
+      {approval.kind === 'elicitation' ? (
+        <ElicitationForm approval={approval} api={api} />
+      ) : mode === 'confirming-delete' ? (
         <DeleteConfirmCard target={approval.target} busy={busy} onConfirm={approve} onBack={() => setMode('idle')} idPrefix={approval.id} />
       ) : mode === 'rejecting' ? (
         <div class="approval-reject">

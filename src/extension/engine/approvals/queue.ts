@@ -14,9 +14,13 @@ import {
   type ApprovalsSnapshot,
   type CancelInput,
   type DecisionInput,
+  type ElicitationAnswer,
+  type ElicitationQuestion,
+  type SamplingPreview,
   type RuleScope,
   type TerminalStatus,
 } from '../../../shared/approvals';
+import { checkElicitationContent, elicitationFields } from '../../../shared/elicitation';
 import type { JsonObject } from '../../../shared/protocol';
 import { redactSecrets, redactText } from '../../../shared/redact';
 import type { Logger } from '../log';
@@ -39,6 +43,18 @@ export interface ApprovalQueueOptions {
   now?: () => number;
   /** Values redacted wherever an agent echoes them: the relay token. */
   secrets?: readonly string[];
+}
+
+/** An MCP server's elicitation or sampling request, as the queue takes it. */
+export interface HumanInputRequest {
+  kind: 'elicitation' | 'sampling';
+  title: string;
+  /** Who asks: "MCP server <name>". */
+  agent: string;
+  /** The server waits this long; then the item expires (an elicitation is answered `cancel`). */
+  timeoutMs: number;
+  elicitation?: ElicitationQuestion;
+  sampling?: SamplingPreview;
 }
 
 export type ApprovalListener = (approval: Approval) => void;
@@ -221,6 +237,40 @@ export class ApprovalQueue {
     } else if (level === 'auto') {
       Object.assign(approval, { status: 'approved', decidedAt: createdAt, decidedBy: `auto: confidence ${input.confidence} ≥ ${this.thresholds.auto}` });
     }
+    return this.admit(approval);
+  }
+
+  /**
+   * Takes an MCP server's question (elicitation) or model request (sampling) into the same queue as
+   * the agents' actions, so the person meets it wherever approvals show. Always pending: no rule
+   * and no confidence decides it; the server waits live, so it comes first.
+   */
+  async ask(input: HumanInputRequest): Promise<Approval> {
+    const createdAt = this.now();
+    const text = (value: string) => redactText(value, this.secrets);
+    const approval: Approval = {
+      id: randomUUID(),
+      kind: input.kind,
+      ...(input.elicitation ? { elicitation: { ...input.elicitation, message: text(input.elicitation.message) } } : {}),
+      // What is shown and stored is redacted like an agent's request; the model gets the server's own text.
+      ...(input.sampling ? { sampling: redactedSampling(input.sampling, text) } : {}),
+      title: text(input.title),
+      agent: text(input.agent),
+      confidence: 0,
+      risk: 'medium',
+      level: 'full',
+      priority: 'urgent',
+      status: 'pending',
+      destructive: false,
+      target: text(input.title),
+      createdAt,
+      dueAt: createdAt + input.timeoutMs,
+      expiresAt: createdAt + input.timeoutMs,
+    };
+    return this.admit(approval);
+  }
+
+  private async admit(approval: Approval): Promise<Approval> {
     await this.storeCall('write', () => this.options.store.insert(approval));
     this.remember(approval);
     await this.audit('requested', approval);
@@ -229,8 +279,27 @@ export class ApprovalQueue {
   }
 
   async decide(id: string, input: DecisionInput): Promise<Approval> {
+    if (input.decision === 'approve' && (await this.find(id)).kind === 'elicitation') {
+      throw new HttpError(400, 'invalid_request', `approval ${id} is a server's question: answer it with POST /api/approvals/${id}/answer and the form's content`);
+    }
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     return this.settle(id, status, { decidedBy: this.who(input.by), ...(input.comment ? { comment: redactText(input.comment, this.secrets) } : {}) });
+  }
+
+  /**
+   * Answers an elicitation: accept (the content checked against the server's schema, defaults filled
+   * in) approves it, decline rejects it, cancel cancels it.
+   */
+  async answer(id: string, input: ElicitationAnswer): Promise<Approval> {
+    const current = await this.find(id);
+    if (current.kind !== 'elicitation' || !current.elicitation) throw new HttpError(400, 'invalid_request', `approval ${id} is not a server's question`);
+    const decidedBy = this.who(input.by);
+    if (input.action === 'decline') return this.settle(id, 'rejected', { decidedBy });
+    if (input.action === 'cancel') return this.settle(id, 'cancelled', { decidedBy, reason: 'cancelled by the person' });
+    const checked = checkElicitationContent(elicitationFields(current.elicitation.requestedSchema), input.content ?? {});
+    if (!checked.ok) throw new HttpError(400, 'invalid_request', `the answer does not fit the form: ${checked.errors.join('; ')}`);
+    const content = Object.fromEntries(Object.entries(checked.content).map(([key, value]) => [key, typeof value === 'string' ? redactText(value, this.secrets) : value]));
+    return this.settle(id, 'approved', { decidedBy, content });
   }
 
   async cancel(id: string, input: CancelInput): Promise<Approval> {
@@ -315,7 +384,7 @@ export class ApprovalQueue {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async settle(id: string, status: TerminalStatus, fields: Pick<Approval, 'decidedBy' | 'comment' | 'reason'>): Promise<Approval> {
+  private async settle(id: string, status: TerminalStatus, fields: Pick<Approval, 'decidedBy' | 'comment' | 'reason' | 'content'>): Promise<Approval> {
     const current = await this.find(id);
     if (current.status !== 'pending') throw alreadyTerminal(current);
     const next: Approval = { ...current, status, decidedAt: this.now(), ...fields };
@@ -391,9 +460,11 @@ export class ApprovalQueue {
   }
 
   private audit(event: AuditEvent, approval: Approval): Promise<void> {
-    const { id, title, agent, tool, args, confidence, risk, level, priority, decidedBy, comment, reason, destructive } = approval;
+    const { id, title, kind, agent, tool, args, confidence, risk, level, priority, decidedBy, comment, reason, destructive, content } = approval;
     const fields: JsonObject = { id, title, confidence, risk, level, priority, destructive };
-    Object.assign(fields, dropUndefined({ agent, tool, args, by: event === 'requested' ? undefined : decidedBy, comment, reason }));
+    // An elicitation's answer is the person's own data: the audit names the fields, not their values.
+    const answered = content ? Object.keys(content) : undefined;
+    Object.assign(fields, dropUndefined({ kind, agent, tool, args, by: event === 'requested' ? undefined : decidedBy, comment, reason, answered }));
     return this.auditLine(event, fields);
   }
 
@@ -467,6 +538,14 @@ export class ApprovalQueue {
   private emitCondition(): void {
     for (const listener of this.conditionListeners) listener();
   }
+}
+
+function redactedSampling(sampling: SamplingPreview, text: (value: string) => string): SamplingPreview {
+  return {
+    ...sampling,
+    ...(sampling.systemPrompt !== undefined ? { systemPrompt: text(sampling.systemPrompt) } : {}),
+    messages: sampling.messages.map((m) => ({ role: m.role, text: text(m.text) })),
+  };
 }
 
 function notReachableYet(kind: string): HttpError {

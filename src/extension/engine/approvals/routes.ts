@@ -2,6 +2,7 @@ import {
   approvalRequestSchema,
   cancelSchema,
   decisionSchema,
+  elicitationAnswerSchema,
   listQuerySchema,
   ruleInputSchema,
   waitQuerySchema,
@@ -34,6 +35,9 @@ export function registerApprovalRoutes(router: Router, queue: ApprovalQueue): vo
   });
   router.add('POST', '/api/approvals/:id/decision', async ({ req, params }) => queue.decide(params.id, validate(decisionSchema, await readJsonBody(req))), {
     maxBodyBytes: 16 * 1024,
+  });
+  router.add('POST', '/api/approvals/:id/answer', async ({ req, params }) => queue.answer(params.id, validate(elicitationAnswerSchema, await readJsonBody(req))), {
+    maxBodyBytes: 64 * 1024,
   });
   router.add('DELETE', '/api/approvals/:id', async ({ req, params }) => {
     const cancelled = await queue.cancel(params.id, validate(cancelSchema, await readJsonBody(req)));

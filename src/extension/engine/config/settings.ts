@@ -23,6 +23,7 @@ export const settingSchemas = {
   'agentMesh.mcp.servers': z.record(z.string(), z.unknown()).default({}),
   'agentMesh.mcp.connectTimeoutMs': z.number().int().min(100).max(600_000).default(30_000),
   'agentMesh.mcp.toolTimeoutMs': z.number().int().min(100).max(3_600_000).default(120_000),
+  'agentMesh.mcp.elicitationTimeoutSeconds': z.number().int().min(1).max(86_400).default(300),
   'agentMesh.mcp.maxAttempts': z.number().int().min(1).max(20).default(5),
   'agentMesh.mcp.retryDelayMs': z.number().int().min(10).max(60_000).default(1000),
   'agentMesh.mcp.tokenBudget': z.number().int().min(0).default(20_000),

@@ -17,7 +17,7 @@ import type { Logger } from '../log';
 import { isExactFor, tokenLabel, TokenCounter } from '../tokens/tokenCounter';
 import type { McpConfig, McpInputDefinition, McpServerConfig } from './config';
 import type { McpOAuth } from './oauth';
-import { ServerRunner, type CallOptions, type RetryPolicy } from './server';
+import { ServerRunner, type CallOptions, type RetryPolicy, type ServerRunnerOptions } from './server';
 import { resolveLaunch, type InputResolver } from './variables';
 
 export interface McpFleetSettings {
@@ -49,6 +49,7 @@ export interface McpFleetOptions {
   tokenCounter?: TokenCounter;
   /** Sign-in for remote servers that ask for it (MCP authorization); without it a 401 is an error. */
   oauth?: McpOAuth;
+  clientCapabilities?: ServerRunnerOptions['clientCapabilities'];
 }
 
 export type McpFleetErrorCode = 'server_not_found' | 'tool_not_found' | 'tool_disabled' | 'not_connected' | 'tool_call_failed' | 'tool_call_timeout' | 'cancelled';
@@ -271,6 +272,7 @@ export class McpFleet {
       resolve: (c) => resolveLaunch(c, { workspaceDir: this.options.workspaceDir, env: this.options.env ?? process.env, input: (d) => this.input(d, c) }),
       onChange: () => this.changed(runner),
       oauth: this.options.oauth,
+      clientCapabilities: this.options.clientCapabilities,
     });
     this.runners.set(config.name, runner);
     return runner;

@@ -15,6 +15,7 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
+  type ClientCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpLogLine, McpPromptInfo, McpResourceInfo, McpServerStatus, McpTransportKind } from '../../../shared/mcp';
@@ -88,6 +89,8 @@ export interface ServerRunnerOptions {
   onChange(): void;
   /** Sign-in for remote servers that answer 401; without it a 401 is an error. */
   oauth?: McpOAuth;
+  /** What the client declares and answers beyond tools (elicitation, sampling, roots). */
+  clientCapabilities?: { declared: ClientCapabilities; install(client: Client, server: string): void };
 }
 
 export interface CallOptions {
@@ -337,7 +340,7 @@ export class ServerRunner {
   }
 
   private async initialize(transport: Transport, generation: number, options: { signal: AbortSignal; timeout: number }): Promise<Client> {
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, { capabilities: this.options.clientCapabilities?.declared ?? {} });
     client.onerror = (error) => {
       if (generation !== this.generation) return;
       this.append('error', error.message);
@@ -346,6 +349,7 @@ export class ServerRunner {
     client.onclose = () => {
       if (generation === this.generation && this.status === 'connected') this.dropped();
     };
+    this.options.clientCapabilities?.install(client, this.name);
     await client.connect(transport, options);
     for (const [schema, refresh] of [
       [ToolListChangedNotificationSchema, 'tools'],
