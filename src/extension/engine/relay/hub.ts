@@ -14,6 +14,8 @@ export interface HubClient {
    */
   readonly deviceId: string;
   readonly channels: Set<EventChannel>;
+  /** Set once the client wrote in the seed's DM-11.2 shape: state syncs reach it in that shape. */
+  dialect?: 'seed';
   send(frame: ServerFrame): void;
   /**
    * Sends a frame already encoded as JSON text, or still being encoded (compressed off the event
@@ -215,11 +217,17 @@ export class Hub {
     client.send({ type: 'error', code, message, ...(id ? { id } : {}) });
   }
 
-  /** Sends to every client but `except`, encoding and framing the frame once for all of them. */
-  broadcast(frame: ServerFrame, except?: HubClient): void {
+  /**
+   * Sends to every client but `except`, encoding and framing the frame once for all of them;
+   * clients speaking the seed's dialect get `seedText` instead when there is one.
+   */
+  broadcast(frame: ServerFrame, except?: HubClient, seedText?: () => string): void {
     let data: Buffer | undefined;
+    let seedData: Buffer | undefined;
     for (const connection of this.connections) {
-      if (connection.client !== except) this.enqueue(connection, (data ??= textFrame(JSON.stringify(frame))));
+      if (connection.client === except) continue;
+      if (seedText && connection.client.dialect === 'seed') this.enqueue(connection, (seedData ??= textFrame(seedText())));
+      else this.enqueue(connection, (data ??= textFrame(JSON.stringify(frame))));
     }
   }
 

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
+import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, seedSyncFrameText, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
 import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
@@ -44,6 +44,7 @@ export class StateRelay {
           stateVersion: state.snapshot().version,
         },
         origin as HubClient | undefined,
+        () => seedSyncFrameText(change.path, change.value, change.stamp.version, sourceDeviceId),
       ),
     );
     state.onReplace(() => hub.broadcastText(this.fullFrameText()));
@@ -68,12 +69,15 @@ export class StateRelay {
       client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
     }
+    if (frame.dialect) client.dialect = frame.dialect;
     const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId }, client);
     if (!outcome.accepted) {
       switch (outcome.reason) {
         case 'conflict': {
           const { path, stamp } = outcome.current;
           this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
+          // The seed's rule is "server state wins" with no conflict frame of its own: its client converges on this sync.
+          if (frame.dialect === 'seed') client.sendText(seedSyncFrameText(frame.path.join('.'), outcome.current.value ?? null, stamp.version, stamp.deviceId));
           return;
         }
         case 'version_too_high':
