@@ -28,6 +28,7 @@ import { Hub, type HubClient } from './relay/hub';
 import { Router } from './relay/router';
 import { RelayServer } from './relay/server';
 import { Metrics } from './metrics';
+import { registerOperationsMetrics } from './operationsMetrics';
 import { createStateStore } from './state/createStore';
 import { Recoveries } from './state/recoveries';
 import { StateRelay } from './state/stateRelay';
@@ -98,6 +99,7 @@ export class Engine {
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
   /** The damaged data files found at start and set aside. */
   private readonly recoveries = new Recoveries();
+  private readonly stopOperationsMetrics: () => void;
 
   private constructor(private readonly options: EngineOptions) {
     const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries });
@@ -193,6 +195,7 @@ export class Engine {
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
 
     registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
+    this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
   }
 
   /** Applies changed approval and task settings without restarting the relay. */
@@ -309,6 +312,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    this.stopOperationsMetrics();
     this.mesh.stop();
     this.stopWatchingMcp?.();
     await this.mcp.dispose();
