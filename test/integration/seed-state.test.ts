@@ -21,8 +21,8 @@ class SeedClient {
     socket.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Frame));
   }
 
-  static async connect(baseUrl: string): Promise<SeedClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  static async connect(baseUrl: string, query = ''): Promise<SeedClient> {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const client = new SeedClient(socket);
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
@@ -61,8 +61,8 @@ describe('the seed DM-11.2 state:update frame against a real relay', function ()
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  async function seed(): Promise<SeedClient> {
-    const client = await SeedClient.connect(relay.url);
+  async function seed(query?: string): Promise<SeedClient> {
+    const client = await SeedClient.connect(relay.url, query);
     sockets.push(client.socket);
     return client;
   }
@@ -110,6 +110,22 @@ describe('the seed DM-11.2 state:update frame against a real relay', function ()
     const sync = await seedDashboard.next((f) => f.type === 'state:sync' && (f.payload as { value?: unknown } | undefined)?.value === 3, 'a seed-shaped sync');
     assert.deepEqual(sync.payload, { path: 'layout.columns', value: 3, version: 2, sourceTabId: 'writer-2' });
     assert.equal(sync.path, undefined);
+  });
+
+  it('greets a client that connects with ?dialect=seed with the seed full state and sends it every sync in the seed shape', async () => {
+    const current = await relayState();
+    const reader = await seed('?dialect=seed');
+    const full = await reader.next((f) => f.type === 'state:full', 'the full state');
+    assert.deepEqual(full, { type: 'state:full', payload: { state: current.state, version: current.version } });
+    const writer = await ours('writer-3');
+    writer.send({ type: 'state:update', id: 'w3', path: 'layout.rows', value: 4, version: 1, timestamp: Date.now() });
+    const sync = await reader.next((f) => f.type === 'state:sync', 'a seed-shaped sync');
+    assert.deepEqual(sync, { type: 'state:sync', payload: { path: 'layout.rows', value: 4, version: 1, sourceTabId: 'writer-3' } });
+    const reset = await fetch(`${relay.url}/api/dashboard/state`, { method: 'DELETE', headers: auth });
+    assert.equal(reset.status, 200);
+    const after = await relayState();
+    const replaced = await reader.next((f) => f.type === 'state:full' && f !== full, 'the full state after a reset');
+    assert.deepEqual(replaced, { type: 'state:full', payload: { state: after.state, version: after.version } });
   });
 
   it('refuses malformed timestamps and shapes with an error frame, keeps the socket open and changes nothing', async () => {

@@ -47,7 +47,7 @@ export class StateRelay {
         () => seedSyncFrameText(change.path, change.value, change.stamp.version, sourceDeviceId),
       ),
     );
-    state.onReplace(() => hub.broadcastText(this.fullFrameText()));
+    state.onReplace(() => hub.broadcastText(this.fullFrameText(), () => this.seedFullFrameText()));
     state.onStatus((status) => {
       this.observe(status);
       hub.broadcast(statusFrame(status));
@@ -57,7 +57,7 @@ export class StateRelay {
 
   /** What every (re)connecting client gets after `hello`. */
   greet(client: HubClient): void {
-    client.sendText(this.fullFrameText());
+    client.sendText(client.dialect === 'seed' ? this.seedFullFrameText() : this.fullFrameText());
     client.send(statusFrame(this.state.status()));
   }
 
@@ -106,6 +106,11 @@ export class StateRelay {
     return deflateAsync(json, { level: 1 }).then((deflated) =>
       JSON.stringify({ type: 'state:full-deflated', version, length: json.length, data: deflated.toString('base64') } satisfies ServerFrame),
     );
+  }
+
+  /** The seed's DM-11.2 `state:full { payload: { state, version } }`, never compressed (the seed has no such frame). */
+  private seedFullFrameText(): string {
+    return `{"type":"state:full","payload":{"state":${this.state.stateJson()},"version":${this.state.snapshot().version}}}`;
   }
 
   private remember(key: string, version: number): void {
