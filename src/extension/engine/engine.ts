@@ -182,6 +182,7 @@ export class Engine {
     this.sessions = new SessionTracker(path.join(options.dataDir, 'agent-sessions.json'), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
     this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
     this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
+    this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
     this.hooks = new HookIntake({
       queue: this.approvals,
       rules: this.hookRules,
@@ -195,7 +196,6 @@ export class Engine {
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
 
     registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
-    this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
   }
 
   /** Applies changed approval and task settings without restarting the relay. */
