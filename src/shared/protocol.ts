@@ -45,14 +45,49 @@ export const statePathSchema = z
 
 export { jsonValueSchema, type JsonObject, type JsonValue } from './json';
 
+const stateVersionSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
 export const stateUpdateFrameSchema = z.object({
   type: z.literal('state:update'),
   id: z.string().min(1).max(128).optional(),
   path: statePathSchema,
   value: jsonValueSchema,
-  version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  version: stateVersionSchema,
   timestamp: z.number().nonnegative(),
 });
+
+/** An ISO-8601 date-time with its zone (`Z` or an offset), as milliseconds since the epoch. */
+const isoTimestampSchema = z.iso
+  .datetime({ offset: true })
+  .max(40)
+  .transform((text) => Date.parse(text))
+  .refine((ms) => Number.isFinite(ms) && ms >= 0, { message: 'not a date-time after 1970' });
+
+/**
+ * The seed's DM-11.2 shape of the same write, `{ type, payload: { path, value, version, timestamp } }`
+ * with an ISO-8601 timestamp, mapped to the flat frame. The envelope is strict, so a frame mixing
+ * both shapes is refused rather than guessed at.
+ */
+export const seedStateUpdateFrameSchema = z
+  .strictObject({
+    type: z.literal('state:update'),
+    payload: z.object({
+      path: statePathSchema,
+      value: jsonValueSchema,
+      version: stateVersionSchema,
+      timestamp: isoTimestampSchema,
+      sourceTabId: z.string().min(1).max(128).optional(),
+    }),
+  })
+  .transform(({ payload }): StateUpdateFrame => ({ type: 'state:update', path: payload.path, value: payload.value, version: payload.version, timestamp: payload.timestamp, dialect: 'seed' }));
+
+/**
+ * The seed's DM-11.2 `state:sync` frame, sent instead of ours to a connection that writes in the
+ * seed's shape: `sourceTabId` is the writing device's id.
+ */
+export function seedSyncFrameText(path: string, value: JsonValue, version: number, sourceTabId: string): string {
+  return JSON.stringify({ type: 'state:sync', payload: { path, value, version, sourceTabId } });
+}
 
 export const ackFrameSchema = z.object({ type: z.literal('ack'), id: z.string().min(1).max(128) });
 
@@ -85,8 +120,9 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   taskStartFrameSchema,
   taskReportFrameSchema,
 ]);
-export type ClientFrame = z.output<typeof clientFrameSchema>;
-export type StateUpdateFrame = z.output<typeof stateUpdateFrameSchema>;
+/** `dialect: 'seed'` marks a write that came in the seed's DM-11.2 shape, to be answered in that shape. */
+export type StateUpdateFrame = z.output<typeof stateUpdateFrameSchema> & { dialect?: 'seed' };
+export type ClientFrame = Exclude<z.output<typeof clientFrameSchema>, { type: 'state:update' }> | StateUpdateFrame;
 export type EventChannel = z.output<typeof subscribeFrameSchema>['channel'];
 
 export const CLIENT_FRAME_TYPES: readonly string[] = clientFrameSchema.options.map((o) => o.shape.type.value);
@@ -154,7 +190,8 @@ export function parseClientFrame(raw: string | Buffer, maxBytes = MAX_FRAME_BYTE
     const named = typeof record.type === 'string' ? JSON.stringify(record.type.slice(0, 64)) : `of type ${record.type === null ? 'null' : Array.isArray(record.type) ? 'array' : typeof record.type}`;
     return { ok: false, code: 'unknown_type', message: `unknown frame type ${named}`, id };
   }
-  const parsed = clientFrameSchema.safeParse(data);
+  const schema = record.type === 'state:update' && 'payload' in record ? seedStateUpdateFrameSchema : clientFrameSchema;
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const forbidden = parsed.error.issues.some((i) => i.message === 'forbidden path segment');
     return {

@@ -78,3 +78,41 @@ describe('JSON values', () => {
     }
   });
 });
+
+describe("the seed's DM-11.2 state:update frame", () => {
+  const seedUpdate = (payload: unknown, extra: object = {}) => JSON.stringify({ type: 'state:update', payload, ...extra });
+  const payload = { path: 'widgets.w1', value: { type: 'vitals' }, version: 42, timestamp: '2026-01-01T12:00:00+02:00', sourceTabId: 'tab-abc123' };
+
+  it('maps it to the flat frame: path split, the ISO timestamp as epoch milliseconds, marked as the seed dialect', () => {
+    const parsed = parseClientFrame(seedUpdate(payload));
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    assert.deepEqual(parsed.frame, { type: 'state:update', path: ['widgets', 'w1'], value: { type: 'vitals' }, version: 42, timestamp: Date.UTC(2026, 0, 1, 10), dialect: 'seed' });
+  });
+
+  it('never lets a flat frame claim the seed dialect', () => {
+    const parsed = parseClientFrame(update('a.b', { dialect: 'seed' }));
+    assert.ok(parsed.ok && parsed.frame.type === 'state:update');
+    assert.equal('dialect' in parsed.frame, false);
+  });
+
+  for (const [what, frame] of [
+    ['a timestamp without a zone', seedUpdate({ ...payload, timestamp: '2026-01-01T12:00:00' })],
+    ['a date without a time', seedUpdate({ ...payload, timestamp: '2026-01-01' })],
+    ['a number as timestamp', seedUpdate({ ...payload, timestamp: 1767261600000 })],
+    ['an impossible date', seedUpdate({ ...payload, timestamp: '2026-02-30T12:00:00Z' })],
+    ['a very long timestamp', seedUpdate({ ...payload, timestamp: `2026-01-01T12:00:00.${'9'.repeat(100_000)}Z` })],
+    ['a payload that is an array', seedUpdate([payload])],
+    ['both shapes at once', seedUpdate(payload, { path: 'a', value: 1, version: 1, timestamp: 1 })],
+    ['a version that is not an integer', seedUpdate({ ...payload, version: 1.5 })],
+  ] as const) {
+    it(`refuses ${what} with invalid_frame`, () => {
+      const parsed = parseClientFrame(frame);
+      assert.equal(!parsed.ok && parsed.code, 'invalid_frame', JSON.stringify(parsed).slice(0, 300));
+    });
+  }
+
+  it('refuses a forbidden path segment inside the payload', () => {
+    const parsed = parseClientFrame(seedUpdate({ ...payload, path: 'a.__proto__' }));
+    assert.equal(!parsed.ok && parsed.code, 'forbidden_path');
+  });
+});

@@ -31,6 +31,7 @@ import { Hub, type HubClient } from './relay/hub';
 import { Router } from './relay/router';
 import { RelayServer } from './relay/server';
 import { Metrics } from './metrics';
+import { registerOperationsMetrics } from './operationsMetrics';
 import { createStateStore } from './state/createStore';
 import { Recoveries } from './state/recoveries';
 import { StateRelay } from './state/stateRelay';
@@ -111,6 +112,7 @@ export class Engine {
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
   /** The damaged data files found at start and set aside. */
   private readonly recoveries = new Recoveries();
+  private readonly stopOperationsMetrics: () => void;
 
   private constructor(private readonly options: EngineOptions) {
     const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries });
@@ -208,6 +210,7 @@ export class Engine {
     this.sessions = new SessionTracker(path.join(options.dataDir, 'agent-sessions.json'), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
     this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
     this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
+    this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
     this.hooks = new HookIntake({
       queue: this.approvals,
       rules: this.hookRules,
@@ -337,6 +340,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    this.stopOperationsMetrics();
     this.mesh.stop();
     this.stopWatchingMcp?.();
     await this.mcp.dispose();

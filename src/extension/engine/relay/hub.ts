@@ -14,6 +14,11 @@ export interface HubClient {
    */
   readonly deviceId: string;
   readonly channels: Set<EventChannel>;
+  /**
+   * Set when the client connected with `?dialect=seed` or once it wrote in the seed's DM-11.2
+   * shape: state frames reach it in that shape.
+   */
+  dialect?: 'seed';
   send(frame: ServerFrame): void;
   /**
    * Sends a frame already encoded as JSON text, or still being encoded (compressed off the event
@@ -111,12 +116,13 @@ export class Hub {
     return this.connections.size;
   }
 
-  attach(socket: WebSocket, requestedDeviceId: string | null): HubClient {
+  attach(socket: WebSocket, requestedDeviceId: string | null, dialect?: 'seed'): HubClient {
     const claimed = requestedDeviceId && /^[\w.-]{1,64}$/.test(requestedDeviceId) ? requestedDeviceId : undefined;
     const deviceId = claimed && !this.byDeviceId.has(claimed) ? claimed : randomUUID();
     const client: HubClient = {
       deviceId,
       channels: new Set(),
+      ...(dialect ? { dialect } : {}),
       send: (frame) => this.enqueue(connection, textFrame(JSON.stringify(frame))),
       sendText: (json) => (typeof json === 'string' ? this.enqueue(connection, textFrame(json)) : this.enqueueLater(connection, framed(json))),
       onClose: (release) => (connection.closed ? release() : connection.releases.push(release)),
@@ -215,19 +221,27 @@ export class Hub {
     client.send({ type: 'error', code, message, ...(id ? { id } : {}) });
   }
 
-  /** Sends to every client but `except`, encoding and framing the frame once for all of them. */
-  broadcast(frame: ServerFrame, except?: HubClient): void {
+  /**
+   * Sends to every client but `except`, encoding and framing the frame once for all of them;
+   * clients speaking the seed's dialect get `seedText` instead when there is one.
+   */
+  broadcast(frame: ServerFrame, except?: HubClient, seedText?: () => string): void {
     let data: Buffer | undefined;
+    let seedData: Buffer | undefined;
     for (const connection of this.connections) {
-      if (connection.client !== except) this.enqueue(connection, (data ??= textFrame(JSON.stringify(frame))));
+      if (connection.client === except) continue;
+      if (seedText && connection.client.dialect === 'seed') this.enqueue(connection, (seedData ??= textFrame(seedText())));
+      else this.enqueue(connection, (data ??= textFrame(JSON.stringify(frame))));
     }
   }
 
   /** `broadcast` for a frame encoded as JSON text elsewhere, possibly still being encoded (see `sendText`). */
-  broadcastText(json: string | Promise<string>): void {
+  broadcastText(json: string | Promise<string>, seedText?: () => string): void {
     const frame = typeof json === 'string' ? textFrame(json) : framed(json);
+    let seedFrame: Buffer | undefined;
     for (const connection of this.connections) {
-      if (frame instanceof Promise) this.enqueueLater(connection, frame);
+      if (seedText && connection.client.dialect === 'seed') this.enqueue(connection, (seedFrame ??= textFrame(seedText())));
+      else if (frame instanceof Promise) this.enqueueLater(connection, frame);
       else this.enqueue(connection, frame);
     }
   }

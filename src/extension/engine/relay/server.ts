@@ -152,7 +152,7 @@ export class RelayServer {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.options.hub.attach(ws, target.searchParams.get('deviceId'));
+      this.options.hub.attach(ws, target.searchParams.get('deviceId'), target.searchParams.get('dialect') === 'seed' ? 'seed' : undefined);
     });
   }
 }

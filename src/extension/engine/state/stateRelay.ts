@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
-import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
+import { FULL_STATE_COMPRESS_BYTES, MAX_VERSION_LEAP, seedSyncFrameText, type ServerFrame, type StateUpdateFrame } from '../../../shared/protocol';
 import type { Metrics } from '../metrics';
 import type { Hub, HubClient } from '../relay/hub';
 import type { StateService, StateStatus } from './stateService';
@@ -44,9 +44,10 @@ export class StateRelay {
           stateVersion: state.snapshot().version,
         },
         origin as HubClient | undefined,
+        () => seedSyncFrameText(change.path, change.value, change.stamp.version, sourceDeviceId),
       ),
     );
-    state.onReplace(() => hub.broadcastText(this.fullFrameText()));
+    state.onReplace(() => hub.broadcastText(this.fullFrameText(), () => this.seedFullFrameText()));
     state.onStatus((status) => {
       this.observe(status);
       hub.broadcast(statusFrame(status));
@@ -56,7 +57,7 @@ export class StateRelay {
 
   /** What every (re)connecting client gets after `hello`. */
   greet(client: HubClient): void {
-    client.sendText(this.fullFrameText());
+    client.sendText(client.dialect === 'seed' ? this.seedFullFrameText() : this.fullFrameText());
     client.send(statusFrame(this.state.status()));
   }
 
@@ -68,12 +69,15 @@ export class StateRelay {
       client.send({ type: 'ack', id: frame.id!, version: known, stateVersion: this.state.snapshot().version });
       return;
     }
+    if (frame.dialect) client.dialect = frame.dialect;
     const outcome = await this.state.update(frame.path, frame.value, { version: frame.version, timestamp: frame.timestamp, deviceId: client.deviceId }, client);
     if (!outcome.accepted) {
       switch (outcome.reason) {
         case 'conflict': {
           const { path, stamp } = outcome.current;
           this.hub.refuse(client, 'conflict', `a newer write of ${path} exists (version ${stamp.version} by ${stamp.deviceId})`, frame.id);
+          // The seed's rule is "server state wins" with no conflict frame of its own: its client converges on this sync.
+          if (frame.dialect === 'seed') client.sendText(seedSyncFrameText(frame.path.join('.'), outcome.current.value ?? null, stamp.version, stamp.deviceId));
           return;
         }
         case 'version_too_high':
@@ -102,6 +106,11 @@ export class StateRelay {
     return deflateAsync(json, { level: 1 }).then((deflated) =>
       JSON.stringify({ type: 'state:full-deflated', version, length: json.length, data: deflated.toString('base64') } satisfies ServerFrame),
     );
+  }
+
+  /** The seed's DM-11.2 `state:full { payload: { state, version } }`, never compressed (the seed has no such frame). */
+  private seedFullFrameText(): string {
+    return `{"type":"state:full","payload":{"state":${this.state.stateJson()},"version":${this.state.snapshot().version}}}`;
   }
 
   private remember(key: string, version: number): void {
