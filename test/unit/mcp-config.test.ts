@@ -19,7 +19,7 @@ describe('mcp.json parsing', () => {
     assert.deepEqual(config.problems, []);
     const [notes, build, legacy] = config.servers;
     assert.equal(notes.type, 'stdio');
-    assert.deepEqual(notes.env, { KEY: '${input:api-key}', N: '3' });
+    assert.deepEqual(notes.env, { KEY: '${input:api-key}', N: '3', UNSET: null });
     assert.equal(notes.timeoutMs, 5000);
     assert.deepEqual(notes.inputs.map((i) => [i.id, i.password]), [['api-key', true]]);
     assert.equal(build.type, 'http');
@@ -47,7 +47,7 @@ describe('mcp.json parsing', () => {
     assert.equal(config.fileUnreadable, true);
     assert.deepEqual(config.servers, []);
     assert.equal(config.problems.length, 1);
-    assert.match(config.problems[0].message, /invalid JSON: "," or "}" expected/);
+    assert.match(config.problems[0].message, /invalid JSON: "," expected/);
     assert.deepEqual([config.problems[0].line, config.problems[0].column], [4, 5]);
   });
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { McpConfigProblem, McpEvent, McpSnapshot } from '../../shared/mcp';
 import type { Engine } from '../engine/engine';
 import { convertMcpServersFile, MCP_JSON_RELATIVE_PATH, SETTINGS_SERVERS_KEY } from '../engine/mcp/config';
-import { parseJsonc, nodeValue, property, setProperty } from '../engine/mcp/jsonc';
+import { child, parseJsonc, nodeValue, setProperty } from '../engine/mcp/jsonc';
 import type { StoredInputResolver } from '../engine/mcp/storedInputs';
 import { secretInputResolver } from './mcpInputs';
 import { callToolInteractively } from './mcpToolCall';
@@ -318,7 +318,7 @@ function logUri(name: string): vscode.Uri {
 
 function existingServerNames(text: string): Set<string> {
   const { root } = parseJsonc(text);
-  const servers = root && property(root, 'servers')?.value;
+  const servers = child(root, 'servers');
   return new Set(servers ? Object.keys(nodeValue(servers) as object) : []);
 }
 

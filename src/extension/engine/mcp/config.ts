@@ -5,19 +5,37 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { McpConfigProblem, McpConfigSource, McpTransportKind } from '../../../shared/mcp';
 import type { JsonObject } from '../../../shared/protocol';
-import { deepestNode, lineColumn, nodeValue, parseJsonc, property, type JsonNode } from './jsonc';
+import { child, deepestNode, entries, keyOf, lineColumn, nodeValue, parseJsonc, type JsonNode } from './jsonc';
+import { unknownVariable } from './variables';
 
 export const MCP_JSON_RELATIVE_PATH = '.vscode/mcp.json';
 export const SETTINGS_SERVERS_KEY = 'agentMesh.mcp.servers';
 
 export interface McpInputDefinition {
   id: string;
-  type: 'promptString' | 'pickString';
+  type: 'promptString' | 'pickString' | 'command';
   description: string;
   /** Secret: prompted with a password box and kept in SecretStorage. */
   password: boolean;
   default?: string;
   options?: string[];
+  /** `command` inputs: the VS Code command whose result is the value, and its argument. */
+  command?: string;
+  args?: unknown;
+}
+
+/** VS Code's development mode: restart on file changes (`watch`, a glob) and run under a debugger. */
+export interface McpDevMode {
+  watch?: string;
+  debug?: { type: string };
+}
+
+/** Agent Mesh's own per-server state, kept in the `agentMesh.mcp.serverOptions` setting (never in mcp.json, which VS Code validates). */
+export interface McpServerOptions {
+  disabled?: boolean;
+  /** Connect + initialize timeout in ms. */
+  timeout?: number;
+  autoApprove?: string[];
 }
 
 export interface McpServerConfig {
@@ -26,7 +44,8 @@ export interface McpServerConfig {
   type: McpTransportKind;
   command?: string;
   args: string[];
-  env: Record<string, string>;
+  /** `null` removes the variable from the inherited environment. */
+  env: Record<string, string | null>;
   envFile?: string;
   cwd?: string;
   url?: string;
@@ -37,6 +56,9 @@ export interface McpServerConfig {
   autoApprove: string[];
   /** The inputs this server's values refer to (`${input:id}`). */
   inputs: McpInputDefinition[];
+  dev?: McpDevMode;
+  /** Agent Mesh's own fields an earlier version wrote into mcp.json: honoured, and moved to the setting by the VS Code side. */
+  legacyOptions?: McpServerOptions;
   /** Set when the entry is invalid: the server is shown in error with this text and not started. */
   invalid?: string;
   /** The entry as written, for "copy config". */
@@ -68,16 +90,27 @@ const serverSchema = z.looseObject({
   timeout: z.number().int('must be whole milliseconds').positive('must be positive').max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms`).optional(),
   disabled: z.boolean().default(false),
   autoApprove: z.array(z.string()).default([]),
+  dev: z.object({ watch: z.string().min(1).optional(), debug: z.object({ type: z.string().min(1) }).optional() }).optional(),
+});
+
+const LEGACY_OPTION_KEYS = ['disabled', 'timeout', 'autoApprove'] as const;
+
+export const serverOptionsSchema = z.object({
+  disabled: z.boolean().optional(),
+  timeout: serverSchema.shape.timeout,
+  autoApprove: z.array(z.string()).optional(),
 });
 
 const inputSchema = z.object({
   id: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
-  type: z.enum(['promptString', 'pickString'], { message: 'must be "promptString" or "pickString"' }),
+  type: z.enum(['promptString', 'pickString', 'command'], { message: 'must be "promptString", "pickString" or "command"' }),
   description: z.string().default(''),
   password: z.boolean().default(false),
   default: z.string().optional(),
   options: z.array(z.union([z.string(), z.object({ value: z.string() }).transform((o) => o.value)])).optional(),
-});
+  command: z.string().min(1).optional(),
+  args: z.unknown().optional(),
+}).refine((input) => input.type !== 'command' || input.command !== undefined, { message: 'a "command" input needs a "command"', path: ['command'] });
 
 interface Locator {
   source: string;
@@ -94,29 +127,31 @@ export function parseMcpJson(text: string, file: string): McpConfig {
   }
   const locate = (path: ReadonlyArray<string | number>) => {
     const node = deepestNode(root, path);
-    const key = keyNodeOf(root, path);
+    const last = path[path.length - 1];
+    // A problem about a property points at its key, the way editors underline it.
+    const key = typeof last === 'string' ? keyOf(deepestNode(root, path.slice(0, -1)), last) : undefined;
     const target = key ?? node;
     return { ...lineColumn(text, target.offset), offset: target.offset, length: target.length };
   };
   const problems: McpConfigProblem[] = [];
-  if (root.kind !== 'object') {
+  if (root.type !== 'object') {
     return { servers: [], fileUnreadable: false, problems: [{ message: 'must contain a JSON object with "servers"', source: file, ...locate([]) }] };
   }
-  const inputs = parseInputs(property(root, 'inputs')?.value, file, locate, problems);
-  const serversNode = property(root, 'servers')?.value;
+  const inputs = parseInputs(child(root, 'inputs'), file, locate, problems);
+  const serversNode = child(root, 'servers');
   if (!serversNode) {
-    if (property(root, 'mcpServers')) {
+    if (child(root, 'mcpServers')) {
       const message = 'this is a Claude/Cline "mcpServers" file; VS Code\'s format uses "servers" (run "Agent Mesh: Import MCP Servers" to convert it)';
       problems.push({ message, source: file, ...locate(['mcpServers']) });
     }
     return { servers: [], problems, fileUnreadable: false };
   }
-  if (serversNode.kind !== 'object') {
+  if (serversNode.type !== 'object') {
     problems.push({ message: '"servers" must be an object of server name → configuration', source: file, ...locate(['servers']) });
     return { servers: [], problems, fileUnreadable: false };
   }
   const servers: McpServerConfig[] = [];
-  for (const entry of serversNode.properties) {
+  for (const entry of entries(serversNode)) {
     const locator: Locator = { source: file, at: (path) => locate(['servers', entry.key, ...path]) };
     servers.push(normalizeServer(entry.key, nodeValue(entry.value), 'mcp.json', inputs, locator, problems));
   }
@@ -156,11 +191,11 @@ function parseInputs(
 ): Map<string, McpInputDefinition> {
   const inputs = new Map<string, McpInputDefinition>();
   if (!node) return inputs;
-  if (node.kind !== 'array') {
+  if (node.type !== 'array') {
     problems.push({ message: '"inputs" must be an array', source: file, ...locate(['inputs']) });
     return inputs;
   }
-  node.items.forEach((item, index) => {
+  (node.children ?? []).forEach((item, index) => {
     const parsed = inputSchema.safeParse(nodeValue(item));
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -204,14 +239,18 @@ function normalizeServer(
     if (config.url === undefined) return fail(`an ${type} server needs a "url"`, ['url']);
     if (!config.url.includes('${') && !isHttpUrl(config.url)) return fail('"url" must be an http:// or https:// URL', ['url']);
   }
+  for (const [value, path] of stringLeaves(rawObject, [])) {
+    const unknown = unknownVariable(value);
+    if (unknown) return fail(`\${${unknown}} is not a variable VS Code knows (see the README's MCP variables)`, path);
+  }
   const referenced: McpInputDefinition[] = [];
   for (const id of new Set([...JSON.stringify(rawObject).matchAll(INPUT_REF)].map((m) => m[1]))) {
     const input = inputs.get(id);
     if (!input) return fail(`refers to \${input:${id}}, which is not declared in "inputs"`, []);
     referenced.push(input);
   }
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config.env)) if (value !== null) env[key] = String(value);
+  const env: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(config.env)) env[key] = value === null ? null : String(value);
   return {
     ...base,
     type,
@@ -226,8 +265,21 @@ function normalizeServer(
     disabled: config.disabled,
     autoApprove: config.autoApprove,
     inputs: referenced,
+    dev: config.dev,
+    legacyOptions: legacyOptionsOf(rawObject),
     hash: hashOf({ name, source, raw: rawObject, inputs: referenced }),
   };
+}
+
+function* stringLeaves(value: unknown, path: Array<string | number>): Generator<[string, Array<string | number>]> {
+  if (typeof value === 'string') yield [value, path];
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* stringLeaves(item, [...path, i]);
+  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringLeaves(item, [...path, key]);
+}
+
+function legacyOptionsOf(raw: JsonObject): McpServerOptions | undefined {
+  const present = LEGACY_OPTION_KEYS.filter((key) => raw[key] !== undefined);
+  return present.length ? (Object.fromEntries(present.map((key) => [key, raw[key]])) as McpServerOptions) : undefined;
 }
 
 function dedupe(servers: McpServerConfig[], problems: McpConfigProblem[], file: string): McpServerConfig[] {
@@ -237,16 +289,6 @@ function dedupe(servers: McpServerConfig[], problems: McpConfigProblem[], file: 
     byName.set(server.name, server);
   }
   return [...byName.values()];
-}
-
-function keyNodeOf(root: JsonNode, path: ReadonlyArray<string | number>): JsonNode | undefined {
-  // A problem about a property points at its key, the way editors underline it.
-  if (path.length === 0) return undefined;
-  const parent = deepestNode(root, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (typeof last !== 'string') return undefined;
-  const prop = property(parent, last);
-  return prop ? ({ kind: 'string', offset: prop.keyOffset, length: prop.keyLength, value: last } as JsonNode) : undefined;
 }
 
 function keyPath(path: ReadonlyArray<PropertyKey>): Array<string | number> {
