@@ -6,6 +6,7 @@ import { LISTENING_LINE_PREFIX } from '../shared/api';
 import { readConfigFile, WORKSPACE_CONFIG_FILE } from './engine/config/configFile';
 import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
 import { Engine } from './engine/engine';
+import { defaultUserMcpJson } from './engine/mcp/sources';
 import { removeDiscovery, writeDiscovery } from './engine/hooks/discovery';
 import { createJsonLogger, isLogLevel, type Logger } from './engine/log';
 import { generateToken } from './engine/security/token';
@@ -101,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
     extensionRoot: path.resolve(__dirname, '..'),
     workspaceDir: workspace,
     logger,
-    mcp: { watchConfig: true },
+    mcp: { watchConfig: true, userConfigFile: defaultUserMcpJson() },
   });
   // `agent-mesh hook` finds this relay through the discovery file; a relay that cannot write it still serves.
   const discovery = { url: engine.url, token: token!, workspace, pid: process.pid };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
 import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
@@ -5,7 +6,7 @@ import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
-import { McpViews } from './vscode/mcpViews';
+import { mcpSettingBlocks, McpViews } from './vscode/mcpViews';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { readSettings } from './vscode/settings';
@@ -42,7 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
   context.subscriptions.push(log);
   const token = await relayToken(context.secrets);
-  const mcpViews = new McpViews(log, context.secrets);
+  // The user profile's mcp.json sits next to the profile's settings.json, two levels above globalStorage/<extension>.
+  const userMcpJson = path.join(context.globalStorageUri.fsPath, '..', '..', 'mcp.json');
+  const mcpViews = new McpViews(log, context.secrets, userMcpJson);
   context.subscriptions.push(mcpViews);
 
   const startEngine = async (): Promise<Engine> => {
@@ -58,7 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       extensionRoot: context.extensionUri.fsPath,
       workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       logger: log,
-      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver },
+      mcp: { trusted: vscode.workspace.isTrusted, inputResolver: mcpViews.inputResolver, userConfigFile: userMcpJson, mcpSetting: mcpSettingBlocks },
     });
   };
 
