@@ -11,6 +11,8 @@ import { envInputResolver } from '../../src/extension/engine/mcp/variables';
 import { silentLogger } from '../../src/extension/engine/log';
 import { FIXTURES_DIR } from '../fixtures/mcp';
 import { waitFor } from '../helpers/net';
+import { startServe } from '../helpers/serve';
+import { generateToken } from '../../src/extension/engine/security/token';
 
 const SETTINGS = { connectTimeoutMs: 20_000, toolTimeoutMs: 20_000, maxAttempts: 1, retryDelayMs: 100, tokenBudget: 0, disabledTools: {}, encoding: 'o200k_base', modelFamily: 'openai' } as const;
 
@@ -80,6 +82,30 @@ describe('MCP launch rules (real stdio server)', function () {
     assert.equal(info.env.TOKEN, 'secret-token');
     assert.equal(info.env.PICKED, 'picked-value');
     assert.equal(info.env.PATH, `${process.env.PATH}${path.delimiter}/extra/bin`);
+  });
+
+  it('agent-mesh serve reads the user profile mcp.json after the workspace\'s, saying where each server comes from', async () => {
+    await mkdir(path.join(workspace, '.vscode'));
+    const entry = (marker: string) => ({ type: 'stdio', command: process.execPath, args: [path.join(FIXTURES_DIR, 'minimal-server.mjs'), marker] });
+    await writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { shared: entry('from-workspace') } }));
+    const userFile = path.join(homeDir, 'mcp.json');
+    await writeFile(userFile, JSON.stringify({ servers: { shared: entry('from-user'), mine: entry('user-only') } }));
+    const token = generateToken();
+    const serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token, '--user-mcp', userFile]);
+    try {
+      const list = await waitFor(
+        'both servers to connect',
+        async () => {
+          const servers = (await (await fetch(`${serve.url}/api/mcp/servers`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{ name: string; source: string; status: string }>;
+          return servers.length === 2 && servers.every((s) => s.status === 'connected') ? servers : undefined;
+        },
+        20_000,
+      );
+      assert.deepEqual(list.map((s) => [s.name, s.source]), [['shared', 'mcp.json'], ['mine', 'user']]);
+      assert.ok(serve.stderr.some((line) => line.includes('server \\"shared\\" is also defined in .vscode/mcp.json')), serve.stderr.join('\n'));
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('does not start a server whose entry uses a variable VS Code does not know, and says where', async () => {
