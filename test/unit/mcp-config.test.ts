@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { applyServerOptions, convertMcpServersFile, describeDevMode, mergeConfigs, migrateLegacyOptions, parseMcpJson, parseSettingsServers } from '../../src/extension/engine/mcp/config';
-import { lineColumn, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
+import { lineColumn, MAX_JSONC_BYTES, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
 
 const FILE = '/ws/.vscode/mcp.json';
 
@@ -182,6 +182,11 @@ describe('position-aware JSONC', () => {
   it('reports unterminated strings and comments at their start', () => {
     assert.deepEqual(parseJsonc('{"a": "x\n}').error?.message, 'unterminated string');
     assert.deepEqual(parseJsonc('{ /* x ').error?.offset, 2);
+  });
+
+  it('answers an error, never throws, for absurd nesting or a file over the size bound', () => {
+    assert.ok(parseJsonc('['.repeat(100_000) + ']'.repeat(100_000)).error);
+    assert.match(parseJsonc(`{"a":"${'x'.repeat(MAX_JSONC_BYTES)}"}`).error!.message, /larger than/);
   });
 
   it('computes 1-based lines and columns', () => {
