@@ -54,6 +54,7 @@ describe('MCP launch rules (real stdio server)', function () {
         "ECHO_LAUNCH": "1",
         "OVERRIDDEN": "env",
         "REMOVED": null,
+        "TERM": null,
         "FROM_PARENT_VAR": "\${env:AM_PARENT}",
         "TOKEN": "\${input:token}",
         "PICKED": "\${input:picked}",
@@ -64,7 +65,7 @@ describe('MCP launch rules (real stdio server)', function () {
 }`;
     const config = parseMcpJson(mcpJson, path.join(workspace, '.vscode', 'mcp.json'));
     assert.deepEqual(config.problems, []);
-    const parentEnv = { ...process.env, AM_PARENT: 'parent-value', INHERITED_ONLY: 'inherited', REMOVED: 'parent' };
+    const parentEnv = { ...process.env, AM_PARENT: 'parent-value', INHERITED_ONLY: 'inherited', REMOVED: 'parent', TERM: 'xterm' };
     const inputs = envInputResolver({ AGENT_MESH_INPUT_TOKEN: 'secret-token', AGENT_MESH_INPUT_PICKED: 'picked-value' });
     fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: inputs, logger: silentLogger, workspaceDir: workspace, env: parentEnv });
     await fleet.reload(config);
@@ -78,6 +79,7 @@ describe('MCP launch rules (real stdio server)', function () {
     assert.equal(info.env.FROM_FILE, 'file');
     assert.equal(info.env.OVERRIDDEN, 'env', 'env wins over envFile');
     assert.equal('REMOVED' in info.env, false, 'null removes an inherited variable');
+    assert.equal('TERM' in info.env, false, 'null removes even a variable the MCP SDK passes by default');
     assert.equal(info.env.FROM_PARENT_VAR, 'parent-value');
     assert.equal(info.env.TOKEN, 'secret-token');
     assert.equal(info.env.PICKED, 'picked-value');

@@ -65,7 +65,7 @@ describe('MCP variable substitution', () => {
         serverOf({ command: 'x', envFile: '${workspaceFolder}/.env', env: { B: 'env', GONE: null, INHERITED_TOO: null, PATH: '/extra/bin' } }),
         { workspaceDir: dir, env: { KEEP: 'parent', A: 'parent', INHERITED_TOO: 'parent', PATH: '/usr/bin' }, input: async () => '' },
       );
-      assert.deepEqual(launch.env, { KEEP: 'parent', A: 'file', B: 'env', PATH: `/usr/bin${path.delimiter}/extra/bin` });
+      assert.deepEqual(launch.env, { KEEP: 'parent', A: 'file', B: 'env', GONE: undefined, INHERITED_TOO: undefined, PATH: `/usr/bin${path.delimiter}/extra/bin` });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

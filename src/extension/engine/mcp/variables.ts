@@ -30,8 +30,8 @@ export function envInputResolver(env: NodeJS.ProcessEnv = process.env): InputRes
 export interface ResolvedLaunch {
   command?: string;
   args: string[];
-  /** Stdio: the whole environment the process gets. */
-  env: Record<string, string>;
+  /** Stdio: the whole environment the process gets; `undefined` marks a variable `env` removed (spawn leaves it out). */
+  env: Record<string, string | undefined>;
   cwd?: string;
   url?: string;
   headers: Record<string, string>;
@@ -118,7 +118,8 @@ export async function resolveLaunch(config: McpServerConfig, ctx: ResolveContext
   return {
     command: untildify(await sub(config.command ?? '')),
     args: await Promise.all(config.args.map(async (arg) => untildify(await sub(arg)))),
-    env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    // Removed variables stay as `undefined`, so that a transport adding default variables cannot bring them back.
+    env,
     cwd: path.resolve(defaultCwd, config.cwd ? untildify(await sub(config.cwd)) : '.'),
     headers,
   };
