@@ -309,8 +309,10 @@ export class McpViews implements vscode.Disposable {
         const existing = existingServerNames(text);
         const added = names.filter((name) => !existing.has(name));
         skipped.push(...names.filter((name) => existing.has(name)));
-        const newInputs = inputs.filter((input) => secrets.some((s) => s.inputId === input.id && added.includes(s.server)));
-        const withInputs = newInputs.length ? setProperty(text, ['inputs'], [...existingInputs(text), ...newInputs]) : text;
+        const declared = existingInputs(text);
+        const declaredIds = new Set(declared.map((input) => (input as { id?: unknown })?.id));
+        const newInputs = inputs.filter((input) => !declaredIds.has(input.id) && secrets.some((s) => s.inputId === input.id && added.includes(s.server)));
+        const withInputs = newInputs.length ? setProperty(text, ['inputs'], [...declared, ...newInputs]) : text;
         return added.reduce((acc, name) => setProperty(acc, ['servers', name], servers[name]), withInputs);
       });
       const imported = names.filter((name) => !skipped.includes(name));
