@@ -100,7 +100,7 @@ const serverSchema = z.looseObject({
 
 const LEGACY_OPTION_KEYS = ['disabled', 'timeout', 'autoApprove'] as const;
 
-export const serverOptionsSchema = z.object({
+const serverOptionsSchema = z.object({
   disabled: z.boolean().optional(),
   timeout: serverSchema.shape.timeout,
   autoApprove: z.array(z.string()).optional(),
@@ -352,7 +352,7 @@ function stableStringify(value: unknown): string {
 }
 
 /** Per-server options of the `agentMesh.mcp.serverOptions` setting; an invalid entry is reported and ignored. */
-export function parseServerOptions(value: unknown): { options: Map<string, McpServerOptions>; problems: McpConfigProblem[] } {
+function parseServerOptions(value: unknown): { options: Map<string, McpServerOptions>; problems: McpConfigProblem[] } {
   const options = new Map<string, McpServerOptions>();
   const problems: McpConfigProblem[] = [];
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { options, problems };
@@ -402,7 +402,7 @@ export function migrateLegacyOptions(text: string, current: Readonly<Record<stri
 /** Environment variables and headers whose value is a credential (their value becomes a password input). */
 const SECRET_NAME = /key|token|secret|passw|auth|credential|cookie|session/i;
 
-export interface ImportedSecret {
+interface ImportedSecret {
   server: string;
   inputId: string;
   value: string;

@@ -54,7 +54,7 @@ export function unknownVariable(text: string): string | undefined {
   return undefined;
 }
 
-export async function substitute(text: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
+async function substitute(text: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
   let result = '';
   let last = 0;
   for (const match of text.matchAll(VARIABLE)) {
@@ -89,7 +89,7 @@ async function valueOf(name: string, config: McpServerConfig, ctx: ResolveContex
 }
 
 /** VS Code's `untildify`: a leading `~` is the home folder. */
-export function untildify(text: string): string {
+function untildify(text: string): string {
   return text.replace(/^~(?=$|\/|\\)/, os.homedir());
 }
 
