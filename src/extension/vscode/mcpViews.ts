@@ -303,24 +303,26 @@ export class McpViews implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Agent Mesh: nothing to import (${problems.join('; ') || 'no servers'}).`);
       return;
     }
-    const skipped: string[] = [];
+    let skipped: string[] = [];
     try {
+      const uri = this.mcpJsonUri();
+      const before = uri && (await exists(uri)) ? Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') : '';
+      const existing = existingServerNames(before);
+      skipped = names.filter((name) => existing.has(name));
+      const added = names.filter((name) => !existing.has(name));
+      // Credentials and options are kept before the servers appear in mcp.json, so their first start finds them.
+      for (const secret of secrets.filter((s) => added.includes(s.server))) {
+        const entry = servers[secret.server] as { type: McpTransportKind; command?: string; args?: string[]; url?: string };
+        await this.inputResolver.remember(secret.server, serverTarget({ ...entry, args: entry.args ?? [] }), secret.inputId, secret.value);
+      }
+      await updateServerOptions((current) => ({ ...current, ...Object.fromEntries(added.filter((name) => options[name]).map((name) => [name, options[name]])) }));
       await this.editMcpJson((text) => {
-        const existing = existingServerNames(text);
-        const added = names.filter((name) => !existing.has(name));
-        skipped.push(...names.filter((name) => existing.has(name)));
         const declared = existingInputs(text);
         const declaredIds = new Set(declared.map((input) => (input as { id?: unknown })?.id));
         const newInputs = inputs.filter((input) => !declaredIds.has(input.id) && secrets.some((s) => s.inputId === input.id && added.includes(s.server)));
         const withInputs = newInputs.length ? setProperty(text, ['inputs'], [...declared, ...newInputs]) : text;
         return added.reduce((acc, name) => setProperty(acc, ['servers', name], servers[name]), withInputs);
       });
-      const imported = names.filter((name) => !skipped.includes(name));
-      await updateServerOptions((current) => ({ ...current, ...Object.fromEntries(imported.filter((name) => options[name]).map((name) => [name, options[name]])) }));
-      for (const secret of secrets.filter((s) => imported.includes(s.server))) {
-        const entry = servers[secret.server] as { type: McpTransportKind; command?: string; args?: string[]; url?: string };
-        await this.inputResolver.remember(secret.server, serverTarget({ ...entry, args: entry.args ?? [] }), secret.inputId, secret.value);
-      }
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh: import failed: ${(error as Error).message}`);
       return;
