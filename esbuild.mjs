@@ -56,7 +56,15 @@ const common = {
   plugins: [problemMatcherPlugin],
 };
 
-const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [problemMatcherPlugin, tiktokenRanksPlugin] };
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [problemMatcherPlugin, tiktokenRanksPlugin],
+  // jsonc-parser's UMD entry requires its parts through a runtime `require` esbuild cannot follow; its ES module build bundles.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+};
 
 function demoEntries() {
   const entries = {};

@@ -6,6 +6,7 @@ import { LISTENING_LINE_PREFIX } from '../shared/api';
 import { readConfigFile, WORKSPACE_CONFIG_FILE } from './engine/config/configFile';
 import { resolveSettings, type SettingKey, type SettingsSource } from './engine/config/settings';
 import { Engine } from './engine/engine';
+import { defaultUserMcpJson } from './engine/mcp/sources';
 import { removeDiscovery, writeDiscovery } from './engine/hooks/discovery';
 import { createJsonLogger, isLogLevel, type Logger } from './engine/log';
 import { generateToken } from './engine/security/token';
@@ -22,6 +23,8 @@ Options:
   --token T         relay token, at least 32 characters (default: $AGENT_MESH_TOKEN, else generated and printed once)
   --redis-url URL   share dashboard state through Redis (agentMesh.state.redisUrl), e.g. redis://127.0.0.1:6379
   --data-dir DIR    where the embedded store keeps its files (default: DIR/.agent-mesh)
+  --user-mcp FILE   the user profile's mcp.json, read after the workspace's servers
+                    (default: VS Code's default profile, e.g. ~/.config/Code/User/mcp.json; "" reads none)
   --log-level L     trace|debug|info|warn|error|off (default info); logs go to stderr as JSON lines
   -h, --help        show this help
 
@@ -60,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
       port: { type: 'string' },
       token: { type: 'string' },
       'data-dir': { type: 'string' },
+      'user-mcp': { type: 'string' },
       'redis-url': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -101,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
     extensionRoot: path.resolve(__dirname, '..'),
     workspaceDir: workspace,
     logger,
-    mcp: { watchConfig: true },
+    mcp: { watchConfig: true, userConfigFile: values['user-mcp'] === undefined ? defaultUserMcpJson() : values['user-mcp'] && path.resolve(values['user-mcp']) },
   });
   // `agent-mesh hook` finds this relay through the discovery file; a relay that cannot write it still serves.
   const discovery = { url: engine.url, token: token!, workspace, pid: process.pid };

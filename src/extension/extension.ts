@@ -1,3 +1,4 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
 import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
@@ -6,7 +7,7 @@ import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
 import { openSignInInBrowser } from './vscode/mcpSignIn';
-import { McpViews } from './vscode/mcpViews';
+import { mcpSettingBlocks, McpViews } from './vscode/mcpViews';
 import { languageModelSampler, workspaceFolderRoots } from './vscode/mcpClientHost';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
@@ -44,7 +45,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
   context.subscriptions.push(log);
   const token = await relayToken(context.secrets);
-  const mcpViews = new McpViews(log, context.secrets);
+  // The user profile's mcp.json sits next to the profile's settings.json, two levels above globalStorage/<extension>.
+  const userMcpJson = path.join(context.globalStorageUri.fsPath, '..', '..', 'mcp.json');
+  const mcpViews = new McpViews(log, context.secrets, userMcpJson);
   context.subscriptions.push(mcpViews);
 
   const startEngine = async (): Promise<Engine> => {
@@ -67,6 +70,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
         openBrowser: openSignInInBrowser(log),
         sampler: languageModelSampler(),
         roots: workspaceFolderRoots(),
+        userConfigFile: userMcpJson,
+        mcpSetting: mcpSettingBlocks,
       },
     });
   };

@@ -5,7 +5,8 @@ import type { JsonObject } from './protocol';
 export type McpServerStatus = 'connected' | 'connecting' | 'error' | 'stopped' | 'disabled';
 /** `http` is Streamable HTTP; `sse` the older HTTP+SSE transport (configured, or the fallback). */
 export type McpTransportKind = 'stdio' | 'http' | 'sse';
-export type McpConfigSource = 'mcp.json' | 'settings';
+/** Where a server is defined: the folder's .vscode/mcp.json, the workspace's `mcp` setting, the user profile (mcp.json or `mcp` setting), or `agentMesh.mcp.servers`. */
+export type McpConfigSource = 'mcp.json' | 'workspace' | 'user' | 'settings';
 
 export interface McpToolInfo {
   name: string;

@@ -53,7 +53,8 @@ describe('MCP fleet over the relay of agent-mesh serve', function () {
     );
     await writeFile(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.mcp.maxAttempts': 2, 'agentMesh.mcp.retryDelayMs': 100 }));
     token = generateToken();
-    serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token], { AGENT_MESH_INPUT_SECRET: 'from-the-environment' });
+    // --user-mcp '': the servers of whoever runs the tests stay out of the expected list.
+    serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token, '--user-mcp', ''], { AGENT_MESH_INPUT_SECRET: 'from-the-environment' });
   });
 
   after(async () => {

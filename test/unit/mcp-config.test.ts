@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { convertMcpServersFile, mergeConfigs, parseMcpJson, parseSettingsServers } from '../../src/extension/engine/mcp/config';
-import { lineColumn, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
+import { applyServerOptions, convertMcpServersFile, describeDevMode, mergeConfigs, migrateLegacyOptions, parseMcpJson, parseSettingsServers } from '../../src/extension/engine/mcp/config';
+import { lineColumn, MAX_JSONC_BYTES, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
 
 const FILE = '/ws/.vscode/mcp.json';
 
@@ -19,7 +19,7 @@ describe('mcp.json parsing', () => {
     assert.deepEqual(config.problems, []);
     const [notes, build, legacy] = config.servers;
     assert.equal(notes.type, 'stdio');
-    assert.deepEqual(notes.env, { KEY: '${input:api-key}', N: '3' });
+    assert.deepEqual(notes.env, { KEY: '${input:api-key}', N: '3', UNSET: null });
     assert.equal(notes.timeoutMs, 5000);
     assert.deepEqual(notes.inputs.map((i) => [i.id, i.password]), [['api-key', true]]);
     assert.equal(build.type, 'http');
@@ -47,7 +47,7 @@ describe('mcp.json parsing', () => {
     assert.equal(config.fileUnreadable, true);
     assert.deepEqual(config.servers, []);
     assert.equal(config.problems.length, 1);
-    assert.match(config.problems[0].message, /invalid JSON: "," or "}" expected/);
+    assert.match(config.problems[0].message, /invalid JSON: "," expected/);
     assert.deepEqual([config.problems[0].line, config.problems[0].column], [4, 5]);
   });
 
@@ -64,6 +64,18 @@ describe('mcp.json parsing', () => {
         'server "c": "type" must be "stdio", "http" or "sse"',
       ],
     );
+  });
+
+  it('reads VS Code\'s development mode (dev) so it can be reported, and a command input', () => {
+    const config = parseMcpJson(
+      JSON.stringify({ inputs: [{ type: 'command', id: 'dir', command: 'ext.pickDir', args: { deep: true } }], servers: { s: { command: 'node', args: ['${input:dir}'], dev: { watch: 'src/**/*.ts', debug: { type: 'node' } } } } }),
+      FILE,
+    );
+    assert.deepEqual(config.problems, []);
+    assert.deepEqual(config.servers[0].dev, { watch: 'src/**/*.ts', debug: { type: 'node' } });
+    assert.equal(describeDevMode(config.servers[0].dev!), 'watch src/**/*.ts, debug with node');
+    assert.deepEqual(config.servers[0].inputs, [{ id: 'dir', type: 'command', description: '', password: false, command: 'ext.pickDir', args: { deep: true } }]);
+    assert.match(parseMcpJson(JSON.stringify({ inputs: [{ type: 'command', id: 'x' }], servers: {} }), FILE).problems[0].message, /a "command" input needs a "command"/);
   });
 
   it('points Claude/Cline files at the import command', () => {
@@ -95,8 +107,8 @@ describe('agentMesh.mcp.servers setting', () => {
 });
 
 describe('Claude/Cline import', () => {
-  it('converts mcpServers entries (timeout in seconds, alwaysAllow, transportType)', () => {
-    const { servers, problems } = convertMcpServersFile(
+  it('converts mcpServers entries to what VS Code accepts: timeout (seconds), disabled and alwaysAllow become server options', () => {
+    const converted = convertMcpServersFile(
       JSON.stringify({
         mcpServers: {
           fs: { command: 'npx', args: ['-y', 'fs-server'], env: { A: '1' }, timeout: 30, alwaysAllow: ['read'] },
@@ -106,12 +118,56 @@ describe('Claude/Cline import', () => {
         },
       }),
     );
-    assert.deepEqual(servers, {
-      fs: { type: 'stdio', command: 'npx', args: ['-y', 'fs-server'], env: { A: '1' }, timeout: 30000, autoApprove: ['read'] },
-      remote: { type: 'sse', url: 'https://x/sse', disabled: true },
+    assert.deepEqual(converted.servers, {
+      fs: { type: 'stdio', command: 'npx', args: ['-y', 'fs-server'], env: { A: '1' } },
+      remote: { type: 'sse', url: 'https://x/sse' },
       web: { type: 'http', url: 'https://x/mcp' },
     });
-    assert.deepEqual(problems, ['nothing: neither "command" nor "url", skipped']);
+    assert.deepEqual(converted.options, { fs: { timeout: 30000, autoApprove: ['read'] }, remote: { disabled: true } });
+    assert.deepEqual(converted.problems, ['nothing: neither "command" nor "url", skipped']);
+  });
+
+  it('turns credentials in env and headers into password inputs, never plain text in the entry', () => {
+    const converted = convertMcpServersFile(
+      JSON.stringify({
+        mcpServers: {
+          gh: { command: 'gh-mcp', env: { GITHUB_TOKEN: 'ghp_secret', LOG_LEVEL: 'debug', REF: '${env:X}' } },
+          api: { url: 'https://x/mcp', headers: { Authorization: 'Bearer s3cret', Accept: 'application/json' } },
+        },
+      }),
+    );
+    assert.deepEqual(converted.servers.gh.env, { GITHUB_TOKEN: '${input:gh-GITHUB_TOKEN}', LOG_LEVEL: 'debug', REF: '${env:X}' });
+    assert.deepEqual(converted.servers.api.headers, { Authorization: '${input:api-Authorization}', Accept: 'application/json' });
+    assert.deepEqual(converted.inputs.map((i) => [i.id, i.type, i.password]), [['gh-GITHUB_TOKEN', 'promptString', true], ['api-Authorization', 'promptString', true]]);
+    assert.deepEqual(converted.secrets, [{ server: 'gh', inputId: 'gh-GITHUB_TOKEN', value: 'ghp_secret' }, { server: 'api', inputId: 'api-Authorization', value: 'Bearer s3cret' }]);
+    assert.doesNotMatch(JSON.stringify({ servers: converted.servers, inputs: converted.inputs }), /ghp_secret|s3cret/);
+    const file = parseMcpJson(JSON.stringify({ inputs: converted.inputs, servers: converted.servers }), FILE);
+    assert.deepEqual(file.problems, []);
+  });
+});
+
+describe('Agent Mesh server options (agentMesh.mcp.serverOptions)', () => {
+  it('apply over the entry and change the server hash, so a reload restarts it', () => {
+    const file = parseMcpJson('{"servers":{"a":{"command":"x"},"b":{"command":"y"}}}', FILE);
+    const applied = applyServerOptions(file, { a: { disabled: true, timeout: 5000, autoApprove: ['ping'] }, b: { timeout: -1 } });
+    const [a, b] = applied.servers;
+    assert.deepEqual([a.disabled, a.timeoutMs, a.autoApprove], [true, 5000, ['ping']]);
+    assert.notEqual(a.hash, file.servers[0].hash);
+    assert.equal(b.hash, file.servers[1].hash);
+    assert.deepEqual(applied.problems.map((p) => [p.source, p.message]), [['agentMesh.mcp.serverOptions', 'server "b": "timeout" must be positive']]);
+  });
+
+  it('moves the fields an earlier version wrote into mcp.json out of it, once, keeping comments and the setting\'s own values', () => {
+    const text = '{\r\n\t// team servers\r\n\t"servers": {\r\n\t\t"a": { "command": "x", "disabled": true, "timeout": 9000, "autoApprove": ["ping"] },\r\n\t\t"b": { "command": "y" }\r\n\t}\r\n}\r\n';
+    const first = migrateLegacyOptions(text, { a: { timeout: 1000 } });
+    assert.deepEqual(first.moved, ['a']);
+    assert.deepEqual(first.options, { a: { disabled: true, timeout: 1000, autoApprove: ['ping'] } });
+    assert.match(first.text, /\t\/\/ team servers\r\n/);
+    assert.doesNotMatch(first.text, /disabled|timeout|autoApprove|[^\r]\n/);
+    assert.deepEqual(parseMcpJson(first.text, FILE).servers.map((s) => s.raw), [{ command: 'x' }, { command: 'y' }]);
+    const again = migrateLegacyOptions(first.text, first.options);
+    assert.deepEqual(again.moved, []);
+    assert.equal(again.text, first.text);
   });
 });
 
@@ -126,6 +182,11 @@ describe('position-aware JSONC', () => {
   it('reports unterminated strings and comments at their start', () => {
     assert.deepEqual(parseJsonc('{"a": "x\n}').error?.message, 'unterminated string');
     assert.deepEqual(parseJsonc('{ /* x ').error?.offset, 2);
+  });
+
+  it('answers an error, never throws, for absurd nesting or a file over the size bound', () => {
+    assert.ok(parseJsonc('['.repeat(100_000) + ']'.repeat(100_000)).error);
+    assert.match(parseJsonc(`{"a":"${'x'.repeat(MAX_JSONC_BYTES)}"}`).error!.message, /larger than/);
   });
 
   it('computes 1-based lines and columns', () => {

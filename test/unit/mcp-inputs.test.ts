@@ -2,8 +2,8 @@
 // never receives them, and a value is sent to a server whose command or URL it was not given for
 // (or that an earlier version stored under the bare input id) only once the person says so.
 import { strict as assert } from 'node:assert';
-import { parseMcpJson, type McpInputDefinition, type McpServerConfig } from '../../src/extension/engine/mcp/config';
-import { LEGACY_SECRET_PREFIX, StoredInputResolver, type InputPrompts, type ReuseQuestion, type SecretStore } from '../../src/extension/engine/mcp/storedInputs';
+import { convertMcpServersFile, parseMcpJson, type McpInputDefinition, type McpServerConfig } from '../../src/extension/engine/mcp/config';
+import { LEGACY_SECRET_PREFIX, serverTarget, StoredInputResolver, type InputPrompts, type ReuseQuestion, type SecretStore } from '../../src/extension/engine/mcp/storedInputs';
 
 /** SecretStorage's contract (get, store, delete of strings by key), kept in memory. */
 class MemorySecrets implements SecretStore {
@@ -109,5 +109,18 @@ describe('stored MCP inputs', () => {
     await resolver.resolve(plain, github);
     assert.equal(person.asked.length, 2);
     assert.equal(secrets.values.size, 0);
+  });
+  it('gives an imported credential to the imported server without asking, and to no other server', async () => {
+    const converted = convertMcpServersFile(JSON.stringify({ mcpServers: { gh: { command: 'gh-mcp', args: ['--stdio'], env: { GITHUB_TOKEN: 'ghp_imported' } } } }));
+    const secrets = new MemorySecrets();
+    const person = new ScriptedPerson('typed');
+    const resolver = new StoredInputResolver(secrets, person, 'ws');
+    const entry = converted.servers.gh as { type: 'stdio'; command: string; args: string[] };
+    for (const secret of converted.secrets) await resolver.remember(secret.server, serverTarget(entry), secret.inputId, secret.value);
+    const imported = parseMcpJson(JSON.stringify({ inputs: converted.inputs, servers: converted.servers }), 'mcp.json').servers[0];
+    assert.equal(await resolver.resolve(imported.inputs[0], imported), 'ghp_imported');
+    const other = parseMcpJson(JSON.stringify({ inputs: converted.inputs, servers: { other: converted.servers.gh } }), 'mcp.json').servers[0];
+    assert.equal(await resolver.resolve(other.inputs[0], other), 'typed');
+    assert.deepEqual(person.asked, ['gh-GITHUB_TOKEN@other']);
   });
 });

@@ -22,7 +22,8 @@ import { McpFleet } from './mcp/fleet';
 import { McpOAuth, printSignInAddress, type McpOAuthOptions } from './mcp/oauth';
 import { FileSecretStore, type SecretStore } from './mcp/oauthTokens';
 import { registerMcpRoutes } from './mcp/routes';
-import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
+import { describeDevMode } from './mcp/config';
+import { loadMcpConfig, mcpFleetSettings, mcpJsonPath, watchMcpJson, type McpSettingBlocks } from './mcp/sources';
 import { envInputResolver, type InputResolver } from './mcp/variables';
 import { MeshMonitor, meshOptions } from './mesh/monitor';
 import { registerMeshRoutes } from './mesh/routes';
@@ -70,7 +71,7 @@ export interface EngineOptions {
     trusted?: boolean;
     /** Supplies `${input:id}` values (default: `AGENT_MESH_INPUT_<ID>` environment variables). */
     inputResolver?: InputResolver;
-    /** Poll `.vscode/mcp.json` and reload on change (headless; VS Code uses its own watcher). */
+    /** Poll the mcp.json files and reload on change (headless; VS Code uses its own watcher). */
     watchConfig?: boolean;
     /** Where sign-ins to remote servers are kept (default: `mcp-oauth.json` in the data dir, mode 0600). */
     secrets?: SecretStore;
@@ -80,6 +81,10 @@ export interface EngineOptions {
     sampler?: Sampler;
     /** The roots servers are told about (default: the workspace folder). */
     roots?: RootsSource;
+    /** The user profile's mcp.json, read after the workspace's servers. */
+    userConfigFile?: string;
+    /** VS Code's `mcp` setting at the workspace and user scopes (read at every reload). */
+    mcpSetting?: () => McpSettingBlocks;
   };
 }
 
@@ -256,8 +261,10 @@ export class Engine {
     engine.mesh.start();
     // MCP servers connect in the background: the relay never waits for them.
     void engine.reloadMcp();
-    if (options.mcp?.watchConfig && options.workspaceDir) {
-      engine.stopWatchingMcp = watchMcpJson(options.workspaceDir, () => void engine.reloadMcp());
+    if (options.mcp?.watchConfig) {
+      const files = [options.workspaceDir && mcpJsonPath(options.workspaceDir), options.mcp.userConfigFile].filter((file): file is string => !!file);
+      const stops = files.map((file) => watchMcpJson(file, () => void engine.reloadMcp()));
+      engine.stopWatchingMcp = () => stops.forEach((stop) => stop());
     }
     return engine;
   }
@@ -280,7 +287,17 @@ export class Engine {
     this.mcpSettings = settings;
     try {
       this.mcp.configure(mcpFleetSettings(settings));
-      await this.mcp.reload(await loadMcpConfig(this.options.workspaceDir, settings['agentMesh.mcp.servers']));
+      const config = await loadMcpConfig({
+        workspaceDir: this.options.workspaceDir,
+        userConfigFile: this.options.mcp?.userConfigFile,
+        mcpSetting: this.options.mcp?.mcpSetting?.(),
+        servers: settings['agentMesh.mcp.servers'],
+        serverOptions: settings['agentMesh.mcp.serverOptions'],
+      });
+      for (const server of config.servers.filter((s) => s.dev)) {
+        this.options.logger.info(`MCP server "${server.name}" asks for development mode (${describeDevMode(server.dev!)}), which VS Code applies; Agent Mesh runs it without watching or debugging`);
+      }
+      await this.mcp.reload(config);
     } catch (error) {
       this.options.logger.error(`reloading the MCP configuration failed: ${(error as Error).message}`);
     }

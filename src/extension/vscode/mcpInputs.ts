@@ -8,14 +8,18 @@ const ENTER_NEW = 'Enter a New Value';
 
 /**
  * `${input:id}` values in VS Code: asked with an input box (a password box for secret inputs) or a
- * quick pick; secret values are kept in SecretStorage per workspace, server and input.
+ * quick pick, or the result of a `command` input's VS Code command; secret values are kept in SecretStorage per workspace, server and input.
  */
 export function secretInputResolver(secrets: vscode.SecretStorage): StoredInputResolver {
   return new StoredInputResolver(secrets, prompts, workspaceIdentity());
 }
 
 const prompts: InputPrompts = {
-  ask(input: McpInputDefinition, server: string) {
+  async ask(input: McpInputDefinition, server: string) {
+    if (input.type === 'command') {
+      const result: unknown = await vscode.commands.executeCommand(input.command!, input.args);
+      return result === undefined || result === null ? undefined : String(result);
+    }
     const title = `Agent Mesh: MCP server "${server}" needs ${input.description || input.id}`;
     return input.type === 'pickString'
       ? vscode.window.showQuickPick(input.options ?? [], { title, placeHolder: input.default, ignoreFocusOut: true })

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { McpServerInfo, McpSnapshot, McpToolInfo } from '../../shared/mcp';
 import { escapeMarkdown } from '../../shared/markdown';
+import { describeDevMode, SOURCE_LABELS, type McpDevMode } from '../engine/mcp/config';
 
 export type McpNode =
   | { kind: 'server'; server: McpServerInfo }
@@ -25,8 +26,11 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
   private snapshot: McpSnapshot | undefined;
   /** Servers whose `disabled` flag is set in their configuration (for the enable/disable menu). */
   private disabledInConfig = new Set<string>();
+  /** Servers whose entry asks for VS Code's development mode, with what it asks. */
+  private devModes = new Map<string, McpDevMode>();
 
-  update(snapshot: McpSnapshot, disabledInConfig: Set<string>): void {
+  update(snapshot: McpSnapshot, disabledInConfig: Set<string>, devModes = new Map<string, McpDevMode>()): void {
+    this.devModes = devModes;
     this.snapshot = snapshot;
     this.disabledInConfig = disabledInConfig;
     this.changed.fire(undefined);
@@ -114,7 +118,9 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
     item.description = describeServer(server, approx);
     item.contextValue = `mcpServer:${server.status}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${server.source})\n\n`);
+    tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${escapeMarkdown(SOURCE_LABELS[server.source])})\n\n`);
+    const dev = this.devModes.get(server.name);
+    if (dev) tooltip.appendMarkdown(`Development mode (${escapeMarkdown(describeDevMode(dev))}) is applied by VS Code only; Agent Mesh runs the server without watching or debugging it.\n\n`);
     if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escapeMarkdown(server.serverVersion)}\n\n`);
     if (server.connectMs !== undefined) tooltip.appendMarkdown(`Connected in ${server.connectMs} ms\n\n`);
     tooltip.appendMarkdown(`${server.tools.length} tools (${approx}${server.toolTokens.toLocaleString('en-US')} tokens), ${server.resources.length} resources, ${server.prompts.length} prompts\n\n`);

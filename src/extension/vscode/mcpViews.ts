@@ -1,9 +1,11 @@
+import path from 'node:path';
 import * as vscode from 'vscode';
-import type { McpConfigProblem, McpEvent, McpSnapshot } from '../../shared/mcp';
+import type { McpConfigProblem, McpEvent, McpSnapshot, McpTransportKind } from '../../shared/mcp';
 import type { Engine } from '../engine/engine';
-import { convertMcpServersFile, MCP_JSON_RELATIVE_PATH, SETTINGS_SERVERS_KEY } from '../engine/mcp/config';
-import { parseJsonc, nodeValue, property, setProperty } from '../engine/mcp/jsonc';
-import type { StoredInputResolver } from '../engine/mcp/storedInputs';
+import { convertMcpServersFile, migrateLegacyOptions, MCP_JSON_RELATIVE_PATH, SERVER_OPTIONS_KEY, type McpServerOptions } from '../engine/mcp/config';
+import { child, parseJsonc, nodeValue, setProperty } from '../engine/mcp/jsonc';
+import { serverTarget, type StoredInputResolver } from '../engine/mcp/storedInputs';
+import type { McpSettingBlocks } from '../engine/mcp/sources';
 import { secretInputResolver } from './mcpInputs';
 import { callToolInteractively } from './mcpToolCall';
 import { McpTreeProvider, type McpNode } from './mcpTree';
@@ -36,6 +38,8 @@ export class McpViews implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     secrets: vscode.SecretStorage,
+    /** The user profile's mcp.json, watched for changes. */
+    userConfigFile: string,
   ) {
     this.inputResolver = secretInputResolver(secrets);
     this.status.name = 'Agent Mesh MCP Servers';
@@ -66,15 +70,21 @@ export class McpViews implements vscode.Disposable {
       vscode.commands.registerCommand('agentMesh.mcp.importServers', () => this.importServers()),
       vscode.commands.registerCommand('agentMesh.mcp.forgetInputs', () => this.forgetInputs()),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('agentMesh.mcp') || event.affectsConfiguration('agentMesh.tokens')) this.scheduleReload('settings changed');
+        if (event.affectsConfiguration('agentMesh.mcp') || event.affectsConfiguration('agentMesh.tokens') || event.affectsConfiguration('mcp')) this.scheduleReload('settings changed');
       }),
     );
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (folder) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, MCP_JSON_RELATIVE_PATH));
-      const changed = () => this.scheduleReload(`${MCP_JSON_RELATIVE_PATH} changed`);
-      this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
-    }
+    if (folder) this.watch(new vscode.RelativePattern(folder, MCP_JSON_RELATIVE_PATH), `${MCP_JSON_RELATIVE_PATH} changed`, true);
+    this.watch(new vscode.RelativePattern(vscode.Uri.file(path.dirname(userConfigFile)), path.basename(userConfigFile)), 'the user profile\'s mcp.json changed', false);
+  }
+
+  private watch(pattern: vscode.RelativePattern, reason: string, migrate: boolean): void {
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const changed = () => {
+      if (migrate) void this.migrateMcpJson();
+      this.scheduleReload(reason);
+    };
+    this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
   }
 
   attach(engine: Engine): void {
@@ -82,6 +92,7 @@ export class McpViews implements vscode.Disposable {
     this.engine = engine;
     this.detach = engine.mcp.onEvent((event) => this.onEvent(event));
     this.redraw();
+    void this.migrateMcpJson();
   }
 
   /** Redraws the tree, status bar and diagnostics from the fleet now. */
@@ -116,7 +127,9 @@ export class McpViews implements vscode.Disposable {
     const fleet = this.engine?.mcp;
     if (!fleet) return;
     const snapshot = fleet.snapshot();
-    this.tree.update(snapshot, new Set(snapshot.servers.filter((s) => fleet.config(s.name).disabled).map((s) => s.name)));
+    const configs = snapshot.servers.map((s) => fleet.config(s.name));
+    const devModes = new Map(configs.flatMap((c) => (c.dev ? [[c.name, c.dev] as const] : [])));
+    this.tree.update(snapshot, new Set(configs.filter((c) => c.disabled).map((c) => c.name)), devModes);
     this.showStatus(snapshot);
     this.showDiagnostics(snapshot.problems);
   }
@@ -196,21 +209,32 @@ export class McpViews implements vscode.Disposable {
   }
 
   private async setServerDisabled(name: string | undefined, disabled: boolean): Promise<void> {
-    const fleet = this.engine?.mcp;
-    if (!name || !fleet) return;
+    if (!name) return;
     try {
-      if (fleet.config(name).source === 'mcp.json') {
-        await this.editMcpJson((text) => setProperty(text, ['servers', name, 'disabled'], disabled));
-      } else {
-        const configuration = vscode.workspace.getConfiguration();
-        const inspected = configuration.inspect<Record<string, Record<string, unknown>>>(SETTINGS_SERVERS_KEY);
-        const inWorkspace = inspected?.workspaceValue !== undefined && name in inspected.workspaceValue;
-        const current = { ...((inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? {}) };
-        current[name] = { ...current[name], disabled };
-        await configuration.update(SETTINGS_SERVERS_KEY, current, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
-      }
+      await updateServerOptions((options) => ({ ...options, [name]: { ...options[name], disabled } }));
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh: could not ${disabled ? 'disable' : 'enable'} "${name}": ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Moves Agent Mesh's own fields that an earlier version wrote into mcp.json (VS Code rejects them)
+   * into `agentMesh.mcp.serverOptions`: the setting is written first, so nothing is lost if the
+   * file edit fails.
+   */
+  private async migrateMcpJson(): Promise<void> {
+    const uri = this.mcpJsonUri();
+    if (!uri || !(await exists(uri))) return;
+    try {
+      const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+      const setting = serverOptionsSetting();
+      const migrated = migrateLegacyOptions(text, setting.current);
+      if (migrated.moved.length === 0) return;
+      await setting.save(migrated.options);
+      await this.editMcpJson(() => migrated.text);
+      this.log.info(`MCP: moved disabled/timeout/autoApprove of ${migrated.moved.join(', ')} from ${MCP_JSON_RELATIVE_PATH} to ${SERVER_OPTIONS_KEY}`);
+    } catch (error) {
+      this.log.warn(`MCP: could not move Agent Mesh's own fields out of ${MCP_JSON_RELATIVE_PATH}: ${(error as Error).message}`);
     }
   }
 
@@ -287,30 +311,38 @@ export class McpViews implements vscode.Disposable {
       openLabel: 'Import',
     });
     if (!picked?.[0]) return;
-    const { servers, problems } = convertMcpServersFile(Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8'));
+    const { servers, inputs, secrets, options, problems } = convertMcpServersFile(Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8'));
     const names = Object.keys(servers);
     if (names.length === 0) {
       void vscode.window.showWarningMessage(`Agent Mesh: nothing to import (${problems.join('; ') || 'no servers'}).`);
       return;
     }
-    const skipped: string[] = [];
+    let skipped: string[] = [];
     try {
+      const uri = this.mcpJsonUri();
+      const before = uri && (await exists(uri)) ? Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') : '';
+      const existing = existingServerNames(before);
+      skipped = names.filter((name) => existing.has(name));
+      const added = names.filter((name) => !existing.has(name));
+      // Credentials and options are kept before the servers appear in mcp.json, so their first start finds them.
+      for (const secret of secrets.filter((s) => added.includes(s.server))) {
+        const entry = servers[secret.server] as { type: McpTransportKind; command?: string; args?: string[]; url?: string };
+        await this.inputResolver.remember(secret.server, serverTarget({ ...entry, args: entry.args ?? [] }), secret.inputId, secret.value);
+      }
+      await updateServerOptions((current) => ({ ...current, ...Object.fromEntries(added.filter((name) => options[name]).map((name) => [name, options[name]])) }));
       await this.editMcpJson((text) => {
-        const existing = existingServerNames(text);
-        return names.reduce((acc, name) => {
-          if (existing.has(name)) {
-            skipped.push(name);
-            return acc;
-          }
-          return setProperty(acc, ['servers', name], servers[name]);
-        }, text);
+        const declared = existingInputs(text);
+        const declaredIds = new Set(declared.map((input) => (input as { id?: unknown })?.id));
+        const newInputs = inputs.filter((input) => !declaredIds.has(input.id) && secrets.some((s) => s.inputId === input.id && added.includes(s.server)));
+        const withInputs = newInputs.length ? setProperty(text, ['inputs'], [...declared, ...newInputs]) : text;
+        return added.reduce((acc, name) => setProperty(acc, ['servers', name], servers[name]), withInputs);
       });
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh: import failed: ${(error as Error).message}`);
       return;
     }
     const imported = names.length - skipped.length;
-    const notes = [...(skipped.length ? [`already present: ${skipped.join(', ')}`] : []), ...problems];
+    const notes = [...(skipped.length ? [`already present: ${skipped.join(', ')}`] : []), ...(secrets.length ? [`${secrets.length} credential(s) moved to password inputs kept in secret storage`] : []), ...problems];
     void vscode.window.showInformationMessage(`Agent Mesh: imported ${imported} MCP server${imported === 1 ? '' : 's'} into ${MCP_JSON_RELATIVE_PATH}${notes.length ? ` (${notes.join('; ')})` : ''}.`);
     await this.openConfig();
   }
@@ -326,14 +358,42 @@ export class McpViews implements vscode.Disposable {
   }
 }
 
+/** VS Code's own `mcp` setting (`{ servers, inputs }`) at the workspace and user scopes. */
+export function mcpSettingBlocks(): McpSettingBlocks {
+  const inspected = vscode.workspace.getConfiguration().inspect('mcp');
+  return { workspace: inspected?.workspaceValue, user: inspected?.globalValue };
+}
+
 function logUri(name: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(name)}.log` });
 }
 
 function existingServerNames(text: string): Set<string> {
   const { root } = parseJsonc(text);
-  const servers = root && property(root, 'servers')?.value;
+  const servers = child(root, 'servers');
   return new Set(servers ? Object.keys(nodeValue(servers) as object) : []);
+}
+
+function existingInputs(text: string): unknown[] {
+  const inputs = child(parseJsonc(text).root, 'inputs');
+  const value = inputs && nodeValue(inputs);
+  return Array.isArray(value) ? value : [];
+}
+
+/** `agentMesh.mcp.serverOptions` where Agent Mesh keeps it: the workspace when one is open, else the user settings. */
+function serverOptionsSetting(): { current: Record<string, McpServerOptions>; save(next: Record<string, McpServerOptions>): Thenable<void> } {
+  const configuration = vscode.workspace.getConfiguration();
+  const inWorkspace = vscode.workspace.workspaceFolders !== undefined;
+  const inspected = configuration.inspect<Record<string, McpServerOptions>>(SERVER_OPTIONS_KEY);
+  return {
+    current: { ...((inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? {}) },
+    save: (next) => configuration.update(SERVER_OPTIONS_KEY, next, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global),
+  };
+}
+
+async function updateServerOptions(change: (options: Record<string, McpServerOptions>) => Record<string, McpServerOptions>): Promise<void> {
+  const setting = serverOptionsSetting();
+  await setting.save(change(setting.current));
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

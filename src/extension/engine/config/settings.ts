@@ -21,6 +21,7 @@ export const settingSchemas = {
   'agentMesh.state.workspaceId': z.string().regex(/^[\w.-]{0,64}$/, 'letters, digits, _ . - only (at most 64)').default(''),
   'agentMesh.metrics.requireAuth': z.boolean().default(true),
   'agentMesh.mcp.servers': z.record(z.string(), z.unknown()).default({}),
+  'agentMesh.mcp.serverOptions': z.record(z.string(), z.unknown()).default({}),
   'agentMesh.mcp.connectTimeoutMs': z.number().int().min(100).max(600_000).default(30_000),
   'agentMesh.mcp.toolTimeoutMs': z.number().int().min(100).max(3_600_000).default(120_000),
   'agentMesh.mcp.elicitationTimeoutSeconds': z.number().int().min(1).max(86_400).default(300),

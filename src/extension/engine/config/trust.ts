@@ -16,6 +16,7 @@ export const RESTRICTED_SETTING_KEYS = [
   'agentMesh.approvals.autoApproveThreshold',
   'agentMesh.approvals.quickThreshold',
   'agentMesh.mcp.servers',
+  'agentMesh.mcp.serverOptions',
   'agentMesh.mesh.agents',
 ] as const satisfies readonly SettingKey[];
 

@@ -2,7 +2,7 @@
 // one hook that runs `agent-mesh hook <agent>`, keeping the person's other hooks, comments and
 // formatting. The hook finds the relay through the discovery file, so no file ever holds the token.
 import type { HookAgent } from '../../../shared/hooks';
-import { nodeValue, parseJsonc, property, setProperty, type JsonNode } from '../mcp/jsonc';
+import { child, nodeValue, parseJsonc, setProperty, type JsonNode } from '../mcp/jsonc';
 
 export function hookCommandLine(agent: HookAgent): string {
   return `agent-mesh hook ${agent}`;
@@ -61,13 +61,13 @@ function parseSettings(text: string): JsonNode | undefined {
   if (text.trim() === '') return undefined;
   const { root, error } = parseJsonc(text);
   if (!root) throw new Error(`the file is not valid JSON (${error!.message}); fix it first`);
-  if (root.kind !== 'object') throw new Error('the file must contain a JSON object');
+  if (root.type !== 'object') throw new Error('the file must contain a JSON object');
   return root;
 }
 
 function listAt(root: JsonNode | undefined, path: readonly string[]): unknown[] | undefined {
   let node = root;
-  for (const key of path) node = property(node, key)?.value;
+  for (const key of path) node = child(node, key);
   if (!node) return undefined;
   const value = nodeValue(node);
   if (!Array.isArray(value)) throw new Error(`${path.join('.')} must be a list`);
@@ -79,7 +79,7 @@ export function connectAgentHooks(agent: HookAgent, text: string): string {
   const layout = LAYOUTS[agent];
   let result = text;
   for (const [key, value] of Object.entries(layout.header)) {
-    if (!property(parseSettings(result), key)) result = setProperty(result, [key], value);
+    if (!child(parseSettings(result), key)) result = setProperty(result, [key], value);
   }
   for (const path of layout.events) {
     const list = listAt(parseSettings(result), path) ?? [];

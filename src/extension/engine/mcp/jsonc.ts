@@ -1,21 +1,9 @@
-// A small JSON-with-comments parser that keeps every value's position, so problems in mcp.json can
-// point at a line and column (VS Code diagnostics, headless log lines). Accepts `//` and `/* */`
-// comments and trailing commas, like VS Code does for its own config files.
+// JSON with comments, as VS Code reads and writes its own config files, through `jsonc-parser`:
+// a tree with positions (so problems in mcp.json point at a line and column) and edits that keep
+// comments, indentation and line endings.
+import { applyEdits, getNodeValue, modify, parseTree, printParseErrorCode, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
 
-export type JsonNode =
-  | { kind: 'object'; offset: number; length: number; properties: JsonProperty[] }
-  | { kind: 'array'; offset: number; length: number; items: JsonNode[] }
-  | { kind: 'string'; offset: number; length: number; value: string }
-  | { kind: 'number'; offset: number; length: number; value: number }
-  | { kind: 'boolean'; offset: number; length: number; value: boolean }
-  | { kind: 'null'; offset: number; length: number; value: null };
-
-export interface JsonProperty {
-  key: string;
-  keyOffset: number;
-  keyLength: number;
-  value: JsonNode;
-}
+export type JsonNode = Node;
 
 export interface JsonSyntaxError {
   message: string;
@@ -23,160 +11,80 @@ export interface JsonSyntaxError {
   length: number;
 }
 
-class SyntaxFailure extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-    readonly length = 1,
-  ) {
-    super(message);
-  }
-}
+/** Larger files are refused rather than parsed (config files are a few kilobytes). */
+export const MAX_JSONC_BYTES = 1024 * 1024;
 
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-const MAX_DEPTH = 64;
+const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false };
 
-/** Parses the text; a syntax error yields no tree and one error with its position. */
+const ERROR_TEXT: Record<string, string> = {
+  InvalidSymbol: 'invalid symbol',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'property name expected',
+  ValueExpected: 'value expected',
+  ColonExpected: '":" expected',
+  CommaExpected: '"," expected',
+  CloseBraceExpected: '"}" expected',
+  CloseBracketExpected: '"]" expected',
+  EndOfFileExpected: 'end of file expected',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unterminated number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character',
+};
+
+/** Parses the text; any syntax error yields no tree and the first error with its position. */
 export function parseJsonc(text: string): { root?: JsonNode; error?: JsonSyntaxError } {
-  let pos = 0;
-
-  const skipTrivia = () => {
-    while (pos < text.length) {
-      const c = text[pos];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\uFEFF') pos++;
-      else if (c === '/' && text[pos + 1] === '/') {
-        while (pos < text.length && text[pos] !== '\n') pos++;
-      } else if (c === '/' && text[pos + 1] === '*') {
-        const end = text.indexOf('*/', pos + 2);
-        if (end < 0) throw new SyntaxFailure('unterminated comment', pos, 2);
-        pos = end + 2;
-      } else return;
-    }
-  };
-
-  const readString = (): { value: string; offset: number; length: number } => {
-    const start = pos;
-    pos++; // opening quote
-    let value = '';
-    while (pos < text.length) {
-      const c = text[pos];
-      if (c === '"') {
-        pos++;
-        return { value, offset: start, length: pos - start };
-      }
-      if (c === '\n') break;
-      if (c === '\\') {
-        const next = text[pos + 1];
-        if (next === 'u') {
-          const hex = text.slice(pos + 2, pos + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new SyntaxFailure('invalid unicode escape', pos, 2);
-          value += String.fromCharCode(parseInt(hex, 16));
-          pos += 6;
-        } else if (next !== undefined && next in ESCAPES) {
-          value += ESCAPES[next];
-          pos += 2;
-        } else throw new SyntaxFailure('invalid escape character', pos, 2);
-      } else {
-        value += c;
-        pos++;
-      }
-    }
-    throw new SyntaxFailure('unterminated string', start, pos - start);
-  };
-
-  const readValue = (depth: number): JsonNode => {
-    if (depth > MAX_DEPTH) throw new SyntaxFailure(`nesting deeper than ${MAX_DEPTH}`, pos);
-    skipTrivia();
-    const start = pos;
-    const c = text[pos];
-    if (c === undefined) throw new SyntaxFailure('value expected', pos, 0);
-    if (c === '{') {
-      pos++;
-      const properties: JsonProperty[] = [];
-      for (;;) {
-        skipTrivia();
-        if (text[pos] === '}') break;
-        if (text[pos] !== '"') throw new SyntaxFailure(properties.length ? 'property name or "}" expected' : 'property name expected', pos);
-        const key = readString();
-        skipTrivia();
-        if (text[pos] !== ':') throw new SyntaxFailure('":" expected', pos);
-        pos++;
-        properties.push({ key: key.value, keyOffset: key.offset, keyLength: key.length, value: readValue(depth + 1) });
-        skipTrivia();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] !== '}') throw new SyntaxFailure('"," or "}" expected', pos);
-      }
-      pos++;
-      return { kind: 'object', offset: start, length: pos - start, properties };
-    }
-    if (c === '[') {
-      pos++;
-      const items: JsonNode[] = [];
-      for (;;) {
-        skipTrivia();
-        if (text[pos] === ']') break;
-        items.push(readValue(depth + 1));
-        skipTrivia();
-        if (text[pos] === ',') pos++;
-        else if (text[pos] !== ']') throw new SyntaxFailure('"," or "]" expected', pos);
-      }
-      pos++;
-      return { kind: 'array', offset: start, length: pos - start, items };
-    }
-    if (c === '"') return { kind: 'string', ...readString() };
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(pos, pos + 64));
-    if (!literal) throw new SyntaxFailure('value expected', pos);
-    pos += literal[0].length;
-    const length = pos - start;
-    if (literal[0] === 'true' || literal[0] === 'false') return { kind: 'boolean', offset: start, length, value: literal[0] === 'true' };
-    if (literal[0] === 'null') return { kind: 'null', offset: start, length, value: null };
-    return { kind: 'number', offset: start, length, value: Number(literal[0]) };
-  };
-
+  if (Buffer.byteLength(text, 'utf8') > MAX_JSONC_BYTES) return { error: { message: `larger than ${MAX_JSONC_BYTES} bytes`, offset: 0, length: 0 } };
+  const errors: ParseError[] = [];
+  let root: JsonNode | undefined;
   try {
-    const root = readValue(0);
-    skipTrivia();
-    if (pos < text.length) throw new SyntaxFailure('end of file expected', pos);
-    return { root };
-  } catch (error) {
-    if (!(error instanceof SyntaxFailure)) throw error;
-    return { error: { message: error.message, offset: Math.min(error.offset, text.length), length: error.length } };
+    root = parseTree(text, errors, PARSE_OPTIONS);
+  } catch {
+    // The parser recurses per nesting level; absurd nesting exhausts the stack.
+    return { error: { message: 'nested too deeply', offset: 0, length: 0 } };
   }
+  const first = errors[0];
+  if (first) return { error: { message: ERROR_TEXT[printParseErrorCode(first.error)] ?? 'invalid JSON', offset: Math.min(first.offset, text.length), length: first.length } };
+  if (!root) return { error: { message: 'value expected', offset: 0, length: 0 } };
+  return { root };
 }
 
-/** The plain value of a node (objects and arrays rebuilt recursively). */
+/** The plain value of a node, as JSON.parse builds it (a `__proto__` key stays an own property). */
 export function nodeValue(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'object': {
-      const result: Record<string, unknown> = {};
-      for (const p of node.properties) {
-        // Never let a key reach the prototype; such keys are not meaningful in an MCP config.
-        if (p.key === '__proto__') continue;
-        result[p.key] = nodeValue(p.value);
-      }
-      return result;
-    }
-    case 'array':
-      return node.items.map(nodeValue);
-    default:
-      return node.value;
-  }
+  return JSON.parse(JSON.stringify(getNodeValue(node)) ?? 'null');
 }
 
-export function property(node: JsonNode | undefined, key: string): JsonProperty | undefined {
-  if (node?.kind !== 'object') return undefined;
-  // Like JSON.parse, the last duplicate wins.
-  for (let i = node.properties.length - 1; i >= 0; i--) if (node.properties[i].key === key) return node.properties[i];
+/** The property node (key and value as its two children) of an object node; like JSON.parse, the last duplicate wins. */
+function propertyNode(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  if (node?.type !== 'object' || !node.children) return undefined;
+  for (let i = node.children.length - 1; i >= 0; i--) if (node.children[i].children?.[0]?.value === key) return node.children[i];
   return undefined;
+}
+
+/** The value of a property of an object node. */
+export function child(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  return propertyNode(node, key)?.children?.[1];
+}
+
+/** The key of a property of an object node (where editors underline a problem with the property). */
+export function keyOf(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  return propertyNode(node, key)?.children?.[0];
+}
+
+/** The object's properties, in order, as key and value node. */
+export function entries(node: JsonNode): Array<{ key: string; value: JsonNode }> {
+  if (node.type !== 'object') return [];
+  return (node.children ?? []).flatMap((p) => (p.children?.length === 2 ? [{ key: String(p.children[0].value), value: p.children[1] }] : []));
 }
 
 /** The deepest node along the path (so a problem in a missing property points at its parent). */
 export function deepestNode(root: JsonNode, path: ReadonlyArray<string | number>): JsonNode {
   let node = root;
   for (const segment of path) {
-    let next: JsonNode | undefined;
-    if (typeof segment === 'number' && node.kind === 'array') next = node.items[segment];
-    else if (typeof segment === 'string') next = property(node, segment)?.value;
+    const next = typeof segment === 'number' ? (node.type === 'array' ? node.children?.[segment] : undefined) : child(node, segment);
     if (!next) return node;
     node = next;
   }
@@ -185,23 +93,16 @@ export function deepestNode(root: JsonNode, path: ReadonlyArray<string | number>
 
 /** 1-based line and column of an offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
 }
 
 /**
- * Sets `path` to `value` in the text and returns the new text, keeping comments and formatting
- * elsewhere: an existing value is replaced, a missing property is appended to the deepest existing
- * object on the path (creating the objects in between).
+ * Sets `path` to `value` in the text (removes it when `value` is undefined) and returns the new
+ * text, keeping comments, indentation and line endings; missing objects on the path are created.
  */
-export function setProperty(text: string, path: readonly string[], value: unknown): string {
+export function setProperty(text: string, path: ReadonlyArray<string | number>, value: unknown): string {
   if (path.length === 0) throw new Error('setProperty needs a path');
   const source = text.trim() === '' ? '{}\n' : text;
   const { root, error } = parseJsonc(source);
@@ -209,38 +110,14 @@ export function setProperty(text: string, path: readonly string[], value: unknow
     const at = lineColumn(source, error!.offset);
     throw new Error(`the file is not valid JSON (${error!.message} at line ${at.line}, column ${at.column}); fix it first`);
   }
-  if (root.kind !== 'object') throw new Error('the file must contain a JSON object');
-  let parent = root;
-  let depth = 0;
-  while (depth < path.length - 1) {
-    const next = property(parent, path[depth])?.value;
-    if (next?.kind !== 'object') break;
-    parent = next;
-    depth++;
-  }
-  let inserted = value;
-  for (let j = path.length - 1; j > depth; j--) inserted = { [path[j]]: inserted };
-  const parentIndent = indentAt(source, parent.offset);
-  const childIndent = parentIndent + '  ';
-  const serialize = (v: unknown) => JSON.stringify(v, null, 2).replace(/\n/g, `\n${childIndent}`);
-  const existing = property(parent, path[depth]);
-  if (existing) {
-    return splice(source, existing.value.offset, existing.value.length, serialize(inserted));
-  }
-  const entry = `${JSON.stringify(path[depth])}: ${serialize(inserted)}`;
-  const last = parent.properties[parent.properties.length - 1];
-  if (!last) return splice(source, parent.offset, parent.length, `{\n${childIndent}${entry}\n${parentIndent}}`);
-  const afterLast = last.value.offset + last.value.length;
-  const comma = /^\s*,/.exec(source.slice(afterLast));
-  if (comma) return splice(source, afterLast + comma[0].length, 0, `\n${childIndent}${entry},`);
-  return splice(source, afterLast, 0, `,\n${childIndent}${entry}`);
+  if (root.type !== 'object') throw new Error('the file must contain a JSON object');
+  return applyEdits(source, modify(source, [...path], value, { formattingOptions: formattingOf(source) }));
 }
 
-function splice(text: string, offset: number, length: number, insert: string): string {
-  return text.slice(0, offset) + insert + text.slice(offset + length);
-}
-
-function indentAt(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+/** The file's own indentation and line ending, so an edit looks as if the person made it. */
+function formattingOf(text: string): FormattingOptions {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const indented = /^([ \t]+)\S/m.exec(text)?.[1];
+  if (indented?.startsWith('\t')) return { insertSpaces: false, tabSize: 1, eol };
+  return { insertSpaces: true, tabSize: indented ? Math.min(indented.length, 8) : 2, eol };
 }

@@ -296,7 +296,8 @@ export class ServerRunner {
     const requestOptions = { signal, timeout: timeoutMs + 1000 };
     if (this.config.type === 'stdio') {
       if (launch.cwd && !existsSync(launch.cwd)) throw new PermanentFailure(`working directory ${launch.cwd} does not exist`);
-      const transport = new StdioClientTransport({ command: launch.command!, args: launch.args, env: launch.env, cwd: launch.cwd, stderr: 'pipe' });
+      // `undefined` entries (variables the entry removed) override the SDK's defaults and are left out by spawn.
+      const transport = new StdioClientTransport({ command: launch.command!, args: launch.args, env: launch.env as Record<string, string>, cwd: launch.cwd, stderr: 'pipe' });
       transport.stderr?.on('data', (chunk: Buffer) => this.onStderr(chunk, generation));
       track(transport);
       this.transport = 'stdio';

@@ -1,36 +1,73 @@
-// Where the fleet's configuration comes from: the workspace's `.vscode/mcp.json` plus the
-// `agentMesh.mcp.*` settings. Shared by both faces; headless also polls the file for changes.
+// Where the fleet's configuration comes from, with VS Code's precedence: the workspace folder's
+// `.vscode/mcp.json`, then the workspace's `mcp` setting, then the user profile (its mcp.json and
+// `mcp` setting), then `agentMesh.mcp.servers`; `agentMesh.mcp.serverOptions` applies over all.
+// Shared by both faces; headless also polls the files for changes.
 import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import type { McpConfigSource } from '../../../shared/mcp';
 import type { Settings } from '../config/settings';
-import { mergeConfigs, MCP_JSON_RELATIVE_PATH, parseMcpJson, parseSettingsServers, type McpConfig } from './config';
+import { applyServerOptions, mergeConfigs, MCP_JSON_RELATIVE_PATH, parseMcpJson, parseMcpSetting, parseSettingsServers, type McpConfig } from './config';
 import type { McpFleetSettings } from './fleet';
 
 export function mcpJsonPath(workspaceDir: string): string {
   return path.join(workspaceDir, ...MCP_JSON_RELATIVE_PATH.split('/'));
 }
 
-/** Reads and merges both sources; a missing file is simply no servers. */
-export async function loadMcpConfig(workspaceDir: string | undefined, settingsServers: unknown): Promise<McpConfig> {
-  const fromSettings = parseSettingsServers(settingsServers);
-  if (!workspaceDir) return fromSettings;
-  const file = mcpJsonPath(workspaceDir);
+/** VS Code's `mcp` setting (`{ servers, inputs }`) at the scopes it is read from. */
+export interface McpSettingBlocks {
+  workspace?: unknown;
+  user?: unknown;
+}
+
+export interface McpSources {
+  workspaceDir?: string;
+  /** The user profile's mcp.json. */
+  userConfigFile?: string;
+  mcpSetting?: McpSettingBlocks;
+  /** `agentMesh.mcp.servers`. */
+  servers: unknown;
+  /** `agentMesh.mcp.serverOptions`. */
+  serverOptions: unknown;
+}
+
+/** The user profile's mcp.json of VS Code's default profile, where VS Code keeps it on this platform. */
+export function defaultUserMcpJson(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = os.homedir();
+  const userData =
+    platform === 'win32' ? path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Code') : platform === 'darwin' ? path.join(home, 'Library', 'Application Support', 'Code') : path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Code');
+  return path.join(userData, 'User', 'mcp.json');
+}
+
+/** Reads and merges every source; a missing file is simply no servers. */
+export async function loadMcpConfig(sources: McpSources): Promise<McpConfig> {
+  const folder = sources.workspaceDir ? await readMcpJson(mcpJsonPath(sources.workspaceDir), 'mcp.json') : undefined;
+  const user = sources.userConfigFile ? await readMcpJson(sources.userConfigFile, 'user') : undefined;
+  const layers = [
+    folder,
+    parseMcpSetting(sources.mcpSetting?.workspace, 'workspace', 'mcp (workspace setting)'),
+    user,
+    parseMcpSetting(sources.mcpSetting?.user, 'user', 'mcp (user setting)'),
+    parseSettingsServers(sources.servers),
+  ].filter((layer): layer is McpConfig => layer !== undefined);
+  return applyServerOptions(mergeConfigs(...layers), sources.serverOptions);
+}
+
+async function readMcpJson(file: string, source: McpConfigSource): Promise<McpConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return fromSettings;
-    const unreadable: McpConfig = { servers: [], fileUnreadable: true, problems: [{ message: `cannot read: ${code ?? String(error)}`, source: file }] };
-    return mergeConfigs(unreadable, fromSettings);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { servers: [], problems: [], fileUnreadable: false };
+    return { servers: [], fileUnreadable: true, problems: [{ message: `cannot read: ${code ?? String(error)}`, source: file }] };
   }
-  return mergeConfigs(parseMcpJson(text, file), fromSettings);
+  return parseMcpJson(text, file, source);
 }
 
-/** Calls `onChange` when mcp.json appears, changes or disappears (stat polling survives atomic saves). */
-export function watchMcpJson(workspaceDir: string, onChange: () => void, intervalMs = 1000): () => void {
-  const file = mcpJsonPath(workspaceDir);
+/** Calls `onChange` when the file appears, changes or disappears (stat polling survives atomic saves). */
+export function watchMcpJson(file: string, onChange: () => void, intervalMs = 1000): () => void {
   const listener = (current: { mtimeMs: number; size: number }, previous: { mtimeMs: number; size: number }) => {
     if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) onChange();
   };

@@ -40,7 +40,7 @@ interface StoredSecret {
 }
 
 /** What a server runs or reaches: its command line, or its URL. */
-export function serverTarget(config: McpServerConfig): string {
+export function serverTarget(config: Pick<McpServerConfig, 'type' | 'command' | 'args' | 'url'>): string {
   return config.type === 'stdio' ? [config.command ?? '', ...config.args].join(' ') : (config.url ?? '');
 }
 
@@ -70,6 +70,11 @@ export class StoredInputResolver implements InputResolver {
     const value = await this.ask(input, server.name);
     await this.keep(key, value, target);
     return value;
+  }
+
+  /** Keeps a secret value given for this server (an imported credential), as if the person had typed it. */
+  async remember(server: string, target: string, inputId: string, value: string): Promise<void> {
+    await this.keep(this.key(server, inputId), value, target);
   }
 
   /** Deletes the stored values of these servers' inputs, and any bare-id values of the same inputs. */

@@ -1,5 +1,5 @@
-// Turns a server's configuration into what is actually launched: `${workspaceFolder}`,
-// `${userHome}`, `${env:NAME}` and `${input:id}` substituted, `envFile` read, `cwd` resolved.
+// Turns a server's configuration into what is actually launched, by VS Code's rules: its variables
+// substituted, `~` expanded, and the process environment merged with `envFile` and then `env`.
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ export function envInputResolver(env: NodeJS.ProcessEnv = process.env): InputRes
     async resolve(input) {
       const value = env[inputEnvName(input.id)];
       if (value !== undefined) return value;
+      if (input.type === 'command') throw new Error(`input "${input.id}" runs the VS Code command "${input.command}", which is not available headless: set the environment variable ${inputEnvName(input.id)}`);
       if (input.default !== undefined) return input.default;
       throw new Error(`input "${input.id}" has no value: set the environment variable ${inputEnvName(input.id)}`);
     },
@@ -29,7 +30,8 @@ export function envInputResolver(env: NodeJS.ProcessEnv = process.env): InputRes
 export interface ResolvedLaunch {
   command?: string;
   args: string[];
-  env: Record<string, string>;
+  /** Stdio: the whole environment the process gets; `undefined` marks a variable `env` removed (spawn leaves it out). */
+  env: Record<string, string | undefined>;
   cwd?: string;
   url?: string;
   headers: Record<string, string>;
@@ -37,78 +39,123 @@ export interface ResolvedLaunch {
 
 export interface ResolveContext {
   workspaceDir?: string;
+  /** The environment Agent Mesh runs in: inherited by stdio servers and read by `${env:NAME}`. */
   env: NodeJS.ProcessEnv;
   input(definition: McpInputDefinition): Promise<string>;
 }
 
-const VARIABLE = /\$\{([^}]+)\}/g;
+const VARIABLE = /\$\{([^}]*)\}/g;
+const PREFIXED = /^(env|input|workspaceFolder):(.+)$/;
+const PLAIN = new Set(['workspaceFolder', 'workspaceFolderBasename', 'userHome', 'pathSeparator', '/']);
 
-export async function substitute(text: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
+/** The first `${…}` in the text that is not one of the variables VS Code resolves in mcp.json. */
+export function unknownVariable(text: string): string | undefined {
+  for (const match of text.matchAll(VARIABLE)) if (!PLAIN.has(match[1]) && !PREFIXED.test(match[1])) return match[1];
+  return undefined;
+}
+
+async function substitute(text: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
   let result = '';
   let last = 0;
   for (const match of text.matchAll(VARIABLE)) {
-    result += text.slice(last, match.index) + (await valueOf(match[1], match[0], config, ctx));
+    result += text.slice(last, match.index) + (await valueOf(match[1], config, ctx));
     last = match.index + match[0].length;
   }
   return result + text.slice(last);
 }
 
-async function valueOf(name: string, original: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
-  if (name === 'workspaceFolder') {
-    if (!ctx.workspaceDir) throw new Error('${workspaceFolder} is used but no workspace folder is open');
+async function valueOf(name: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {
+  const folder = () => {
+    if (!ctx.workspaceDir) throw new Error(`\${${name}} is used but no workspace folder is open`);
     return ctx.workspaceDir;
-  }
+  };
+  if (name === 'workspaceFolder') return folder();
+  if (name === 'workspaceFolderBasename') return path.basename(folder());
   if (name === 'userHome') return os.homedir();
-  if (name === 'pathSeparator') return path.sep;
-  if (name.startsWith('env:')) return ctx.env[name.slice(4)] ?? '';
-  if (name.startsWith('input:')) {
-    const definition = config.inputs.find((i) => i.id === name.slice(6));
+  if (name === 'pathSeparator' || name === '/') return path.sep;
+  const [, kind, argument] = PREFIXED.exec(name) ?? [];
+  if (kind === 'env') return ctx.env[argument] ?? '';
+  if (kind === 'workspaceFolder') {
+    // Agent Mesh serves one folder; it is known by its folder name, as VS Code names folders by default.
+    if (path.basename(folder()) !== argument) throw new Error(`\${${name}}: no open workspace folder is named "${argument}"`);
+    return folder();
+  }
+  if (kind === 'input') {
+    const definition = config.inputs.find((i) => i.id === argument);
     if (!definition) throw new Error(`\${${name}} is not declared in "inputs"`);
     return ctx.input(definition);
   }
-  return original; // unknown variables are left as written, as VS Code does
+  throw new Error(`\${${name}} is not a variable VS Code knows`);
+}
+
+/** VS Code's `untildify`: a leading `~` is the home folder. */
+function untildify(text: string): string {
+  return text.replace(/^~(?=$|\/|\\)/, os.homedir());
 }
 
 export async function resolveLaunch(config: McpServerConfig, ctx: ResolveContext): Promise<ResolvedLaunch> {
   const sub = (text: string) => substitute(text, config, ctx);
-  const subMap = async (map: Record<string, string>) => {
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(map)) out[key] = await sub(value);
-    return out;
-  };
-  const base = ctx.workspaceDir ?? process.cwd();
-  let env = await subMap(config.env);
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config.headers)) headers[key] = await sub(value);
+  if (config.type !== 'stdio') return { args: [], env: {}, url: config.url === undefined ? undefined : await sub(config.url), headers };
+  const defaultCwd = ctx.workspaceDir ?? os.homedir();
+  const env: Record<string, string | undefined> = { ...ctx.env };
   if (config.envFile) {
-    const file = path.resolve(base, await sub(config.envFile));
+    const file = path.resolve(defaultCwd, untildify(await sub(config.envFile)));
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
       throw new Error(`cannot read envFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    env = { ...parseEnvFile(text), ...env };
+    Object.assign(env, parseEnvFile(text));
+  }
+  for (const [key, raw] of Object.entries(config.env)) {
+    const value = raw === null ? undefined : await sub(raw);
+    // As in VS Code: `null` removes a variable, and PATH is appended to rather than replaced.
+    env[key] = key.toUpperCase() === 'PATH' && value !== undefined && env[key] ? `${env[key]}${path.delimiter}${value}` : value;
   }
   return {
-    command: config.command === undefined ? undefined : await sub(config.command),
-    args: await Promise.all(config.args.map(sub)),
+    command: untildify(await sub(config.command ?? '')),
+    args: await Promise.all(config.args.map(async (arg) => untildify(await sub(arg)))),
+    // Removed variables stay as `undefined`, so that a transport adding default variables cannot bring them back.
     env,
-    cwd: config.type === 'stdio' ? path.resolve(base, config.cwd ? await sub(config.cwd) : '.') : undefined,
-    url: config.url === undefined ? undefined : await sub(config.url),
-    headers: await subMap(config.headers),
+    cwd: path.resolve(defaultCwd, config.cwd ? untildify(await sub(config.cwd)) : '.'),
+    headers,
   };
 }
 
-/** `KEY=value` lines; `#` comments, optional `export `, single or double quotes. */
+/** VS Code's `.env` reading: `KEY=value` or `KEY: value`, `export `, `#` comments outside quotes, quotes removed, `\n` in double quotes. */
 export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match) continue;
-    let value = match[2];
-    const quoted = /^(['"])(.*)\1$/.exec(value);
-    if (quoted) value = quoted[1] === '"' ? quoted[2].replace(/\\n/g, '\n') : quoted[2];
-    else value = value.replace(/\s+#.*$/, '');
-    env[match[1]] = value;
+  for (const rawLine of text.split(/\r\n?|\n/)) {
+    let line = rawLine.trim();
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('export ')) line = line.slice(7).trim();
+    const separator = indexOutsideQuotes(line, (c) => c === '=' || c === ':');
+    if (separator < 0) continue;
+    const key = line.slice(0, separator).trim();
+    let value = line.slice(separator + 1).trim();
+    const comment = indexOutsideQuotes(value, (c) => c === '#');
+    if (comment >= 0) value = value.slice(0, comment).trim();
+    const quote = value[0];
+    if (value.length >= 2 && (quote === '"' || quote === "'" || quote === '`') && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+    }
+    if (key && key !== '__proto__') env[key] = value;
   }
   return env;
+}
+
+function indexOutsideQuotes(text: string, wanted: (c: string) => boolean): number {
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote && text[i - 1] !== '\\') quote = '';
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (wanted(c)) return i;
+  }
+  return -1;
 }
