@@ -6,6 +6,15 @@ export type McpServerStatus = 'connected' | 'connecting' | 'error' | 'stopped' |
 /** `http` is Streamable HTTP; `sse` the older HTTP+SSE transport (configured, or the fallback). */
 export type McpTransportKind = 'stdio' | 'http' | 'sse';
 export type McpConfigSource = 'mcp.json' | 'settings';
+/**
+ * `inspect`: connect, list, count, disconnect; reconnect on demand for a call or a health check and
+ * disconnect again when idle. `keep-connected`: stay connected for the fleet's whole life.
+ */
+export const MCP_CONNECTION_MODES = ['inspect', 'keep-connected'] as const;
+export type McpConnectionMode = (typeof MCP_CONNECTION_MODES)[number];
+/** The global setting adds `auto`: inspect for stdio servers, keep-connected for remote ones. */
+export const MCP_CONNECTION_MODE_SETTINGS = ['auto', ...MCP_CONNECTION_MODES] as const;
+export type McpConnectionModeSetting = (typeof MCP_CONNECTION_MODE_SETTINGS)[number];
 
 export interface McpToolInfo {
   name: string;
@@ -50,6 +59,12 @@ export interface McpServerInfo {
   retryAt?: number;
   connectedAt?: number;
   serverVersion?: string;
+  connectionMode: McpConnectionMode;
+  /**
+   * Whether a connection (for stdio: a server process) is open now. An inspected server shows
+   * `connected` with this false between calls: its lists are kept and a call reconnects it.
+   */
+  connectionOpen: boolean;
 }
 
 export interface McpTokenSummary {
