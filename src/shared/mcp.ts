@@ -117,6 +117,23 @@ export const toolCallBodySchema = z.object({
   arguments: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** A progress notification of a running tool call. */
+export interface McpToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/**
+ * One line of a streamed tool call (`Accept: application/x-ndjson`): `started` first (its id cancels
+ * the call with `DELETE /api/mcp/calls/:callId`), `progress` lines, then one `result` or `error`.
+ */
+export type McpToolCallLine =
+  | { type: 'started'; callId: string }
+  | ({ type: 'progress' } & McpToolProgress)
+  | { type: 'result'; result: JsonObject }
+  | { type: 'error'; error: { status: number; code: string; message: string } };
+
 /** Events on the 'mcp' channel besides `snapshot`. */
 export type McpEvent =
   | { name: 'server'; payload: McpServerInfo }

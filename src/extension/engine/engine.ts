@@ -19,6 +19,7 @@ import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
 import { McpFleet } from './mcp/fleet';
 import { registerMcpRoutes } from './mcp/routes';
+import { RunningToolCalls } from './mcp/toolCalls';
 import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
 import { envInputResolver, type InputResolver } from './mcp/variables';
 import { MeshMonitor, meshOptions } from './mesh/monitor';
@@ -85,6 +86,7 @@ export class Engine {
   readonly mesh: MeshMonitor;
   readonly widgets: WidgetService;
   readonly mcp: McpFleet;
+  private readonly toolCalls: RunningToolCalls;
   readonly approvals: ApprovalQueue;
   readonly tasks: TaskService;
   readonly hookRules: HookRules;
@@ -154,7 +156,8 @@ export class Engine {
     });
     this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
     this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
-    registerMcpRoutes(this.router, this.mcp);
+    this.toolCalls = new RunningToolCalls(this.mcp);
+    registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
     this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
     this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval as unknown as JsonValue));
@@ -311,6 +314,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.mesh.stop();
     this.stopWatchingMcp?.();
+    this.toolCalls.cancelAll();
     await this.mcp.dispose();
     await this.relay?.close();
     this.hub.dispose();

@@ -51,7 +51,15 @@ export interface McpFleetOptions {
   tokenCounter?: TokenCounter;
 }
 
-export type McpFleetErrorCode = 'server_not_found' | 'tool_not_found' | 'tool_disabled' | 'not_connected' | 'tool_call_failed' | 'tool_call_timeout' | 'cancelled';
+export type McpFleetErrorCode =
+  | 'server_not_found'
+  | 'tool_not_found'
+  | 'tool_disabled'
+  | 'not_connected'
+  | 'tool_call_failed'
+  | 'tool_call_timeout'
+  | 'cancelled'
+  | 'too_many_calls';
 
 export class McpFleetError extends Error {
   constructor(
