@@ -7,10 +7,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateToken } from '../../src/extension/engine/security/token';
-import type { McpServerInfo } from '../../src/shared/mcp';
+import type { McpServerInfo, McpToolCallLine } from '../../src/shared/mcp';
 import { fixtureServer } from '../fixtures/mcp';
 import { waitFor } from '../helpers/net';
 import { startServe, type ServeProcess } from '../helpers/serve';
+import { RelayClient } from '../helpers/wsClient';
 
 interface StreamLine {
   type: 'started' | 'progress' | 'result' | 'error';
@@ -123,6 +124,41 @@ describe('MCP tool calls with progress and cancellation over agent-mesh serve', 
     await waitFor('the server to record the cancellation', async () => ((await cancellations()) === before + 1 ? true : undefined));
     const server = (await (await fetch(`${serve.url}/api/mcp/servers/counter`, { headers: { authorization: `Bearer ${token}` } })).json()) as McpServerInfo;
     assert.equal(server.status, 'connected');
+  });
+
+  it('calls a tool over the WebSocket with progress frames, and cancels it by frame or by closing the socket', async () => {
+    const ws = await RelayClient.connect(serve.url, { token });
+    const lines = (id: string) => ws.frames.flatMap((f) => (f.type === 'mcp:call' && f.id === id ? [f.line] : []));
+    try {
+      ws.send({ type: 'mcp:call', id: 'short', server: 'counter', tool: 'count', arguments: { steps: 3 } });
+      await ws.next('mcp:call', (f) => f.id === 'short' && f.line.type === 'result');
+      const short = lines('short');
+      assert.equal(short[0].type, 'started');
+      assert.ok(short.filter((l) => l.type === 'progress').length >= 2, JSON.stringify(short));
+      assert.deepEqual(short.at(-1), { type: 'result', result: { content: [{ type: 'text', text: 'counted to 3' }] } });
+
+      const before = await cancellations();
+      ws.send({ type: 'mcp:call', id: 'long', server: 'counter', tool: 'count', arguments: { steps: 10_000 } });
+      const started = (await ws.next('mcp:call', (f) => f.id === 'long' && f.line.type === 'started')).line as Extract<McpToolCallLine, { type: 'started' }>;
+      await ws.next('mcp:call', (f) => f.id === 'long' && f.line.type === 'progress');
+      ws.send({ type: 'mcp:cancel', id: 'stop', callId: started.callId });
+      const ended = await ws.next('mcp:call', (f) => f.id === 'long' && f.line.type === 'error');
+      assert.deepEqual(ended.line, { type: 'error', error: { status: 499, code: 'cancelled', message: 'call of "count" was cancelled' } });
+      await waitFor('the server to record the cancellation', async () => ((await cancellations()) === before + 1 ? true : undefined));
+
+      ws.send({ type: 'mcp:cancel', id: 'again', callId: started.callId });
+      assert.equal((await ws.next('error', (f) => f.id === 'again')).code, 'not_found');
+      ws.send({ type: 'mcp:call', id: 'nowhere', server: 'nope', tool: 'count', arguments: {} });
+      assert.deepEqual((await ws.next('mcp:call', (f) => f.id === 'nowhere')).line, { type: 'error', error: { status: 404, code: 'server_not_found', message: 'no MCP server named "nope"' } });
+
+      ws.send({ type: 'mcp:call', id: 'orphan', server: 'counter', tool: 'count', arguments: { steps: 10_000 } });
+      await ws.next('mcp:call', (f) => f.id === 'orphan' && f.line.type === 'progress');
+      const beforeClose = await cancellations();
+      await ws.close();
+      await waitFor('the closed socket to cancel its call on the server', async () => ((await cancellations()) === beforeClose + 1 ? true : undefined));
+    } finally {
+      await ws.close();
+    }
   });
 
   it('answers 404 for an unknown server before streaming anything', async () => {

@@ -19,6 +19,7 @@ import { taskLimitsFrom, TaskService } from './tasks/taskService';
 import type { Logger } from './log';
 import { McpFleet } from './mcp/fleet';
 import { registerMcpRoutes } from './mcp/routes';
+import { ToolCallFrameIntake } from './mcp/toolCallFrames';
 import { RunningToolCalls } from './mcp/toolCalls';
 import { loadMcpConfig, mcpFleetSettings, watchMcpJson } from './mcp/sources';
 import { envInputResolver, type InputResolver } from './mcp/variables';
@@ -87,6 +88,7 @@ export class Engine {
   readonly widgets: WidgetService;
   readonly mcp: McpFleet;
   private readonly toolCalls: RunningToolCalls;
+  private readonly toolCallFrames: ToolCallFrameIntake;
   readonly approvals: ApprovalQueue;
   readonly tasks: TaskService;
   readonly hookRules: HookRules;
@@ -157,6 +159,7 @@ export class Engine {
     this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
     this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
     this.toolCalls = new RunningToolCalls(this.mcp);
+    this.toolCallFrames = new ToolCallFrameIntake(this.toolCalls);
     registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
     this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
@@ -348,6 +351,9 @@ export class Engine {
         return this.taskFrames.handle(client, frame);
       case 'state:update':
         return this.stateRelay.onUpdate(client, frame);
+      case 'mcp:call':
+      case 'mcp:cancel':
+        return this.toolCallFrames.handle(client, frame);
     }
   }
 }
