@@ -67,6 +67,12 @@ export interface McpServerInfo {
   connectionOpen: boolean;
 }
 
+/** The connection mode as the tree and the dashboard show it: `inspect` (`· open` while a request holds it open) or `kept connected`. */
+export function connectionModeLabel(server: Pick<McpServerInfo, 'connectionMode' | 'connectionOpen'>): string {
+  if (server.connectionMode === 'keep-connected') return 'kept connected';
+  return server.connectionOpen ? 'inspect · open' : 'inspect';
+}
+
 export interface McpTokenSummary {
   total: number;
   /** 0 when no budget is set. */

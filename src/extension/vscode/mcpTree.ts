@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { McpServerInfo, McpSnapshot, McpToolInfo } from '../../shared/mcp';
+import { connectionModeLabel, type McpServerInfo, type McpSnapshot, type McpToolInfo } from '../../shared/mcp';
 import { escapeMarkdown } from '../../shared/markdown';
 
 export type McpNode =
@@ -117,6 +117,7 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
     tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${server.source})\n\n`);
     if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escapeMarkdown(server.serverVersion)}\n\n`);
     if (server.connectMs !== undefined) tooltip.appendMarkdown(`Connected in ${server.connectMs} ms\n\n`);
+    tooltip.appendMarkdown(`${connectionModeTooltip(server)}\n\n`);
     tooltip.appendMarkdown(`${server.tools.length} tools (${approx}${server.toolTokens.toLocaleString('en-US')} tokens), ${server.resources.length} resources, ${server.prompts.length} prompts\n\n`);
     if (server.error) tooltip.appendMarkdown(`$(error) ${escapeMarkdown(server.error)}\n\n`);
     if (server.retryAt !== undefined) tooltip.appendMarkdown(`Retrying at ${new Date(server.retryAt).toLocaleTimeString()} (attempt ${server.attempts + 1})\n\n`);
@@ -131,6 +132,7 @@ export function describeServer(server: McpServerInfo, approx = ''): string {
     case 'connected':
       return [
         server.transport,
+        connectionModeLabel(server),
         `${server.tools.length} tools`,
         server.tokensCounted ? `${approx}${server.toolTokens.toLocaleString('en-US')} tokens` : 'counting tokens…',
         server.connectMs !== undefined ? `${server.connectMs} ms` : undefined,
@@ -146,4 +148,10 @@ export function describeServer(server: McpServerInfo, approx = ''): string {
     case 'stopped':
       return 'stopped';
   }
+}
+
+function connectionModeTooltip(server: McpServerInfo): string {
+  if (server.connectionMode === 'keep-connected') return 'Mode: keep connected (`agentMesh.mcp.connectionMode` / `agentMesh.mcp.serverConnectionModes`)';
+  const now = server.connectionOpen ? 'connected now' : 'not running now';
+  return `Mode: inspect — listed, then disconnected; a tool call or health check reconnects it until idle (${now})`;
 }
