@@ -112,7 +112,7 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
     const [icon, color] = STATUS_ICON[server.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = describeServer(server, approx);
-    item.contextValue = `mcpServer:${server.status}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
+    item.contextValue = `mcpServer:${server.status}:${server.connectionMode}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${server.source})\n\n`);
     if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escapeMarkdown(server.serverVersion)}\n\n`);
