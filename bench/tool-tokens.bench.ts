@@ -15,7 +15,7 @@ const bench: Bench = {
   name: 'tool-tokens',
   async run() {
     const fleet = new McpFleet({
-      settings: { connectTimeoutMs: 30_000, toolTimeoutMs: 30_000, maxAttempts: 1, retryDelayMs: 1000, tokenBudget: 0, disabledTools: {}, encoding: 'o200k_base', modelFamily: 'openai' },
+      settings: { connectTimeoutMs: 30_000, toolTimeoutMs: 30_000, maxAttempts: 1, retryDelayMs: 1000, tokenBudget: 0, disabledTools: {}, encoding: 'o200k_base', modelFamily: 'openai', connectionMode: 'keep-connected', connectionModes: {}, idleDisconnectMs: 60_000 },
       trusted: true,
       inputResolver: envInputResolver(),
       logger: silentLogger,

@@ -7,6 +7,15 @@ export type McpServerStatus = 'connected' | 'connecting' | 'error' | 'stopped' |
 export type McpTransportKind = 'stdio' | 'http' | 'sse';
 /** Where a server is defined: the folder's .vscode/mcp.json, the workspace's `mcp` setting, the user profile (mcp.json or `mcp` setting), or `agentMesh.mcp.servers`. */
 export type McpConfigSource = 'mcp.json' | 'workspace' | 'user' | 'settings';
+/**
+ * `inspect`: connect, list, count, disconnect; reconnect on demand for a call or a health check and
+ * disconnect again when idle. `keep-connected`: stay connected for the fleet's whole life.
+ */
+export const MCP_CONNECTION_MODES = ['inspect', 'keep-connected'] as const;
+export type McpConnectionMode = (typeof MCP_CONNECTION_MODES)[number];
+/** The global setting adds `auto`: inspect for stdio servers, keep-connected for remote ones. */
+export const MCP_CONNECTION_MODE_SETTINGS = ['auto', ...MCP_CONNECTION_MODES] as const;
+export type McpConnectionModeSetting = (typeof MCP_CONNECTION_MODE_SETTINGS)[number];
 
 export interface McpToolInfo {
   name: string;
@@ -51,6 +60,18 @@ export interface McpServerInfo {
   retryAt?: number;
   connectedAt?: number;
   serverVersion?: string;
+  connectionMode: McpConnectionMode;
+  /**
+   * Whether a connection (for stdio: a server process) is open now. An inspected server shows
+   * `connected` with this false between calls: its lists are kept and a call reconnects it.
+   */
+  connectionOpen: boolean;
+}
+
+/** The connection mode as the tree and the dashboard show it: `inspect` (`· open` while a request holds it open) or `kept connected`. */
+export function connectionModeLabel(server: Pick<McpServerInfo, 'connectionMode' | 'connectionOpen'>): string {
+  if (server.connectionMode === 'keep-connected') return 'kept connected';
+  return server.connectionOpen ? 'inspect · open' : 'inspect';
 }
 
 export interface McpTokenSummary {
@@ -102,6 +123,23 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export const toolCallBodySchema = z.object({
   arguments: z.record(z.string(), z.unknown()).default({}),
 });
+
+/** A progress notification of a running tool call. */
+export interface McpToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/**
+ * One line of a streamed tool call (`Accept: application/x-ndjson`): `started` first (its id cancels
+ * the call with `DELETE /api/mcp/calls/:callId`), `progress` lines, then one `result` or `error`.
+ */
+export type McpToolCallLine =
+  | { type: 'started'; callId: string }
+  | ({ type: 'progress' } & McpToolProgress)
+  | { type: 'result'; result: JsonObject }
+  | { type: 'error'; error: { status: number; code: string; message: string } };
 
 /** Events on the 'mcp' channel besides `snapshot`. */
 export type McpEvent =

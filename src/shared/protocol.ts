@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { approvalRequestSchema, cancelSchema, decisionSchema, type Approval } from './approvals';
 import { jsonValueSchema, MAX_JSON_DEPTH, nestsDeeperThan, type JsonObject, type JsonValue } from './json';
+import { toolCallBodySchema, type McpToolCallLine } from './mcp';
 import type { StateStamp } from './state';
 import { taskCreateSchema, taskUpdateSchema, type Task } from './tasks';
 
@@ -109,6 +110,11 @@ export const approvalWatchFrameSchema = z.strictObject({ type: z.literal('approv
 export const taskStartFrameSchema = taskCreateSchema.extend({ type: z.literal('task:start'), id: frameId });
 export const taskReportFrameSchema = taskUpdateSchema.extend({ type: z.literal('task:report'), id: frameId, taskId: z.string().min(1).max(128) });
 
+/** Calls a tool of the MCP fleet; the relay answers with `mcp:call` frames (`started`, `progress`, then `result` or `error`). */
+export const mcpCallFrameSchema = toolCallBodySchema.extend({ type: z.literal('mcp:call'), id: frameId, server: z.string().min(1).max(256), tool: z.string().min(1).max(256) });
+/** Cancels a running call by the `callId` of its `started` line. */
+export const mcpCancelFrameSchema = z.strictObject({ type: z.literal('mcp:cancel'), id: frameId, callId: z.string().min(1).max(128) });
+
 export const clientFrameSchema = z.discriminatedUnion('type', [
   stateUpdateFrameSchema,
   ackFrameSchema,
@@ -119,6 +125,8 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   approvalWatchFrameSchema,
   taskStartFrameSchema,
   taskReportFrameSchema,
+  mcpCallFrameSchema,
+  mcpCancelFrameSchema,
 ]);
 /** `dialect: 'seed'` marks a write that came in the seed's DM-11.2 shape, to be answered in that shape. */
 export type StateUpdateFrame = z.output<typeof stateUpdateFrameSchema> & { dialect?: 'seed' };
@@ -163,7 +171,9 @@ export type ServerFrame =
   /** An approval this client asked for or watches (`id` echoes the frame that asked). */
   | { type: 'approval'; id?: string; approval: Approval }
   /** A task this client started or reports on; `status: 'cancelled'` tells the agent to stop. */
-  | { type: 'task'; id?: string; task: Task };
+  | { type: 'task'; id?: string; task: Task }
+  /** A line of a tool call this client started (`id` echoes the `mcp:call` frame). */
+  | { type: 'mcp:call'; id?: string; line: McpToolCallLine };
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string };
 

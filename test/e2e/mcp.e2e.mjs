@@ -1,10 +1,12 @@
 // The MCP fleet in a real VS Code (code-server in headless Chromium) with the demo workspace's
 // servers (demo/.vscode/mcp.json: stdio "notes" + Streamable HTTP "build" on 7801, the latter
-// started by `node dist/demo/launch.js`): both appear connected in the MCP Servers tree with tool
-// counts and token costs, "MCP 2/2" in the status bar, and "Restart MCP Server" from the context
+// started by `node dist/demo/launch.js`): both appear connected in the MCP Servers tree with their
+// connection mode, tool counts and token costs, "MCP 2/2" in the status bar, and "Restart MCP Server" from the context
 // menu reconnects one. Run alone: npx mocha --timeout 60000 test/e2e/mcp.e2e.mjs (after node esbuild.mjs).
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { DEMO_DIR, reportFailures, startDemoServices, startSession, waitFor } from './harness.mjs';
 
 const MCP_VIEW = 'MCP Servers';
@@ -14,6 +16,9 @@ describe('MCP servers in a real VS Code (code-server) with the demo workspace', 
   /** @type {import('./harness.mjs').Session} */
   let session;
   let demo;
+  // The connection-mode commands write the workspace's settings: the demo folder is the workspace.
+  const demoSettings = path.join(DEMO_DIR, '.vscode', 'settings.json');
+  const demoSettingsBefore = fs.existsSync(demoSettings) ? fs.readFileSync(demoSettings, 'utf8') : undefined;
 
   const mcpPane = () => session.viewPane(MCP_VIEW);
   const serverRow = (name) => mcpPane().locator(`.monaco-list-row[aria-label^="MCP server ${name}, "]`);
@@ -48,13 +53,16 @@ describe('MCP servers in a real VS Code (code-server) with the demo workspace', 
     this.timeout(30_000);
     await session?.dispose();
     await demo?.stop();
+    if (demoSettingsBefore === undefined) fs.rmSync(demoSettings, { force: true });
+    else fs.writeFileSync(demoSettings, demoSettingsBefore);
   });
 
   it('shows the demo servers connected, with tool counts and token costs, and "MCP 2/2"', async function () {
     await session.openAgentMesh();
     await session.expandView(MCP_VIEW);
-    const notes = await waitForRow('notes', /^MCP server notes, stdio · \d+ tools · [\d,]+ tokens · \d+ ms$/);
-    const build = await waitForRow('build', /^MCP server build, http · \d+ tools · [\d,]+ tokens · \d+ ms$/);
+    // The stdio server is only inspected (VS Code runs its own copy); the remote one stays connected.
+    const notes = await waitForRow('notes', /^MCP server notes, stdio · inspect · \d+ tools · [\d,]+ tokens · \d+ ms$/);
+    const build = await waitForRow('build', /^MCP server build, http · kept connected · \d+ tools · [\d,]+ tokens · \d+ ms$/);
     for (const label of [notes, build]) {
       const [, tools, tokens] = /· (\d+) tools · ([\d,]+) tokens/.exec(label);
       assert.ok(Number(tools) > 0, label);
@@ -80,7 +88,7 @@ describe('MCP servers in a real VS Code (code-server) with the demo workspace', 
 
   it('restarts a server from its context menu', async function () {
     await runFromContextMenu('build', 'Restart MCP Server');
-    await waitForRow('build', /^MCP server build, http · \d+ tools/);
+    await waitForRow('build', /^MCP server build, http · kept connected · \d+ tools/);
 
     // The server's log document shows the requested restart: two connections, two connect lines.
     await runFromContextMenu('build', 'Show MCP Server Logs');
@@ -96,5 +104,15 @@ describe('MCP servers in a real VS Code (code-server) with the demo workspace', 
       throw error;
     });
     assert.match(text, /\[event\] restart requested/);
+  });
+
+  it('keeps an inspected server connected from its context menu, and back to inspect', async function () {
+    await runFromContextMenu('notes', 'Keep MCP Server Connected');
+    await waitForRow('notes', /^MCP server notes, stdio · kept connected · \d+ tools/);
+    assert.deepEqual(JSON.parse(fs.readFileSync(demoSettings, 'utf8'))['agentMesh.mcp.serverConnectionModes'], { notes: 'keep-connected' }, 'kept in the workspace settings, not in mcp.json');
+    assert.doesNotMatch(fs.readFileSync(path.join(DEMO_DIR, '.vscode', 'mcp.json'), 'utf8'), /connection/i);
+    await runFromContextMenu('notes', 'Inspect MCP Server Only (Connect on Demand)');
+    // Back in inspect mode it stays open until idle for agentMesh.mcp.idleDisconnectMs (a minute by default).
+    await waitForRow('notes', /^MCP server notes, stdio · inspect · open · \d+ tools/);
   });
 });

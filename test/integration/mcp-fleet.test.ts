@@ -20,6 +20,10 @@ const SETTINGS: McpFleetSettings = {
   disabledTools: {},
   encoding: 'o200k_base',
   modelFamily: 'openai',
+  // These tests follow kept connections (restarts, drops, retries); mcp-connection-modes.test.ts covers inspect.
+  connectionMode: 'keep-connected',
+  connectionModes: {},
+  idleDisconnectMs: 60_000,
 };
 const SLOW_START_MS = 1500;
 const SILENT_TIMEOUT_MS = 800;

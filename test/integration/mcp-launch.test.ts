@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/net';
 import { startServe } from '../helpers/serve';
 import { generateToken } from '../../src/extension/engine/security/token';
 
-const SETTINGS = { connectTimeoutMs: 20_000, toolTimeoutMs: 20_000, maxAttempts: 1, retryDelayMs: 100, tokenBudget: 0, disabledTools: {}, encoding: 'o200k_base', modelFamily: 'openai' } as const;
+const SETTINGS = { connectTimeoutMs: 20_000, toolTimeoutMs: 20_000, maxAttempts: 1, retryDelayMs: 100, tokenBudget: 0, disabledTools: {}, encoding: 'o200k_base', modelFamily: 'openai', connectionMode: 'auto', connectionModes: {}, idleDisconnectMs: 60_000 } as const;
 
 describe('MCP launch rules (real stdio server)', function () {
   this.timeout(60_000);

@@ -51,7 +51,13 @@ describe('MCP fleet over the relay of agent-mesh serve', function () {
       },
       { inputs: [{ type: 'promptString', id: 'secret', description: 'A secret', password: true }] },
     );
-    await writeFile(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.mcp.maxAttempts': 2, 'agentMesh.mcp.retryDelayMs': 100 }));
+    const settings = {
+      'agentMesh.mcp.maxAttempts': 2,
+      'agentMesh.mcp.retryDelayMs': 100,
+      // Kept connected so it lives long enough to crash; an inspected one is disconnected first.
+      'agentMesh.mcp.serverConnectionModes': { crash: 'keep-connected' },
+    };
+    await writeFile(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify(settings));
     token = generateToken();
     // --user-mcp '': the servers of whoever runs the tests stay out of the expected list.
     serve = await startServe(['--workspace', workspace, '--port', '0', '--token', token, '--user-mcp', ''], { AGENT_MESH_INPUT_SECRET: 'from-the-environment' });

@@ -334,6 +334,8 @@ describe('reliability: faults', function () {
     const fixture = path.join(FIXTURES_DIR, 'crash-after-start.mjs');
     const command = { type: 'stdio', command: '/bin/sh', args: ['-c', `echo start >> "${starts}"; exec "${process.execPath}" "${fixture}"`], env: { CRASH_AFTER_MS: '100' } };
     writeFileSync(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { crashing: command } }));
+    // Kept connected, so it lives long enough to crash (an inspected server is disconnected once listed).
+    writeFileSync(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.mcp.serverConnectionModes': { crashing: 'keep-connected' } }));
     const relay = await serve(['--workspace', workspace, '--data-dir', path.join(scratch, 'data')]);
     await sleep(windowMs);
     const startCount = readFileSync(starts, 'utf8').split('\n').filter(Boolean).length;

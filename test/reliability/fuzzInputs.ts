@@ -66,6 +66,7 @@ const routes: Route[] = [
     path: (ids, rng) => `/api/mcp/servers/${segment(rng, ids.mcpServer)}/tools/${segment(rng, ids.mcpTool)}/call`,
     body: (_, rng) => ({ arguments: rng.pick([{ text: 'hi' }, { text: 1 }, null, [], ownProtoKey(), 'x']) }),
   },
+  { method: 'DELETE', path: (_, rng) => `/api/mcp/calls/${rng.pick(hostileSegments)}` },
   { method: 'GET', path: () => '/api/mesh/agents' },
   { method: 'POST', path: () => '/api/mesh/check', body: (_, rng) => rng.pick([{}, { ids: [] }, { ids: ['nope', '__proto__'] }, { ids: 'x' }]) },
   { method: 'POST', path: () => '/api/approvals', body: (_, rng) => approvalBody(rng) },
@@ -201,7 +202,7 @@ function headers(rng: Rng, method: string, payload: Buffer | undefined): string[
   if (payload !== undefined || rng.chance(0.2)) {
     lines.push(`Content-Type: ${rng.pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', '', '*/*'])}`);
   }
-  if (rng.chance(0.1)) lines.push(`Accept: ${rng.pick(['application/json, text/event-stream', 'text/event-stream', '*/*', ''])}`);
+  if (rng.chance(0.1)) lines.push(`Accept: ${rng.pick(['application/json, text/event-stream', 'text/event-stream', 'application/x-ndjson', '*/*', ''])}`);
   if (rng.chance(0.05)) lines.push(`X-Forwarded-For: ${rng.pick(['1.2.3.4', '%ZZ', ''])}`);
   if (payload !== undefined) lines.push(`Content-Length: ${payload.length}`);
   if (method === 'GET' && rng.chance(0.02)) lines.push(`X-Long: ${'v'.repeat(rng.pick([100, 20_000]))}`);
@@ -272,7 +273,7 @@ export function upgradeInput(rng: Rng): HttpInput {
 
 const statePaths = ['a', 'a.b', 'a.b.c', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', '__proto__.polluted', 'constructor.prototype.x', 'x.prototype', 'a..b', '.', '.a', 'a.', '', 'p'.repeat(600), Array.from({ length: 40 }, () => 's').join('.'), '\u{1F4A5}.\u00e9', 'a\u0000b', 'fuzz.k'];
 const versions = [0, 1, 2, -1, 1.5, 2 ** 53 - 1, 2 ** 53, 1e308, '1', null, -0];
-const frameTypes = ['state:update', 'ack', 'subscribe', 'approval:request', 'approval:decide', 'approval:cancel', 'approval:watch', 'task:start', 'task:report', 'toString', '__proto__', 'constructor', 'hasOwnProperty', '', 'STATE:UPDATE'];
+const frameTypes = ['state:update', 'ack', 'subscribe', 'approval:request', 'approval:decide', 'approval:cancel', 'approval:watch', 'task:start', 'task:report', 'mcp:call', 'mcp:cancel', 'toString', '__proto__', 'constructor', 'hasOwnProperty', '', 'STATE:UPDATE'];
 
 /** A WebSocket text (or binary) frame payload: a frame of every type with hostile fields, or not JSON at all. */
 export function wsFrameInput(rng: Rng, ids: KnownIds): { data: string | Buffer; binary: boolean } {
@@ -309,6 +310,14 @@ export function wsFrameInput(rng: Rng, ids: KnownIds): { data: string | Buffer; 
     case 'task:report':
       frame.taskId = rng.pick([ids.task, '__proto__', 'nope']);
       frame.progress = rng.pick([0.5, 2, -1]);
+      break;
+    case 'mcp:call':
+      frame.server = rng.pick([ids.mcpServer, '__proto__', '', 'nope', 's'.repeat(300)]);
+      frame.tool = rng.pick([ids.mcpTool, 'toString', '', 'nope']);
+      frame.arguments = rng.pick<unknown>([{ text: 'hi' }, null, [], ownProtoKey(), hostileJson(rng)]);
+      break;
+    case 'mcp:cancel':
+      frame.callId = rng.pick<unknown>(['00000000-0000-4000-8000-000000000000', '__proto__', '', 'c'.repeat(200), 1]);
       break;
   }
   if (rng.chance(0.1)) frame[rng.pick(['__proto__', 'constructor', 'extra'])] = hostileJson(rng);

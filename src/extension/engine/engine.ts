@@ -24,6 +24,8 @@ import { FileSecretStore, type SecretStore } from './mcp/oauthTokens';
 import { registerMcpRoutes } from './mcp/routes';
 import { describeDevMode } from './mcp/config';
 import { loadMcpConfig, mcpFleetSettings, mcpJsonPath, watchMcpJson, type McpSettingBlocks } from './mcp/sources';
+import { ToolCallFrameIntake } from './mcp/toolCallFrames';
+import { RunningToolCalls } from './mcp/toolCalls';
 import { envInputResolver, type InputResolver } from './mcp/variables';
 import { MeshMonitor, meshOptions } from './mesh/monitor';
 import { registerMeshRoutes } from './mesh/routes';
@@ -102,6 +104,8 @@ export class Engine {
   readonly mesh: MeshMonitor;
   readonly widgets: WidgetService;
   readonly mcp: McpFleet;
+  private readonly toolCalls: RunningToolCalls;
+  private readonly toolCallFrames: ToolCallFrameIntake;
   readonly approvals: ApprovalQueue;
   readonly tasks: TaskService;
   readonly hookRules: HookRules;
@@ -189,7 +193,9 @@ export class Engine {
     });
     this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
     this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
-    registerMcpRoutes(this.router, this.mcp);
+    this.toolCalls = new RunningToolCalls(this.mcp);
+    this.toolCallFrames = new ToolCallFrameIntake(this.toolCalls);
+    registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
     this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
     this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval as unknown as JsonValue));
@@ -360,6 +366,7 @@ export class Engine {
     this.stopOperationsMetrics();
     this.mesh.stop();
     this.stopWatchingMcp?.();
+    this.toolCalls.cancelAll();
     await this.mcp.dispose();
     // Agents waiting on an approval get an answer (still pending, with the id to resume) before the sockets close.
     await this.builtInMcp.shutdown();
@@ -396,6 +403,9 @@ export class Engine {
         return this.taskFrames.handle(client, frame);
       case 'state:update':
         return this.stateRelay.onUpdate(client, frame);
+      case 'mcp:call':
+      case 'mcp:cancel':
+        return this.toolCallFrames.handle(client, frame);
     }
   }
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { McpServerInfo, McpSnapshot, McpToolInfo } from '../../shared/mcp';
+import { connectionModeLabel, type McpServerInfo, type McpSnapshot, type McpToolInfo } from '../../shared/mcp';
 import { escapeMarkdown } from '../../shared/markdown';
 import { describeDevMode, SOURCE_LABELS, type McpDevMode } from '../engine/mcp/config';
 
@@ -116,13 +116,14 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
     const [icon, color] = STATUS_ICON[server.status];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = describeServer(server, approx);
-    item.contextValue = `mcpServer:${server.status}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
+    item.contextValue = `mcpServer:${server.status}:${server.connectionMode}:${this.disabledInConfig.has(server.name) ? 'off' : 'on'}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${server.name}** — ${server.status} (${server.transport}, from ${escapeMarkdown(SOURCE_LABELS[server.source])})\n\n`);
     const dev = this.devModes.get(server.name);
     if (dev) tooltip.appendMarkdown(`Development mode (${escapeMarkdown(describeDevMode(dev))}) is applied by VS Code only; Agent Mesh runs the server without watching or debugging it.\n\n`);
     if (server.serverVersion) tooltip.appendMarkdown(`Server: ${escapeMarkdown(server.serverVersion)}\n\n`);
     if (server.connectMs !== undefined) tooltip.appendMarkdown(`Connected in ${server.connectMs} ms\n\n`);
+    tooltip.appendMarkdown(`${connectionModeTooltip(server)}\n\n`);
     tooltip.appendMarkdown(`${server.tools.length} tools (${approx}${server.toolTokens.toLocaleString('en-US')} tokens), ${server.resources.length} resources, ${server.prompts.length} prompts\n\n`);
     if (server.error) tooltip.appendMarkdown(`$(error) ${escapeMarkdown(server.error)}\n\n`);
     if (server.retryAt !== undefined) tooltip.appendMarkdown(`Retrying at ${new Date(server.retryAt).toLocaleTimeString()} (attempt ${server.attempts + 1})\n\n`);
@@ -137,6 +138,7 @@ export function describeServer(server: McpServerInfo, approx = ''): string {
     case 'connected':
       return [
         server.transport,
+        connectionModeLabel(server),
         `${server.tools.length} tools`,
         server.tokensCounted ? `${approx}${server.toolTokens.toLocaleString('en-US')} tokens` : 'counting tokens…',
         server.connectMs !== undefined ? `${server.connectMs} ms` : undefined,
@@ -152,4 +154,10 @@ export function describeServer(server: McpServerInfo, approx = ''): string {
     case 'stopped':
       return 'stopped';
   }
+}
+
+function connectionModeTooltip(server: McpServerInfo): string {
+  if (server.connectionMode === 'keep-connected') return 'Mode: keep connected (`agentMesh.mcp.connectionMode` / `agentMesh.mcp.serverConnectionModes`)';
+  const now = server.connectionOpen ? 'connected now' : 'not running now';
+  return `Mode: inspect — listed, then disconnected; a tool call or health check reconnects it until idle (${now})`;
 }

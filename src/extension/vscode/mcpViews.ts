@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { McpConfigProblem, McpEvent, McpSnapshot, McpTransportKind } from '../../shared/mcp';
+import type { McpConfigProblem, McpConnectionMode, McpEvent, McpSnapshot, McpTransportKind } from '../../shared/mcp';
 import type { Engine } from '../engine/engine';
 import { convertMcpServersFile, migrateLegacyOptions, MCP_JSON_RELATIVE_PATH, SERVER_OPTIONS_KEY, type McpServerOptions } from '../engine/mcp/config';
 import { child, parseJsonc, nodeValue, setProperty } from '../engine/mcp/jsonc';
@@ -14,6 +14,7 @@ import { readSettings } from './settings';
 export const MCP_VIEW_ID = 'agentMesh.mcpServers';
 const LOG_SCHEME = 'agent-mesh-mcp-log';
 const DISABLED_TOOLS_KEY = 'agentMesh.mcp.disabledTools';
+const CONNECTION_MODES_KEY = 'agentMesh.mcp.serverConnectionModes';
 /** Bursts of fleet events (a reload, a restart) redraw the tree once. */
 const REDRAW_MS = 100;
 const RELOAD_DEBOUNCE_MS = 300;
@@ -59,6 +60,8 @@ export class McpViews implements vscode.Disposable {
       vscode.commands.registerCommand('agentMesh.mcp.signOut', async (node?: McpNode) => this.signInOrOut(await server(node), 'signOut')),
       vscode.commands.registerCommand('agentMesh.mcp.disableServer', async (node?: McpNode) => this.setServerDisabled(await server(node), true)),
       vscode.commands.registerCommand('agentMesh.mcp.enableServer', async (node?: McpNode) => this.setServerDisabled(await server(node), false)),
+      vscode.commands.registerCommand('agentMesh.mcp.keepConnected', async (node?: McpNode) => this.setConnectionMode(await server(node), 'keep-connected')),
+      vscode.commands.registerCommand('agentMesh.mcp.inspectOnly', async (node?: McpNode) => this.setConnectionMode(await server(node), 'inspect')),
       vscode.commands.registerCommand('agentMesh.mcp.showServerLogs', async (node?: McpNode) => this.showServerLogs(await server(node))),
       vscode.commands.registerCommand('agentMesh.mcp.copyServerConfig', async (node?: McpNode) => this.copyConfig(await server(node))),
       vscode.commands.registerCommand('agentMesh.mcp.callTool', (node?: McpNode) =>
@@ -246,8 +249,15 @@ export class McpViews implements vscode.Disposable {
     else tools.delete(tool);
     const next = { ...current, [server]: [...tools] };
     if (tools.size === 0) delete next[server];
-    const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await configuration.update(DISABLED_TOOLS_KEY, next, target);
+    await configuration.update(DISABLED_TOOLS_KEY, next, ownSettingsTarget());
+  }
+
+  /** A server's connection mode goes to Agent Mesh's own settings, never into mcp.json; the fleet applies it at once. */
+  private async setConnectionMode(server: string | undefined, mode: McpConnectionMode): Promise<void> {
+    if (!server) return;
+    const configuration = vscode.workspace.getConfiguration();
+    const current = configuration.get<Record<string, McpConnectionMode>>(CONNECTION_MODES_KEY) ?? {};
+    await configuration.update(CONNECTION_MODES_KEY, { ...current, [server]: mode }, ownSettingsTarget());
   }
 
   private logText(uri: vscode.Uri): string {
@@ -403,4 +413,9 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Where per-server settings of Agent Mesh go: the workspace's settings when a folder is open, else the user's. */
+function ownSettingsTarget(): vscode.ConfigurationTarget {
+  return vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
 }

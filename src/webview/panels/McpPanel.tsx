@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { planArgumentForm, parseJsonArguments, type ContentItem } from '../../extension/engine/mcp/toolForms';
-import type { McpConfigProblem, McpServerInfo, McpSnapshot, McpTokenSummary } from '../../shared/mcp';
+import { connectionModeLabel, type McpConfigProblem, type McpServerInfo, type McpSnapshot, type McpTokenSummary, type McpToolCallLine, type McpToolProgress } from '../../shared/mcp';
 import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
@@ -89,7 +89,10 @@ function ServerRow({ server, api, approx }: { server: McpServerInfo; api: RelayA
         <span>
           <strong>{server.name}</strong> <span class="mcp-status">{server.status}</span>{' '}
           <span class="muted">
-            {server.transport}
+            {server.transport} ·{' '}
+            <span data-testid={`mcp-server-mode-${server.name}`} title={connectionTitle(server)}>
+              {connectionModeLabel(server)}
+            </span>
             {server.connectMs !== undefined && ` · ${server.connectMs} ms`} · {server.tools.length} tools · {approx}
             {server.toolTokens.toLocaleString('en-US')} tokens
           </span>
@@ -117,11 +120,18 @@ function ServerRow({ server, api, approx }: { server: McpServerInfo; api: RelayA
   );
 }
 
+function connectionTitle(server: McpServerInfo): string {
+  if (server.connectionMode === 'keep-connected') return 'Stays connected for the whole session';
+  return 'Inspected: connected to list its tools, then disconnected; a tool call or health check reconnects it, and it disconnects again when idle';
+}
+
 function ToolCallForm({ servers, api }: { servers: McpServerInfo[]; api: RelayApi }) {
   const [serverName, setServerName] = useState('');
   const [toolName, setToolName] = useState('');
   const [args, setArgs] = useState('{}');
   const [running, setRunning] = useState(false);
+  const [callId, setCallId] = useState<string | undefined>();
+  const [progress, setProgress] = useState<McpToolProgress | undefined>();
   const [result, setResult] = useState<{ content?: ContentItem[]; isError?: boolean; structuredContent?: unknown } | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const server = servers.find((s) => s.name === serverName);
@@ -139,13 +149,28 @@ function ToolCallForm({ servers, api }: { servers: McpServerInfo[]; api: RelayAp
     setRunning(true);
     setProblem(undefined);
     setResult(undefined);
+    setProgress(undefined);
     try {
       const path = `/api/mcp/servers/${encodeURIComponent(serverName)}/tools/${encodeURIComponent(toolName)}/call`;
-      setResult(await api.request('POST', path, { arguments: parseJsonArguments(args).value }));
+      await api.stream<McpToolCallLine>('POST', path, { arguments: parseJsonArguments(args).value }, (line) => {
+        if (line.type === 'started') setCallId(line.callId);
+        else if (line.type === 'progress') setProgress(line);
+        else if (line.type === 'result') setResult(line.result);
+        else setProblem(line.error.code === 'cancelled' ? 'The call was cancelled.' : line.error.message);
+      });
     } catch (error) {
       setProblem((error as Error).message);
     } finally {
       setRunning(false);
+      setCallId(undefined);
+    }
+  };
+  const cancel = async () => {
+    if (!callId) return;
+    try {
+      await api.request('DELETE', `/api/mcp/calls/${encodeURIComponent(callId)}`);
+    } catch (error) {
+      setProblem((error as Error).message);
     }
   };
   if (servers.length === 0) return null;
@@ -182,8 +207,14 @@ function ToolCallForm({ servers, api }: { servers: McpServerInfo[]; api: RelayAp
       <div>
         <Button onClick={() => void call()} disabled={running || !toolName || argsError !== undefined} title="Call the tool">
           {running ? 'Calling…' : 'Call'}
-        </Button>
+        </Button>{' '}
+        {running && callId && (
+          <Button appearance="secondary" onClick={() => void cancel()} title="Cancel the running call">
+            Cancel
+          </Button>
+        )}
       </div>
+      {running && progress && <CallProgress progress={progress} />}
       {problem && <p class="notice-error">{problem}</p>}
       {result && (
         <div class="mcp-result" data-testid="mcp-call-result" role="region" aria-label="Tool result">
@@ -205,5 +236,20 @@ function ToolCallForm({ servers, api }: { servers: McpServerInfo[]; api: RelayAp
         </div>
       )}
     </section>
+  );
+}
+
+/** A running call's latest progress: a bar when the server gives a total, and its message. */
+function CallProgress({ progress }: { progress: McpToolProgress }) {
+  const fraction = progress.total ? Math.min(1, progress.progress / progress.total) : undefined;
+  return (
+    <div class="mcp-call-progress w-row" data-testid="mcp-call-progress">
+      {fraction !== undefined && (
+        <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={progress.total} aria-valuenow={progress.progress} aria-label="Tool call progress">
+          <div class="progress-fill" style={{ width: `${Math.round(fraction * 100)}%` }} />
+        </div>
+      )}
+      <span class="muted">{progress.message ?? (progress.total ? `${progress.progress} of ${progress.total}` : `${progress.progress}`)}</span>
+    </div>
   );
 }

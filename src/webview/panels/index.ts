@@ -16,6 +16,8 @@ export interface PanelProps {
 export interface RelayApi {
   /** Calls the relay with the dashboard's credentials; rejects with the API's error message. */
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Calls a streaming route (NDJSON), handing each line over as it arrives; resolves when the stream ends. */
+  stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
 }
 
 export interface PanelDefinition {

@@ -1,6 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import { closingSignal } from '../relay/closingSignal';
 import { HttpError } from '../relay/http';
 import type { HubClient } from '../relay/hub';
 import type { ApprovalQueue } from './queue';
@@ -28,8 +28,6 @@ export function errorFrame(error: unknown, id: string | undefined, logger: Logge
  * asked for an approval (or watches one) gets an `approval` frame the moment it becomes terminal.
  */
 export class ApprovalFrameIntake {
-  /** Aborted when the client's socket closes, which releases every wait it registered. */
-  private readonly closing = new WeakMap<HubClient, AbortSignal>();
   private readonly waiting = new WeakMap<HubClient, number>();
 
   constructor(
@@ -76,23 +74,11 @@ export class ApprovalFrameIntake {
     }
     this.waiting.set(client, waiting + 1);
     this.queue
-      .waitFor(approvalId, undefined, this.closingSignal(client))
+      .waitFor(approvalId, undefined, closingSignal(client))
       .then((approval) => {
         if (approval.status !== 'pending') client.send({ type: 'approval', ...(frameId ? { id: frameId } : {}), approval });
       })
       .catch((error: unknown) => client.send(errorFrame(error, frameId, this.logger)))
       .finally(() => this.waiting.set(client, (this.waiting.get(client) ?? 1) - 1));
-  }
-
-  private closingSignal(client: HubClient): AbortSignal {
-    let signal = this.closing.get(client);
-    if (!signal) {
-      const controller = new AbortController();
-      signal = controller.signal;
-      setMaxListeners(MAX_WAITS_PER_CLIENT + 1, signal);
-      this.closing.set(client, signal);
-      client.onClose(() => controller.abort());
-    }
-    return signal;
   }
 }

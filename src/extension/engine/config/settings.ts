@@ -2,7 +2,7 @@
 // from the configuration; the headless face from a JSON file whose keys are the same names.
 // test/unit/config.test.ts keeps package.json's `contributes.configuration` in step with this.
 import * as z from 'zod';
-import { MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
+import { MCP_CONNECTION_MODE_SETTINGS, MCP_CONNECTION_MODES, MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
 import { meshAgentConfigSchema } from '../../../shared/mesh';
 
 export const settingSchemas = {
@@ -31,6 +31,9 @@ export const settingSchemas = {
   'agentMesh.mcp.disabledTools': z.record(z.string(), z.array(z.string())).default({}),
   'agentMesh.mcp.oauthClientIds': z.record(z.string(), z.string().min(1).max(2000)).default({}),
   'agentMesh.mcp.oauthClientMetadataUrl': z.union([z.literal(''), z.url({ protocol: /^https$/ }).max(2000)]).default(''),
+  'agentMesh.mcp.connectionMode': z.enum(MCP_CONNECTION_MODE_SETTINGS).default('auto'),
+  'agentMesh.mcp.serverConnectionModes': z.record(z.string(), z.enum(MCP_CONNECTION_MODES)).default({}),
+  'agentMesh.mcp.idleDisconnectMs': z.number().int().min(100).max(3_600_000).default(60_000),
   'agentMesh.tokens.encoding': z.enum(TOKEN_ENCODINGS).default('o200k_base'),
   'agentMesh.tokens.modelFamily': z.enum(MODEL_FAMILIES).default('openai'),
   'agentMesh.mesh.agents': z.array(meshAgentConfigSchema).max(200).default([]),

@@ -17,10 +17,11 @@ import type { Logger } from '../log';
 import { isExactFor, tokenLabel, TokenCounter } from '../tokens/tokenCounter';
 import type { McpConfig, McpInputDefinition, McpServerConfig } from './config';
 import type { McpOAuth } from './oauth';
+import { connectionModeOf, OnDemandConnection, type ConnectionModeSettings } from './connectionMode';
 import { ServerRunner, type CallOptions, type RetryPolicy, type ServerRunnerOptions } from './server';
 import { resolveLaunch, type InputResolver } from './variables';
 
-export interface McpFleetSettings {
+export interface McpFleetSettings extends ConnectionModeSettings {
   connectTimeoutMs: number;
   toolTimeoutMs: number;
   maxAttempts: number;
@@ -29,6 +30,8 @@ export interface McpFleetSettings {
   disabledTools: Record<string, string[]>;
   encoding: TokenEncodingName;
   modelFamily: ModelFamily;
+  /** How long an inspected server stays connected after its last request. */
+  idleDisconnectMs: number;
 }
 
 export interface McpFleetOptions {
@@ -52,7 +55,15 @@ export interface McpFleetOptions {
   clientCapabilities?: ServerRunnerOptions['clientCapabilities'];
 }
 
-export type McpFleetErrorCode = 'server_not_found' | 'tool_not_found' | 'tool_disabled' | 'not_connected' | 'tool_call_failed' | 'tool_call_timeout' | 'cancelled';
+export type McpFleetErrorCode =
+  | 'server_not_found'
+  | 'tool_not_found'
+  | 'tool_disabled'
+  | 'not_connected'
+  | 'tool_call_failed'
+  | 'tool_call_timeout'
+  | 'cancelled'
+  | 'too_many_calls';
 
 export class McpFleetError extends Error {
   constructor(
@@ -75,6 +86,7 @@ interface ToolCounts {
 
 export class McpFleet {
   private readonly runners = new Map<string, ServerRunner>();
+  private readonly connections = new Map<string, OnDemandConnection>();
   private readonly listeners = new Set<(event: McpEvent) => void>();
   private readonly counts = new Map<string, ToolCounts>();
   private readonly inputValues = new Map<string, Promise<string>>();
@@ -139,6 +151,8 @@ export class McpFleet {
       }
       this.runners.delete(name);
       this.counts.delete(name);
+      this.connections.get(name)?.dispose();
+      this.connections.delete(name);
       pending.push(runner.stop());
       if (!next) {
         this.options.logger.info(`[mcp ${name}] removed from the configuration`);
@@ -155,7 +169,10 @@ export class McpFleet {
   /** New settings take effect at once for tokens and disabled tools, and at the next connect for timeouts. */
   configure(settings: McpFleetSettings): void {
     this.settings = settings;
-    for (const runner of this.runners.values()) this.changed(runner);
+    for (const runner of this.runners.values()) {
+      this.connection(runner).setMode(connectionModeOf(runner.config, settings));
+      this.changed(runner);
+    }
   }
 
   async restart(name: string): Promise<void> {
@@ -189,6 +206,11 @@ export class McpFleet {
     options: { signal?: AbortSignal; onProgress?: CallOptions['onProgress'] } = {},
   ): Promise<JsonObject> {
     const runner = this.runner(name);
+    return this.connection(runner).use(() => this.callConnected(runner, tool, args, options));
+  }
+
+  private async callConnected(runner: ServerRunner, tool: string, args: Record<string, unknown>, options: { signal?: AbortSignal; onProgress?: CallOptions['onProgress'] }): Promise<JsonObject> {
+    const { name } = runner;
     if (runner.status !== 'connected') throw new McpFleetError('not_connected', `server "${name}" is ${runner.status}${runner.error ? `: ${runner.error}` : ''}`);
     if (!runner.tools.some((t) => t.name === tool)) throw new McpFleetError('tool_not_found', `server "${name}" has no tool "${tool}"`);
     if (this.isToolDisabled(name, tool)) throw new McpFleetError('tool_disabled', `tool "${tool}" of "${name}" is disabled by agentMesh.mcp.disabledTools`);
@@ -204,7 +226,8 @@ export class McpFleet {
 
   /** MCP ping; rejects when the server is not connected or does not answer in time. */
   async ping(name: string, timeoutMs: number): Promise<{ latencyMs: number }> {
-    return this.runner(name).ping(timeoutMs);
+    const runner = this.runner(name);
+    return this.connection(runner).use(() => runner.ping(timeoutMs));
   }
 
   servers(): McpServerInfo[] {
@@ -246,6 +269,7 @@ export class McpFleet {
   async dispose(): Promise<void> {
     this.stopped = true;
     await this.reloads;
+    for (const connection of this.connections.values()) connection.dispose();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.listeners.clear();
   }
@@ -275,6 +299,7 @@ export class McpFleet {
       clientCapabilities: this.options.clientCapabilities,
     });
     this.runners.set(config.name, runner);
+    this.connections.set(config.name, new OnDemandConnection(runner, connectionModeOf(config, this.settings), () => this.settings.idleDisconnectMs));
     return runner;
   }
 
@@ -286,7 +311,11 @@ export class McpFleet {
     if (config.disabled) return runner.stop('disabled', DISABLED_REASON);
     if (!this.trusted) return runner.stop('disabled', UNTRUSTED_REASON);
     if (!restartReason && runner.status !== 'stopped' && runner.status !== 'disabled') return Promise.resolve();
-    return runner.start(restartReason);
+    return runner.start(restartReason).then(() => this.connection(runner).inspected());
+  }
+
+  private connection(runner: ServerRunner): OnDemandConnection {
+    return this.connections.get(runner.name)!;
   }
 
   /** A server's input value, asked once per server and input (one server's value never reaches another). */
@@ -346,11 +375,14 @@ export class McpFleet {
       ...(runner.retryAt !== undefined ? { retryAt: runner.retryAt } : {}),
       ...(runner.connectedAt !== undefined ? { connectedAt: runner.connectedAt } : {}),
       ...(runner.serverVersion ? { serverVersion: runner.serverVersion } : {}),
+      connectionMode: this.connection(runner).connectionMode,
+      connectionOpen: runner.connectionOpen,
     };
   }
 
   private changed(runner: ServerRunner): void {
     if (this.runners.get(runner.name) !== runner) return;
+    this.connection(runner).settle();
     if (runner.tools.length > 0 && !this.currentCounts(runner)) void this.count(runner);
     this.emit({ name: 'server', payload: this.info(runner) });
     this.checkBudget();

@@ -189,6 +189,21 @@ export class ServerRunner {
     this.event(reason ?? status);
   }
 
+  /** Whether a connection (for stdio: the server process) is open now. */
+  get connectionOpen(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Closes the connection of a connected server but keeps its status and lists: an inspected server between requests. */
+  async disconnect(reason: string): Promise<void> {
+    if (this.status !== 'connected' || !this.client) return;
+    this.cancelTimers();
+    this.generation++;
+    await this.closeClient();
+    this.event(reason);
+    this.options.onChange();
+  }
+
   async callTool(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const client = this.requireClient();
     const result = await client

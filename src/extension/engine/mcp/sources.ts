@@ -83,6 +83,9 @@ export function mcpFleetSettings(settings: Settings): McpFleetSettings {
     retryDelayMs: settings['agentMesh.mcp.retryDelayMs'],
     tokenBudget: settings['agentMesh.mcp.tokenBudget'],
     disabledTools: settings['agentMesh.mcp.disabledTools'],
+    connectionMode: settings['agentMesh.mcp.connectionMode'],
+    connectionModes: settings['agentMesh.mcp.serverConnectionModes'],
+    idleDisconnectMs: settings['agentMesh.mcp.idleDisconnectMs'],
     encoding: settings['agentMesh.tokens.encoding'],
     modelFamily: settings['agentMesh.tokens.modelFamily'],
   };
