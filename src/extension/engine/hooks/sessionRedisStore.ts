@@ -59,9 +59,19 @@ export class RedisSessionStore implements SessionStore {
     this.retentionMs = retentionDays * DAY_MS;
   }
 
-  /** The most recently active sessions the index names; names whose session has expired are dropped from it. */
+  /** The most recently active sessions the index names (none, reported, when Redis does not answer). */
   async load(): Promise<StoredSessions> {
-    if (this.client.status === 'wait') await this.client.connect();
+    try {
+      if (this.client.status === 'wait') await this.client.connect();
+      return await this.read();
+    } catch (error) {
+      this.fail(`cannot read the sessions (${(error as Error).message})`);
+      return emptySessions();
+    }
+  }
+
+  /** Names in the index whose session has expired are dropped from it. */
+  private async read(): Promise<StoredSessions> {
     const ids = await this.client.zrevrange(this.index, 0, MAX_SESSIONS - 1);
     const stored = emptySessions();
     if (ids.length === 0) return stored;
@@ -71,7 +81,7 @@ export class RedisSessionStore implements SessionStore {
     const expired: string[] = [];
     (texts as Array<string | null>).forEach((text, i) => {
       const session = text === null ? undefined : storedSessionSchema.safeParse(parseJson(text));
-      if (!session?.success) return expired.push(ids[i]);
+      if (!session?.success || session.data.id !== ids[i]) return expired.push(ids[i]);
       stored.sessions.set(ids[i], session.data as unknown as AgentSession);
       const events = ((eventLists[i][1] as string[] | undefined) ?? []).flatMap((line) => {
         const event = storedEventSchema.safeParse(parseJson(line));
@@ -127,7 +137,7 @@ export class RedisSessionStore implements SessionStore {
       if (!change.success) return this.logger.warn('agent sessions Redis: ignored a change message that is not a valid session change');
       listener(change.data as unknown as SessionChange);
     });
-    await subscriber.subscribe(this.channel);
+    await subscriber.subscribe(this.channel).catch((error: Error) => this.fail(`cannot hear other relays' sessions (${error.message})`));
   }
 
   async flush(): Promise<void> {
