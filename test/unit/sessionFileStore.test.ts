@@ -5,6 +5,7 @@ import { readHookEvent } from '../../src/extension/engine/hooks/adapters';
 import { FileSessionStore } from '../../src/extension/engine/hooks/sessionFileStore';
 import { SessionTracker } from '../../src/extension/engine/hooks/sessions';
 import { silentLogger, type Logger } from '../../src/extension/engine/log';
+import { makeReadOnly, makeWritable } from '../helpers/readOnly';
 import { useTempDir } from '../helpers/tempDir';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -118,6 +119,25 @@ describe('agent sessions in the file store (snapshot + append-only journal)', ()
     assert.equal(third.eventsOf('claude-code:s1').length, 5);
     assert.equal(third.get('claude-code:s1').counts.events, 5);
     await third.close();
+  });
+
+  it('reports a folder that refuses writes, and writes everything it missed once the folder takes writes again', async () => {
+    const tracker = await open({ compactAfterBytes: 1 });
+    try {
+      makeReadOnly(temp.dir);
+      toolCall(tracker, 's1', 'ls');
+      await tracker.flush();
+      assert.match(tracker.problem ?? '', /^agent sessions store: cannot write /);
+    } finally {
+      makeWritable(temp.dir);
+    }
+    toolCall(tracker, 's1', 'pwd');
+    await tracker.flush();
+    assert.equal(tracker.problem, undefined);
+    await tracker.close();
+    const reloaded = await open();
+    assert.equal(reloaded.eventsOf('claude-code:s1').length, 2);
+    await reloaded.close();
   });
 
   it('drops sessions past the retention at load, and keeps them gone after the next restart', async () => {
