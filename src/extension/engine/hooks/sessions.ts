@@ -176,6 +176,8 @@ export class SessionTracker {
     entry.reading = entry.reading
       .then(() => tail.readNew())
       .then(() => {
+        // Pruned, or replaced by another relay's copy, while the transcript was read.
+        if (this.state.sessions.get(session.id) !== session) return;
         session.tokens = { ...tail.tokens };
         session.malformedLines = tail.malformedLines;
         if (tail.model) session.model = tail.model;
