@@ -64,7 +64,6 @@ export class FileSessionStore implements SessionStore {
   private flushing: Promise<void> | undefined;
   /** The journal is missing changes, or was not folded since `load`: the next write is a whole snapshot. */
   private snapshotDue = false;
-  private legacyRead = false;
   private unreadable = false;
   readonly failure = new StoreProblem();
 
@@ -177,10 +176,8 @@ export class FileSessionStore implements SessionStore {
     await journal.truncate(0);
     await journal.datasync();
     this.journalBytes = 0;
-    if (this.legacyRead) {
-      await unlink(this.legacyFile).catch(ignoreMissing);
-      this.legacyRead = false;
-    }
+    // What an earlier version kept is in this snapshot now (a crash may have come between the two before).
+    await unlink(this.legacyFile).catch((error: NodeJS.ErrnoException) => error.code === 'ENOENT' || this.logger.warn(`agent sessions: could not remove ${this.legacyFile}: ${error.message}`));
   }
 
   private async openJournal(): Promise<FileHandle> {
@@ -218,7 +215,6 @@ export class FileSessionStore implements SessionStore {
       await this.reportDamage(this.legacyFile, []);
       return undefined;
     }
-    this.legacyRead = true;
     const state: Loaded = { ...emptySessions(), seq: 0 };
     for (const session of parsed.data.sessions) state.sessions.set(session.id, session as unknown as AgentSession);
     for (const [id, events] of Object.entries(parsed.data.events)) if (state.sessions.has(id)) state.events.set(id, events as unknown as SessionEvent[]);
@@ -245,10 +241,4 @@ export class FileSessionStore implements SessionStore {
     const where = lines.length > 0 ? `at line ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? '…' : ''}; skipped those lines` : 'as a whole; not used';
     this.logger.warn(`agent sessions: ${file} is unreadable ${where}${kept}`);
   }
-}
-
-
-
-function ignoreMissing(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ENOENT') throw error;
 }
