@@ -21,6 +21,8 @@ import {
 
 /** The journal is folded into the snapshot once it grows past this. */
 export const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
+/** Changes recorded within this long of the first share one write and datasync. */
+const BATCH_WINDOW_MS = 10;
 /** Sessions stringified between two turns of the event loop while a snapshot is written. */
 const SESSIONS_PER_TURN = 50;
 
@@ -45,7 +47,8 @@ interface Loaded extends StoredSessions {
 /**
  * Sessions in the data folder: a snapshot (a header line, then one line per session with its
  * events) and an append-only journal beside it. Each change is one short line; the lines recorded
- * while a write runs share the next write and datasync. Lines carry a sequence number and the
+ * within BATCH_WINDOW_MS, or while a write runs, share one write and datasync (nothing waits on
+ * them: a hook is answered and dashboards told before). Lines carry a sequence number and the
  * snapshot the last one it includes, so a journal the snapshot already covers (a crash between
  * the two steps of a compaction) replays nothing twice. The journal is folded into a new snapshot
  * at start and whenever it grows past `compactAfterBytes`; a write that fails is reported in
@@ -110,7 +113,7 @@ export class FileSessionStore implements SessionStore {
     if (this.unreadable) return;
     const entry = change.kind === 'removed' ? { seq: ++this.seq, removed: change.ids } : { seq: ++this.seq, session: change.session, ...(change.event ? { event: change.event } : {}) };
     this.queue.push(`${JSON.stringify(entry)}\n`);
-    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    this.flushing ??= new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => this.drain()).finally(() => (this.flushing = undefined));
   }
 
   async watch(): Promise<void> {}
