@@ -7,7 +7,10 @@
 //    dashboards subscribed to the `sessions` channel receiving that event's `upsert`;
 // 3. reading a 50 MB Claude Code transcript with TranscriptTail against a naive reader (readFile +
 //    split + JSON.parse of every line, each response priced the same way), each in a fresh child
-//    process: MB/s and peak memory growth (RSS and heap sampled every 2 ms, or at each step for the naive one).
+//    process: MB/s and peak memory growth (RSS and heap sampled every 2 ms, or at each step for the naive one);
+// 4. what keeping sessions costs the relay's event loop: the SessionTracker (100 sessions holding their 200
+//    events) taking 2,000 events/s with the file store (snapshot + journal) against a peer store that keeps
+//    nothing, each in a fresh process: CPU per second, event-loop delay, and the wait for the last datasync.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +20,12 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { readHookEvent } from '../src/extension/engine/hooks/adapters';
 import { responsePriceUsd } from '../src/extension/engine/hooks/pricing';
+import { FileSessionStore } from '../src/extension/engine/hooks/sessionFileStore';
+import { SessionTracker } from '../src/extension/engine/hooks/sessions';
+import { emptySessions, StoreProblem, type SessionStore } from '../src/extension/engine/hooks/sessionStore';
+import { silentLogger } from '../src/extension/engine/log';
 import { TranscriptTail } from '../src/extension/engine/hooks/transcript';
 import { generateToken } from '../src/extension/engine/security/token';
 import { startServe, type ServeProcess } from '../test/helpers/serve';
@@ -36,6 +44,8 @@ const FANOUT_WARMUP_SECONDS = 1.5;
 const DASHBOARDS = 5;
 const TRANSCRIPT_BYTES = 50 * 1024 * 1024;
 const READER_RUNS = 2;
+const STORE_RUNS = 3;
+const STORE_SECONDS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
@@ -414,12 +424,7 @@ async function readerChild(mode: string, file: string): Promise<void> {
 }
 
 function runReader(mode: 'tail' | 'naive', file: string): Promise<ReaderResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, 'read', mode, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ReaderResult) : reject(new Error(`${mode} reader exited with ${code}`))));
-  });
+  return runChild<ReaderResult>(['read', mode, file]);
 }
 
 async function transcriptTailing(): Promise<{ cases: BenchCase[]; tail: ReaderResult; naive: ReaderResult; mb: number }> {
@@ -462,6 +467,97 @@ async function transcriptTailing(): Promise<{ cases: BenchCase[]; tail: ReaderRe
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// 4. The sessions store's cost to the event loop, each store in a fresh process.
+
+type StoreMode = 'journal' | 'memory';
+
+interface StoreResult {
+  cpuMsPerSecond: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  lastDatasyncMs: number;
+}
+
+/** The peer: sessions kept in the tracker's memory only, nothing written. */
+function memoryOnlyStore(): SessionStore {
+  return { kind: 'file', failure: new StoreProblem(), configure() {}, async load() { return emptySessions(); }, record() {}, async watch() {}, async flush() {}, async close() {} };
+}
+
+/** In the child: 100 sessions filled to their 200 events, then 2,000 PostToolUse events/s for STORE_SECONDS, paced by a 1 ms tick. */
+async function storeChild(mode: StoreMode): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'am-bench-session-store-'));
+  try {
+    const store = mode === 'journal' ? new FileSessionStore(path.join(dir, 'agent-sessions.jsonl'), silentLogger) : memoryOnlyStore();
+    const tracker = new SessionTracker(store, silentLogger, 7);
+    await tracker.load();
+    const events = Array.from({ length: SESSIONS }, (_, s) =>
+      readHookEvent('claude-code', { session_id: `bench-store-${s}`, cwd: dir, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_response: { stdout: '' } }),
+    );
+    for (let i = 0; i < SESSIONS * 200; i++) {
+      tracker.observe(events[i % SESSIONS]);
+      if (i % 500 === 0) await tracker.flush();
+    }
+    await tracker.flush();
+    const total = SESSIONS * EVENTS_PER_SECOND * STORE_SECONDS;
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * SESSIONS * EVENTS_PER_SECOND));
+        while (sent < due) tracker.observe(events[sent++ % SESSIONS]);
+        if (sent === total) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 1);
+    });
+    const flushStarted = performance.now();
+    await tracker.close();
+    const lastDatasyncMs = performance.now() - flushStarted;
+    const cpu = process.cpuUsage(cpuBefore);
+    loop.disable();
+    const seconds = (performance.now() - started) / 1000;
+    const result: StoreResult = { cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6, lastDatasyncMs };
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runChild<T>(args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${args.join(' ')} child exited with ${code}`))));
+  });
+}
+
+async function sessionStoreCost(): Promise<{ cases: BenchCase[]; journal: StoreResult; memory: StoreResult }> {
+  const runs: Record<StoreMode, StoreResult[]> = { journal: [], memory: [] };
+  for (let run = 0; run < STORE_RUNS; run++) {
+    for (const mode of run % 2 === 0 ? (['journal', 'memory'] as const) : (['memory', 'journal'] as const)) runs[mode].push(await runChild<StoreResult>(['store', mode]));
+  }
+  // The median run of each, by CPU.
+  const median = (results: StoreResult[]) => [...results].sort((a, b) => a.cpuMsPerSecond - b.cpuMsPerSecond)[Math.floor(results.length / 2)];
+  const journal = median(runs.journal);
+  const memory = median(runs.memory);
+  const row = (label: string, r: StoreResult): BenchCase => ({
+    label,
+    metrics: { cpuMsPerSecond: round3(r.cpuMsPerSecond), loopDelayP99Ms: round3(r.loopDelayP99Ms), loopDelayMaxMs: round3(r.loopDelayMaxMs), lastDatasyncMs: round3(r.lastDatasyncMs) },
+  });
+  return {
+    cases: [row(`SessionTracker, file store (snapshot + journal), ${SESSIONS} sessions × ${EVENTS_PER_SECOND} events/s`, journal), row('peer: the same tracker keeping sessions in memory only', memory)],
+    journal,
+    memory,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const bench: Bench = {
@@ -483,6 +579,7 @@ const bench: Bench = {
       rmSync(workspace, { recursive: true, force: true });
     }
     const transcript = await transcriptTailing();
+    const store = await sessionStoreCost();
 
     const [bare, rule, auto] = latency.targets;
     const p99 = (t: LatencyTarget) => percentile(t.samples, 99);
@@ -494,8 +591,9 @@ const bench: Bench = {
         `interleaved in rounds of ${PER_ROUND}, against a bare node:http receiver in its own process that reads the body and answers {} at once. ` +
         `(2) ${SESSIONS} sessions each POSTing PostToolUse at ${EVENTS_PER_SECOND}/s for ${FANOUT_SECONDS} s measured after ${FANOUT_WARMUP_SECONDS} s at the same rate (warmupP99Ms: those first seconds, with 100 connections opening), ${DASHBOARDS} dashboards on the sessions channel over WebSocket: ` +
         `POST sent → that event's upsert at each dashboard (sender, dashboards and their clocks in the bench process). ` +
-        `(3) a ${Math.round(transcript.mb)} MB Claude Code transcript (each response 3 assistant lines repeating id and usage, then a tool result) read once by TranscriptTail and by a naive readFile+split+JSON.parse peer (pricing each response the same way), each in a fresh process; fastest of ${READER_RUNS} runs, largest growth of RSS/heap (sampled) over the process's before.`,
-      cases: [...latency.cases, fanout.case, ...transcript.cases],
+        `(3) a ${Math.round(transcript.mb)} MB Claude Code transcript (each response 3 assistant lines repeating id and usage, then a tool result) read once by TranscriptTail and by a naive readFile+split+JSON.parse peer (pricing each response the same way), each in a fresh process; fastest of ${READER_RUNS} runs, largest growth of RSS/heap (sampled) over the process's before. ` +
+        `(4) the SessionTracker alone, ${SESSIONS} sessions already holding their 200 events, taking ${SESSIONS * EVENTS_PER_SECOND} PostToolUse events/s for ${STORE_SECONDS} s paced by a 1 ms tick, with the file store (snapshot + append-only journal, datasync per batch) and with a peer store that keeps nothing, each in a fresh process, ${STORE_RUNS} runs each interleaved, the median by CPU: the process's CPU per second, event-loop delay (1 ms resolution), and the wait at the end for the last datasync.`,
+      cases: [...latency.cases, fanout.case, ...transcript.cases, ...store.cases],
       ratios: {
         'transcript tail vs readFile+split, throughput': round3(transcript.naive.ms / transcript.tail.ms),
         'transcript tail vs readFile+split, less peak RSS growth': round3(transcript.naive.peakRssGrowth / Math.max(1, transcript.tail.peakRssGrowth)),
@@ -508,6 +606,8 @@ const bench: Bench = {
         'hook events sustained, 100 sessions (events/s)': Math.round(fanout.sentPerSec),
         'transcript tail, 50 MB (MB/s)': Math.round(transcript.mb / (transcript.tail.ms / 1000)),
         'transcript tail, 50 MB, peak RSS growth (MB)': Math.round((transcript.tail.peakRssGrowth / (1024 * 1024)) * 10) / 10,
+        'sessions file store at 2,000 events/s, CPU added over keeping them in memory (ms per s)': round3(store.journal.cpuMsPerSecond - store.memory.cpuMsPerSecond),
+        'sessions file store at 2,000 events/s, event-loop delay p99 added over memory only (ms)': round3(store.journal.loopDelayP99Ms - store.memory.loopDelayP99Ms),
       },
       targets: {
         'rule-decided pre-tool hook, p99 added over a bare receiver (ms)': '< 2 ms',
@@ -520,8 +620,10 @@ const bench: Bench = {
 
 export default bench;
 
-if (require.main === module && process.argv[2] === 'read') {
-  readerChild(process.argv[3], process.argv[4]).catch((error) => {
+if (require.main === module) {
+  const [mode, ...args] = process.argv.slice(2);
+  const child = mode === 'read' ? readerChild(args[0], args[1]) : mode === 'store' ? storeChild(args[0] as StoreMode) : undefined;
+  child?.catch((error) => {
     console.error(error);
     process.exit(1);
   });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readHookEvent } from '../../src/extension/engine/hooks/adapters';
+import { FileSessionStore } from '../../src/extension/engine/hooks/sessionFileStore';
 import { SessionTracker } from '../../src/extension/engine/hooks/sessions';
 import { readTranscriptPage, TranscriptTail } from '../../src/extension/engine/hooks/transcript';
 import { silentLogger } from '../../src/extension/engine/log';
@@ -99,8 +100,8 @@ describe('agent sessions', () => {
     const transcript = path.join(temp.dir, 's.jsonl');
     await writeFile(transcript, response('msg_1', [{ type: 'text', text: 'hi' }]));
     let now = 1_000_000;
-    const file = path.join(temp.dir, 'agent-sessions.json');
-    const tracker = new SessionTracker(file, silentLogger, 7, () => now);
+    const file = path.join(temp.dir, 'agent-sessions.jsonl');
+    const tracker = new SessionTracker(new FileSessionStore(file, silentLogger), silentLogger, 7, () => now);
     const base = { session_id: 's1', cwd: temp.dir, transcript_path: transcript };
     tracker.observe(readHookEvent('claude-code', { ...base, hook_event_name: 'SessionStart', source: 'startup' }));
     const pre = readHookEvent('claude-code', { ...base, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'rm -rf x' } });
@@ -127,11 +128,11 @@ describe('agent sessions', () => {
     );
     await tracker.flush();
 
-    const reloaded = new SessionTracker(file, silentLogger, 7, () => now + 6 * 24 * 3600 * 1000);
+    const reloaded = new SessionTracker(new FileSessionStore(file, silentLogger), silentLogger, 7, () => now + 6 * 24 * 3600 * 1000);
     await reloaded.load();
     assert.equal(reloaded.list().length, 1);
     assert.equal(reloaded.eventsOf('claude-code:s1').length, 4);
-    const expired = new SessionTracker(file, silentLogger, 7, () => now + 8 * 24 * 3600 * 1000);
+    const expired = new SessionTracker(new FileSessionStore(file, silentLogger), silentLogger, 7, () => now + 8 * 24 * 3600 * 1000);
     await expired.load();
     assert.deepEqual(expired.list(), []);
   });

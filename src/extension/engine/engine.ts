@@ -12,6 +12,7 @@ import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
+import { createSessionStore } from './hooks/sessionStores';
 import { registerBuiltInMcpServer, type BuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
@@ -218,7 +219,7 @@ export class Engine {
 
     this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
     this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules as unknown as JsonValue));
-    this.sessions = new SessionTracker(path.join(options.dataDir, 'agent-sessions.json'), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
+    this.sessions = new SessionTracker(createSessionStore(options), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
     this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
     this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
     this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
@@ -379,8 +380,7 @@ export class Engine {
     await this.state.close();
     await this.widgets.flush();
     await this.hookRules.flush();
-    await this.sessions.settled();
-    await this.sessions.flush();
+    await this.sessions.close();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {

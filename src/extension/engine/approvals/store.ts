@@ -399,16 +399,8 @@ export class FileApprovalStore implements ApprovalStore {
   private async readJournal(file: string): Promise<JournalEntry[]> {
     const text = await readIfPresent(file);
     if (text === undefined) return [];
-    const lines = text.split('\n');
     // A line without its newline was never fully written.
-    lines.pop();
-    const entries: JournalEntry[] = [];
-    const bad: number[] = [];
-    lines.forEach((line, index) => {
-      const parsed = journalEntrySchema.safeParse(parseJson(line));
-      if (parsed.success) entries.push(parsed.data);
-      else bad.push(index + 1);
-    });
+    const { entries, bad } = parseJsonLines(text, journalEntrySchema);
     if (bad.length > 0) {
       const aside = asideName(file);
       await copyFile(file, aside).then(
@@ -421,7 +413,7 @@ export class FileApprovalStore implements ApprovalStore {
   }
 }
 
-async function readIfPresent(file: string): Promise<string | undefined> {
+export async function readIfPresent(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
@@ -430,8 +422,25 @@ async function readIfPresent(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The lines of a journal that `schema` accepts, the 1-based numbers of those it does not, and the
+ * last line when it lacks its newline (an append that never completed; not parsed).
+ */
+export function parseJsonLines<T>(text: string, schema: z.ZodType<T>): { entries: T[]; bad: number[]; torn: string } {
+  const lines = text.split('\n');
+  const torn = lines.pop() ?? '';
+  const entries: T[] = [];
+  const bad: number[] = [];
+  lines.forEach((line, index) => {
+    const parsed = schema.safeParse(parseJson(line));
+    if (parsed.success) entries.push(parsed.data);
+    else bad.push(index + 1);
+  });
+  return { entries, bad, torn };
+}
+
 /** The parsed JSON, or a value no schema accepts. */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,49 +1,41 @@
 // Every coding-agent session seen through hooks: status, current tool, counts, and the tokens of its
-// transcript, kept in the data folder for `agentMesh.hooks.sessionRetentionDays`.
-import * as z from 'zod';
+// transcript, kept in the session store (the data folder or Redis) for `agentMesh.hooks.sessionRetentionDays`.
 import type { AgentSession, SessionEvent, SessionStatus, TranscriptPage } from '../../../shared/sessions';
-import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
 import type { HookDecision, HookEvent } from './adapters';
+import { applyChange, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
 import { readTranscriptPage, TranscriptTail } from './transcript';
 
-/** Events kept per session (the oldest go first). */
-const MAX_EVENTS = 200;
-/** Sessions kept at most; the least recently active go first. */
-const MAX_SESSIONS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const storedSchema = z.object({
-  sessions: z.array(z.looseObject({ id: z.string(), lastEventAt: z.number() })).max(MAX_SESSIONS * 2),
-  events: z.record(z.string(), z.array(z.looseObject({ at: z.number(), name: z.string() })).max(MAX_EVENTS)),
-});
-
 export class SessionTracker {
-  private readonly sessions = new Map<string, AgentSession>();
-  private readonly events = new Map<string, SessionEvent[]>();
+  private readonly state = emptySessions();
   private readonly tails = new Map<string, { tail: TranscriptTail; reading: Promise<void> }>();
-  private readonly file: CollectionFile;
   private readonly listeners = new Set<(session: AgentSession) => void>();
 
   constructor(
-    file: string,
+    private readonly store: SessionStore,
     private readonly logger: Logger,
     private retentionDays: number,
     private readonly now: () => number = Date.now,
-  ) {
-    this.file = new CollectionFile(file, 'agent sessions', logger, () => ({ sessions: this.list(), events: Object.fromEntries(this.events) }));
-  }
+  ) {}
 
+  /** What the store holds, past the retention dropped; then other relays' changes (Redis) are followed. */
   async load(): Promise<void> {
-    const stored = await this.file.read((raw) => storedSchema.parse(raw));
-    for (const session of (stored?.sessions ?? []) as unknown as AgentSession[]) this.sessions.set(session.id, session);
-    for (const [id, events] of Object.entries(stored?.events ?? {})) if (this.sessions.has(id)) this.events.set(id, events as unknown as SessionEvent[]);
+    this.store.configure(this.retentionDays);
+    const stored = await this.store.load(() => this.state);
+    for (const [id, session] of stored.sessions) this.state.sessions.set(id, session);
+    for (const [id, events] of stored.events) if (this.state.sessions.has(id)) this.state.events.set(id, events);
     this.prune();
+    await this.store.watch((change) => this.applyRemote(change));
+    await this.store.flush();
   }
 
   configure(retentionDays: number): void {
     this.retentionDays = retentionDays;
+    this.store.configure(retentionDays);
+    this.prune();
   }
 
   onChange(listener: (session: AgentSession) => void): () => void {
@@ -52,18 +44,18 @@ export class SessionTracker {
   }
 
   list(): AgentSession[] {
-    return [...this.sessions.values()].sort((a, b) => b.lastEventAt - a.lastEventAt);
+    return [...this.state.sessions.values()].sort((a, b) => b.lastEventAt - a.lastEventAt);
   }
 
   get(id: string): AgentSession {
-    const session = this.sessions.get(id);
+    const session = this.state.sessions.get(id);
     if (!session) throw new HttpError(404, 'not_found', `no agent session ${id}`);
     return session;
   }
 
   eventsOf(id: string): SessionEvent[] {
     this.get(id);
-    return this.events.get(id) ?? [];
+    return this.state.events.get(id) ?? [];
   }
 
   async transcript(id: string, cursor: number): Promise<TranscriptPage> {
@@ -77,11 +69,11 @@ export class SessionTracker {
   }
 
   get problem(): string | undefined {
-    return this.file.problem;
+    return this.store.failure.value;
   }
 
   onProblemChange(listener: () => void): () => void {
-    return this.file.onProblemChange(listener);
+    return this.store.failure.onChange(listener);
   }
 
   /** Any hook event: the session's status, times and model; a Claude Code transcript is read further. */
@@ -106,7 +98,7 @@ export class SessionTracker {
   waiting(event: HookEvent): void {
     const session = this.sessionFor(event);
     session.status = 'waiting';
-    this.changed(session);
+    this.changed({ kind: 'upsert', session });
   }
 
   /** What the agent was told about a tool call. */
@@ -119,12 +111,17 @@ export class SessionTracker {
   }
 
   flush(): Promise<void> {
-    return this.file.flush();
+    return this.store.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    await this.store.close();
   }
 
   private sessionFor(event: HookEvent): AgentSession {
     const id = `${event.agent}:${event.sessionId}`;
-    let session = this.sessions.get(id);
+    let session = this.state.sessions.get(id);
     if (!session) {
       const at = this.now();
       session = {
@@ -141,24 +138,32 @@ export class SessionTracker {
         costApproximate: false,
         malformedLines: 0,
       };
-      this.sessions.set(id, session);
+      this.state.sessions.set(id, session);
       this.prune();
     }
     return session;
   }
 
   private record(session: AgentSession, event: SessionEvent): void {
-    const events = this.events.get(session.id) ?? [];
-    events.push(event);
-    if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
-    this.events.set(session.id, events);
-    this.changed(session);
+    this.changed({ kind: 'upsert', session, event });
   }
 
   /** Tells dashboards and saves in the background: sessions are a record of what agents did, not a decision. */
-  private changed(session: AgentSession): void {
+  private changed(change: SessionChange & { kind: 'upsert' }): void {
+    applyChange(this.state, change);
+    this.tell(change.session);
+    this.store.record(change);
+  }
+
+  /** Another relay's change (sessions shared through Redis): shown here too, not recorded again. */
+  private applyRemote(change: SessionChange): void {
+    applyChange(this.state, change);
+    if (change.kind === 'upsert') this.tell(change.session);
+    else for (const id of change.ids) this.tails.delete(id);
+  }
+
+  private tell(session: AgentSession): void {
     for (const listener of this.listeners) listener({ ...session });
-    this.file.write(`session ${session.id}`).catch((error: Error) => this.logger.warn(`agent sessions: ${error.message}`));
   }
 
   private readTranscript(session: AgentSession): void {
@@ -171,13 +176,15 @@ export class SessionTracker {
     entry.reading = entry.reading
       .then(() => tail.readNew())
       .then(() => {
+        // Pruned, or replaced by another relay's copy, while the transcript was read.
+        if (this.state.sessions.get(session.id) !== session) return;
         session.tokens = { ...tail.tokens };
         session.malformedLines = tail.malformedLines;
         if (tail.model) session.model = tail.model;
         const nonepriced = tail.pricedResponses === 0 && tail.unpricedResponses > 0;
         session.costUsd = nonepriced ? null : tail.costUsd;
         session.costApproximate = tail.pricedResponses > 0 && tail.unpricedResponses > 0;
-        this.changed(session);
+        this.changed({ kind: 'upsert', session });
       })
       .catch((error: NodeJS.ErrnoException) => this.logger.debug(`transcript of ${session.id} not read: ${error.code ?? error.message}`));
   }
@@ -187,16 +194,17 @@ export class SessionTracker {
     await Promise.all([...this.tails.values()].map((entry) => entry.reading));
   }
 
+  /** Drops sessions past the retention, and the least recently active past MAX_SESSIONS, from here and from the store. */
   private prune(): void {
     const oldest = this.now() - this.retentionDays * DAY_MS;
-    const ordered = this.list();
-    for (const [index, session] of ordered.entries()) {
-      if (session.lastEventAt < oldest || index >= MAX_SESSIONS) {
-        this.sessions.delete(session.id);
-        this.events.delete(session.id);
-        this.tails.delete(session.id);
-      }
-    }
+    const ids = this.list()
+      .filter((session, index) => session.lastEventAt < oldest || index >= MAX_SESSIONS)
+      .map((session) => session.id);
+    if (ids.length === 0) return;
+    const change: SessionChange = { kind: 'removed', ids };
+    applyChange(this.state, change);
+    for (const id of ids) this.tails.delete(id);
+    this.store.record(change);
   }
 }
 
