@@ -62,13 +62,13 @@ describe('MCP configuration files in a real VS Code (code-server)', function () 
   it('enables the server through the setting, leaving mcp.json as VS Code accepts it', async function () {
     const before = await readText(mcpJson());
     await session.runFromContextMenu(serverRow('legacy').first(), 'Enable MCP Server');
-    await waitForRow('legacy', /^MCP server legacy, stdio · 2 tools/);
+    await waitForRow('legacy', /^MCP server legacy, stdio · inspect · 2 tools/);
     assert.deepEqual(await serverOptions(), { legacy: { disabled: false, timeout: 20000 } });
     assert.equal(await readText(mcpJson()), before);
   });
 
   it('starts a server added to the user profile mcp.json', async function () {
     await fsp.writeFile(path.join(session.userDataDir, 'User', 'mcp.json'), JSON.stringify({ servers: { profile: fixtureEntry() } }, null, 2));
-    await waitForRow('profile', /^MCP server profile, stdio · 2 tools/);
+    await waitForRow('profile', /^MCP server profile, stdio · inspect · 2 tools/);
   });
 });
