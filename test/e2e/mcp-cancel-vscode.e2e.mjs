@@ -45,6 +45,8 @@ describe('a long MCP tool call cancelled from the dashboard in a real VS Code (c
     await session.runCommand('Agent Mesh: Open Dashboard');
     const panel = session.webview({ extensionId: productExtensionId() }).locator('[data-testid="panel-mcp"]');
     await panel.locator('[data-testid="mcp-server-counter"]').waitFor({ state: 'visible', timeout: 60_000 });
+    // VS Code also shows .vscode/mcp.json as its workspace `mcp` setting: that is the same entry, not a clash.
+    assert.equal(await panel.getByText('Configuration problems').count(), 0, (await panel.textContent()) ?? '');
 
     await panel.locator('[data-testid="mcp-call-server"]').selectOption('counter');
     await panel.locator('[data-testid="mcp-call-tool"]').selectOption('count');
