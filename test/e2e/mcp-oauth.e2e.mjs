@@ -51,12 +51,12 @@ describe('signing in to an OAuth MCP server in a real VS Code (code-server)', fu
 
   it('asks before opening the browser, follows the redirect to the loopback callback, and connects', async function () {
     const { page } = session;
-    const authorizationOrigin = new URL(fixtureUrl).host;
-    const toast = page.locator('.notification-toast').filter({ hasText: `the MCP server "secured" asks you to sign in at ${authorizationOrigin}` });
-    await toast.waitFor({ state: 'visible', timeout: 60_000 });
+    const authorizationHost = new URL(fixtureUrl).host;
+    const toast = page.locator('.notification-toast').filter({ hasText: `the MCP server "secured" asks you to sign in at ${authorizationHost}` });
+    const signIn = toast.locator('.monaco-button', { hasText: /^Sign In$/ });
+    await signIn.waitFor({ state: 'visible', timeout: 60_000 });
     await session.screenshot('mcp-oauth-notification.png');
-
-    await toast.locator('.monaco-button', { hasText: /^Sign In$/ }).click();
+    await signIn.click();
     // VS Code asks before it opens an address outside its trusted domains (loopback 127.0.0.1 is one).
     const dialog = page.locator('.monaco-dialog-box').filter({ hasText: 'Do you want code-server to open the external website?' });
     await dialog.waitFor({ state: 'visible', timeout: 20_000 });
