@@ -12,6 +12,7 @@ import type { McpConnectionModeSetting, McpServerInfo } from '../src/shared/mcp'
 import { fixtureServer } from '../test/fixtures/mcp';
 import { waitFor } from '../test/helpers/net';
 import { startServe } from '../test/helpers/serve';
+import { mcpProcessFigures } from './mcpProcessFigures.cjs';
 import type { Bench, BenchCase } from './run';
 
 const SERVERS = 10;
@@ -74,7 +75,6 @@ const bench: Bench = {
   name: 'mcp-processes',
   async run() {
     const cases = [...(await measure('auto')), ...(await measure('keep-connected'))];
-    const count = (mode: string, label: string) => cases.find((c) => c.label.startsWith(`${mode}: ${label}`))!.metrics.count;
     return {
       name: 'mcp-processes',
       description:
@@ -82,13 +82,7 @@ const bench: Bench = {
         `with agentMesh.mcp.connectionMode auto (stdio servers inspected) and keep-connected, idle time ${IDLE_MS} ms.`,
       cases,
       ratios: {},
-      figures: {
-        'auto (inspect): processes once listed': count('auto', 'every server listed'),
-        'auto (inspect): processes right after a call to each server': count('auto', 'after a call to each'),
-        'auto (inspect): processes after the idle time': count('auto', `${IDLE_MS + 1000} ms later`),
-        'keep-connected: processes once listed': count('keep-connected', 'every server listed'),
-        'keep-connected: processes after the idle time': count('keep-connected', `${IDLE_MS + 1000} ms later`),
-      },
+      figures: mcpProcessFigures(cases, IDLE_MS),
     };
   },
 };

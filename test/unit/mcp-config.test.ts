@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { applyServerOptions, convertMcpServersFile, describeDevMode, mergeConfigs, migrateLegacyOptions, parseMcpJson, parseSettingsServers } from '../../src/extension/engine/mcp/config';
+import { applyServerOptions, convertMcpServersFile, describeDevMode, mergeConfigs, migrateLegacyOptions, parseMcpJson, parseMcpSetting, parseSettingsServers } from '../../src/extension/engine/mcp/config';
 import { lineColumn, MAX_JSONC_BYTES, nodeValue, parseJsonc, setProperty } from '../../src/extension/engine/mcp/jsonc';
 
 const FILE = '/ws/.vscode/mcp.json';
@@ -103,6 +103,14 @@ describe('agentMesh.mcp.servers setting', () => {
     const merged = mergeConfigs(file, settings);
     assert.deepEqual(merged.servers.map((s) => [s.name, s.source]), [['shared', 'mcp.json'], ['only', 'settings'], ['broken', 'settings']]);
     assert.match(merged.problems.at(-1)!.message, /also defined in \.vscode\/mcp\.json/);
+  });
+
+  it("does not report the workspace's mcp setting when it is VS Code's own view of the same mcp.json entry", () => {
+    // VS Code 1.100 also shows the folder's .vscode/mcp.json as the workspace value of its `mcp` setting.
+    const text = '{"servers":{"counter":{"type":"stdio","command":"node","args":["server.mjs"],"env":{"STEP_MS":"100"}}}}';
+    const merged = mergeConfigs(parseMcpJson(text, FILE), parseMcpSetting(JSON.parse(text), 'workspace', 'mcp (workspace setting)'));
+    assert.deepEqual(merged.servers.map((s) => [s.name, s.source]), [['counter', 'mcp.json']]);
+    assert.deepEqual(merged.problems, []);
   });
 });
 

@@ -2,6 +2,7 @@
 // setting (same per-server shape), and the import of Claude/Cline-style `mcpServers` files.
 // Every problem carries its position (file) or setting name; a bad server never hides the others.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import type { McpConfigProblem, McpConfigSource, McpTransportKind } from '../../../shared/mcp';
 import type { JsonObject } from '../../../shared/protocol';
@@ -204,7 +205,9 @@ export function mergeConfigs(...layers: McpConfig[]): McpConfig {
     for (const server of layer.servers) {
       const winner = winners.get(server.name);
       if (!winner) winners.set(server.name, server);
-      else problems.push({ message: `server "${server.name}" is also defined in ${SOURCE_LABELS[winner.source]}; that definition is used`, source: SOURCE_LABELS[server.source], server: server.name });
+      // VS Code also shows the folder's mcp.json as the workspace value of its `mcp` setting (and the
+      // profile's as the user value): the same entry seen twice is no clash.
+      else if (!isDeepStrictEqual(server.raw, winner.raw)) problems.push({ message: `server "${server.name}" is also defined in ${SOURCE_LABELS[winner.source]}; that definition is used`, source: SOURCE_LABELS[server.source], server: server.name });
     }
   }
   return { servers: [...winners.values()], problems, fileUnreadable: layers[0]?.fileUnreadable ?? false };
