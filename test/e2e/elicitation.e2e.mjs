@@ -41,6 +41,7 @@ describe("an MCP server's question in the dashboard (agent-mesh serve + headless
     assert.equal((await api('GET', `/api/approvals/${item.id}`)).body.status, 'pending', 'nothing was sent');
 
     await field('name').fill('Grace');
+    assert.equal(await form.getByRole('alert').count(), 0, 'an edited form no longer shows the refusal of the previous one');
     await field('team').selectOption('red');
     await field('seats').fill('4');
     await field('newsletter').check();

@@ -45,7 +45,10 @@ export function ElicitationForm({ approval, api }: { approval: Approval; api: Re
   const [draft, setDraft] = useState<Draft>(() => draftFrom(fields));
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
-  const set = (name: string, value: Draft[string]) => setDraft({ ...draft, [name]: value });
+  const set = (name: string, value: Draft[string]) => {
+    setDraft({ ...draft, [name]: value });
+    setProblems([]); // the refusal was of the previous answer; Submit checks this one again
+  };
 
   const send = async (body: object) => {
     setBusy(true);
