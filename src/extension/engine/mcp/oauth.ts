@@ -14,6 +14,8 @@ import { freeLoopbackPort, LoopbackRedirect, loopbackRedirectUrl } from './oauth
 import type { SecretStore } from './oauthTokens';
 
 const KEY_PREFIX = 'agentMesh.mcp.oauth/';
+/** The secret of a server's pre-registered client, kept apart from its sign-in record. */
+const CLIENT_SECRET_PREFIX = 'agentMesh.mcp.oauthClientSecret/';
 const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
 
@@ -53,16 +55,27 @@ export class McpOAuth {
   /** The sign-in state of one server at `url`, loaded from the store. */
   async session(serverName: string, url: string): Promise<ServerSignIn> {
     const record = await this.read(serverName, url);
-    return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], this.options.clientMetadataUrl?.() || undefined, {
+    const clientId = this.options.clientIds?.()[serverName];
+    const preRegistered = clientId === undefined ? undefined : { client_id: clientId, ...(await this.clientSecret(serverName)) };
+    return new ServerSignIn(serverName, record, preRegistered, this.options.clientMetadataUrl?.() || undefined, {
       save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     });
   }
 
-  /** Forgets the server's tokens and client registration. */
+  /**
+   * Keeps the secret of the client registered beforehand for this server (its client ID comes from
+   * the settings); the SDK then authenticates at the token endpoint the way the server supports.
+   */
+  async setClientSecret(serverName: string, secret: string): Promise<void> {
+    await this.options.secrets.store(CLIENT_SECRET_PREFIX + serverName, secret);
+  }
+
+  /** Forgets the server's tokens, client registration and pre-registered client secret. */
   async signOut(serverName: string): Promise<void> {
     await this.options.secrets.delete(KEY_PREFIX + serverName);
+    await this.options.secrets.delete(CLIENT_SECRET_PREFIX + serverName);
   }
 
   /** Forgets the server's tokens only, so the next connect asks the person again. */
@@ -72,6 +85,11 @@ export class McpOAuth {
     if (!stored) return;
     delete stored.tokens;
     await this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(stored));
+  }
+
+  private async clientSecret(serverName: string): Promise<{ client_secret: string } | undefined> {
+    const secret = await this.options.secrets.get(CLIENT_SECRET_PREFIX + serverName);
+    return secret ? { client_secret: secret } : undefined;
   }
 
   private async read(serverName: string, url: string): Promise<StoredSignIn> {
@@ -108,7 +126,7 @@ export class ServerSignIn implements OAuthClientProvider {
   constructor(
     readonly serverName: string,
     private record: StoredSignIn,
-    private readonly preRegisteredClientId: string | undefined,
+    private readonly preRegistered: OAuthClientInformationMixed | undefined,
     readonly clientMetadataUrl: string | undefined,
     private readonly host: SignInHost,
   ) {}
@@ -142,8 +160,8 @@ export class ServerSignIn implements OAuthClientProvider {
 
   clientInformation(): OAuthClientInformationMixed | undefined {
     const stored = this.record.client as OAuthClientInformationMixed | undefined;
-    if (this.preRegisteredClientId === undefined) return stored;
-    return stored?.client_id === this.preRegisteredClientId ? stored : { client_id: this.preRegisteredClientId };
+    if (this.preRegistered === undefined) return stored;
+    return stored?.client_id === this.preRegistered.client_id ? { ...stored, ...this.preRegistered } : this.preRegistered;
   }
 
   async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
