@@ -208,6 +208,22 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.equal(fixture.stats.registrations, registrations, 'no dynamic registration');
   });
 
+  it('signs in when the server lets initialize through and answers the tool list with 401', async () => {
+    const openHandshake = await startOAuthMcpServer({ openHandshake: true });
+    try {
+      const logger = recordingLogger();
+      const { fleet } = newFleet(logger);
+      await fleet.start(parseSettingsServers({ 'open-handshake': { type: 'http', url: openHandshake.url } }));
+      assert.match(fleet.server('open-handshake').error ?? '', /sign-in required/);
+      const { status } = await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'open-handshake')));
+      assert.equal(status, 200);
+      const connected = await settled(fleet, 'open-handshake', (s) => s.status === 'connected');
+      assert.deepEqual(connected.tools.map((t) => t.name).sort(), ['admin', 'whoami']);
+    } finally {
+      await openHandshake.stop();
+    }
+  });
+
   it('names authorization, not the SSE transport, when a 401 cannot be answered', async () => {
     const logger = recordingLogger();
     const { fleet } = newFleet(logger);

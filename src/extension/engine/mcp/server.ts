@@ -271,7 +271,11 @@ export class ServerRunner {
         return;
       }
       this.client = client;
-      await Promise.race([this.refreshLists(client, abort.signal), deadline]);
+      // A server may let initialize through and ask for a sign-in at the first list.
+      const listed = this.refreshLists(client, abort.signal).catch((error: Error) => {
+        throw authorizationFailure(error, this.signIn, client.transport as SignInTransport);
+      });
+      await Promise.race([listed, deadline]);
       if (generation !== this.generation) return;
       this.connectMs = Math.round(performance.now() - started);
       const version = client.getServerVersion();
