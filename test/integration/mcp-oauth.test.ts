@@ -224,6 +224,27 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     }
   });
 
+  it('stops sending the person to sign in after three sign-ins in a row that the server still refuses', async () => {
+    const refusing403 = await startOAuthMcpServer({ refuseEveryToken: true });
+    try {
+      const logger = recordingLogger();
+      // A person who signs in every time they are asked.
+      const oauth = new McpOAuth({
+        secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
+        logger,
+        openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
+      });
+      const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+      fleets.push(fleet);
+      await fleet.start(parseSettingsServers({ 'refuses-every-token': { type: 'http', url: refusing403.url } }));
+      const failed = await settled(fleet, 'refuses-every-token', (s) => s.status === 'error' && !s.error!.startsWith('sign-in required'));
+      assert.match(failed.error!, /^authorization failed: .*3 sign-ins in a row/);
+      assert.equal(refusing403.stats.authorizations, 3);
+    } finally {
+      await refusing403.stop();
+    }
+  });
+
   it('names authorization, not the SSE transport, when a 401 cannot be answered', async () => {
     const logger = recordingLogger();
     const { fleet } = newFleet(logger);

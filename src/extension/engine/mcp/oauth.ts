@@ -18,6 +18,8 @@ const KEY_PREFIX = 'agentMesh.mcp.oauth/';
 const CLIENT_SECRET_PREFIX = 'agentMesh.mcp.oauthClientSecret/';
 const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
+/** Sign-ins in a row a server may ask for without then accepting the tokens (it keeps refusing them). */
+const MAX_SIGN_INS_IN_A_ROW = 3;
 
 /** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
 const StoredSignInSchema = z.object({
@@ -50,7 +52,15 @@ export interface McpOAuthOptions {
 
 /** The fleet's sign-ins: one `ServerSignIn` per connect of a remote server, and sign-out. */
 export class McpOAuth {
+  /** Completed sign-ins per server since it last accepted the tokens (a connect or a user's new sign-in resets it). */
+  private readonly signInsInARow = new Map<string, number>();
+
   constructor(private readonly options: McpOAuthOptions) {}
+
+  /** The server accepted the tokens. */
+  connected(serverName: string): void {
+    this.signInsInARow.delete(serverName);
+  }
 
   /** The sign-in state of one server at `url`, loaded from the store. */
   async session(serverName: string, url: string): Promise<ServerSignIn> {
@@ -59,6 +69,12 @@ export class McpOAuth {
     const preRegistered = clientId === undefined ? undefined : { client_id: clientId, ...(await this.clientSecret(serverName)) };
     return new ServerSignIn(serverName, record, preRegistered, this.options.clientMetadataUrl?.() || undefined, {
       save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
+      beginSignIn: () => {
+        if ((this.signInsInARow.get(serverName) ?? 0) >= MAX_SIGN_INS_IN_A_ROW) {
+          throw new Error(`the server still refused access after ${MAX_SIGN_INS_IN_A_ROW} sign-ins in a row (sign in again from the server's menu to try again)`);
+        }
+      },
+      signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     });
@@ -74,12 +90,14 @@ export class McpOAuth {
 
   /** Forgets the server's tokens, client registration and pre-registered client secret. */
   async signOut(serverName: string): Promise<void> {
+    this.signInsInARow.delete(serverName);
     await this.options.secrets.delete(KEY_PREFIX + serverName);
     await this.options.secrets.delete(CLIENT_SECRET_PREFIX + serverName);
   }
 
   /** Forgets the server's tokens only, so the next connect asks the person again. */
   async forgetTokens(serverName: string): Promise<void> {
+    this.signInsInARow.delete(serverName);
     const text = await this.options.secrets.get(KEY_PREFIX + serverName);
     const stored = text ? parseRecord(text) : undefined;
     if (!stored) return;
@@ -106,6 +124,10 @@ function parseRecord(text: string): StoredSignIn | undefined {
 
 interface SignInHost {
   save(record: StoredSignIn): PromiseLike<void>;
+  /** Throws when the server refused the tokens of too many sign-ins in a row. */
+  beginSignIn(): void;
+  /** The browser came back with a code. */
+  signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
 }
@@ -221,6 +243,7 @@ export class ServerSignIn implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (!this.expectedState) throw new Error('the sign-in has no state');
+    this.host.beginSignIn();
     this.redirect?.cancel();
     try {
       this.redirect = await LoopbackRedirect.listen({ port: this.record.redirectPort!, state: this.expectedState, timeoutMs: this.host.timeoutMs, serverName: this.serverName });
@@ -236,7 +259,9 @@ export class ServerSignIn implements OAuthClientProvider {
   async authorizationCode(): Promise<string> {
     if (!this.redirect) throw new Error('no sign-in is in progress');
     try {
-      return await this.redirect.code;
+      const code = await this.redirect.code;
+      this.host.signedIn();
+      return code;
     } finally {
       this.redirect = undefined;
     }

@@ -280,6 +280,7 @@ export class ServerRunner {
       this.connectMs = Math.round(performance.now() - started);
       const version = client.getServerVersion();
       this.serverVersion = version ? `${version.name} ${version.version}` : undefined;
+      this.options.oauth?.connected(this.name);
       this.set({ status: 'connected', error: undefined, connectedAt: Date.now() });
       this.event(`connected over ${this.transport} in ${this.connectMs} ms: ${this.tools.length} tools, ${this.resources.length} resources, ${this.prompts.length} prompts`);
       this.stableTimer = setTimeout(() => (this.attempts = 0), this.options.retry.stableMs).unref();
