@@ -23,6 +23,7 @@ import { McpOAuth } from '../src/extension/engine/mcp/oauth';
 import { FileSecretStore } from '../src/extension/engine/mcp/oauthTokens';
 import { mcpFleetSettings } from '../src/extension/engine/mcp/sources';
 import { envInputResolver } from '../src/extension/engine/mcp/variables';
+import type { McpServerInfo } from '../src/shared/mcp';
 import { generateToken } from '../src/extension/engine/security/token';
 
 const SERVER = 'conformance';
@@ -74,21 +75,22 @@ async function followAsBrowser(address: URL, logger: Logger): Promise<void> {
   logger.error(`the browser gave up after ${MAX_BROWSER_REDIRECTS} redirects`);
 }
 
-/** Settles once the server is connected, or has failed for good (not while it waits for the browser). */
-function connectedOrFailed(fleet: McpFleet): Promise<void> {
-  const settled = () => {
-    const server = fleet.server(SERVER);
-    if (server.status === 'connected') return true;
-    return server.status !== 'connecting' && server.retryAt === undefined && !server.error?.startsWith('sign-in required');
-  };
-  if (settled()) return Promise.resolve();
+/** Resolves once `holds` is true of the server, checked now and at each fleet event. */
+function until(fleet: McpFleet, holds: (server: McpServerInfo) => boolean): Promise<void> {
+  if (holds(fleet.server(SERVER))) return Promise.resolve();
   return new Promise((resolve) => {
     const stop = fleet.onEvent(() => {
-      if (!settled()) return;
+      if (!holds(fleet.server(SERVER))) return;
       stop();
       resolve();
     });
   });
+}
+
+/** Connected, or failed for good (not while it waits for the browser). */
+function connectedOrFailed(server: McpServerInfo): boolean {
+  if (server.status === 'connected') return true;
+  return server.status !== 'connecting' && server.retryAt === undefined && !server.error?.startsWith('sign-in required');
 }
 
 /** Calls the tool; when the call sent the person to sign in (step-up), waits for the sign-in and calls again. */
@@ -98,20 +100,9 @@ async function callAfterSignIns(fleet: McpFleet, tool: string, args: Record<stri
       return await fleet.callTool(SERVER, tool, args);
     } catch (error) {
       if (retry >= MAX_SIGN_IN_RETRIES || !fleet.server(SERVER).error?.startsWith('sign-in required')) throw error;
-      await connectedOrFailed(fleet);
+      await until(fleet, connectedOrFailed);
     }
   }
-}
-
-function countedTools(fleet: McpFleet): Promise<void> {
-  if (fleet.server(SERVER).tokensCounted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const stop = fleet.onEvent(() => {
-      if (!fleet.server(SERVER).tokensCounted) return;
-      stop();
-      resolve();
-    });
-  });
 }
 
 async function main(): Promise<number> {
@@ -152,12 +143,12 @@ async function main(): Promise<number> {
   const fleet = new McpFleet({ settings: { ...mcpFleetSettings(settings), maxAttempts: 1 }, trusted: true, inputResolver: envInputResolver(), logger, oauth, clientCapabilities: capabilities });
   try {
     await fleet.start(parseSettingsServers({ [SERVER]: { type: 'http', url } }));
-    await connectedOrFailed(fleet);
+    await until(fleet, connectedOrFailed);
     const server = fleet.server(SERVER);
     if (server.status !== 'connected') throw new Error(`the fleet did not connect: ${server.status}${server.error ? `: ${server.error}` : ''}`);
     // Counting the tools' tokens loads the encoder, which holds the event loop for a while on first
     // use; calling before it finished would delay the transport's own timers (sse-retry measures them).
-    await countedTools(fleet);
+    await until(fleet, (s) => s.tokensCounted);
     for (const tool of server.tools) {
       const result = await callAfterSignIns(fleet, tool.name, sampleArguments(tool.inputSchema));
       process.stdout.write(`${tool.name}: ${JSON.stringify(result)}\n`);
