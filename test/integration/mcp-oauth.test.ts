@@ -208,6 +208,43 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.equal(fixture.stats.registrations, registrations, 'no dynamic registration');
   });
 
+  it('signs in when the server lets initialize through and answers the tool list with 401', async () => {
+    const openHandshake = await startOAuthMcpServer({ openHandshake: true });
+    try {
+      const logger = recordingLogger();
+      const { fleet } = newFleet(logger);
+      await fleet.start(parseSettingsServers({ 'open-handshake': { type: 'http', url: openHandshake.url } }));
+      assert.match(fleet.server('open-handshake').error ?? '', /sign-in required/);
+      const { status } = await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'open-handshake')));
+      assert.equal(status, 200);
+      const connected = await settled(fleet, 'open-handshake', (s) => s.status === 'connected');
+      assert.deepEqual(connected.tools.map((t) => t.name).sort(), ['admin', 'whoami']);
+    } finally {
+      await openHandshake.stop();
+    }
+  });
+
+  it('stops sending the person to sign in after three sign-ins in a row that the server still refuses', async () => {
+    const refusing403 = await startOAuthMcpServer({ refuseEveryToken: true });
+    try {
+      const logger = recordingLogger();
+      // A person who signs in every time they are asked.
+      const oauth = new McpOAuth({
+        secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
+        logger,
+        openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
+      });
+      const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+      fleets.push(fleet);
+      await fleet.start(parseSettingsServers({ 'refuses-every-token': { type: 'http', url: refusing403.url } }));
+      const failed = await settled(fleet, 'refuses-every-token', (s) => s.status === 'error' && !s.error!.startsWith('sign-in required'));
+      assert.match(failed.error!, /^authorization failed: .*3 sign-ins in a row/);
+      assert.equal(refusing403.stats.authorizations, 3);
+    } finally {
+      await refusing403.stop();
+    }
+  });
+
   it('names authorization, not the SSE transport, when a 401 cannot be answered', async () => {
     const logger = recordingLogger();
     const { fleet } = newFleet(logger);

@@ -4,7 +4,9 @@ import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { McpOAuth } from '../../src/extension/engine/mcp/oauth';
 import { FileSecretStore } from '../../src/extension/engine/mcp/oauthTokens';
+import type { Logger } from '../../src/extension/engine/log';
 import { freeLoopbackPort, LoopbackRedirect } from '../../src/extension/engine/mcp/oauthRedirect';
 import { useTempDir } from '../helpers/tempDir';
 
@@ -87,5 +89,32 @@ describe('MCP sign-in secrets file', () => {
     await assert.rejects(store.get('a'), (error: Error) => /is not a secrets file/.test(error.message) && !error.message.includes('secret-value-123'));
     await assert.rejects(store.store('b', 'x'));
     assert.equal(await readFile(file, 'utf8'), '{"a": "secret-value-123" broken');
+  });
+});
+
+describe('MCP sign-in with a pre-registered client', () => {
+  const temp = useTempDir('agent-mesh-client-secret-');
+  const silent: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const URL_OF_SERVER = 'http://127.0.0.1:1/mcp';
+
+  function oauthWith(file: string, clientIds: Record<string, string>): McpOAuth {
+    return new McpOAuth({ secrets: new FileSecretStore(file), logger: silent, openBrowser: () => undefined, clientIds: () => clientIds });
+  }
+
+  it("authenticates with the client secret kept in the secrets store, for that server's pre-registered client only", async () => {
+    const file = path.join(temp.dir, 'mcp-oauth.json');
+    await oauthWith(file, {}).setClientSecret('remote', 'the-client-secret');
+    const oauth = oauthWith(file, { remote: 'pre-registered-client', other: 'other-client' });
+    assert.deepEqual((await oauth.session('remote', URL_OF_SERVER)).clientInformation(), { client_id: 'pre-registered-client', client_secret: 'the-client-secret' });
+    assert.deepEqual((await oauth.session('other', URL_OF_SERVER)).clientInformation(), { client_id: 'other-client' });
+    assert.equal(await oauthWith(file, {}).session('remote', URL_OF_SERVER).then((s) => s.clientInformation()), undefined, 'a secret without a pre-registered client id is not used');
+  });
+
+  it('forgets the client secret at sign-out', async () => {
+    const file = path.join(temp.dir, 'mcp-oauth.json');
+    const oauth = oauthWith(file, { remote: 'pre-registered-client' });
+    await oauth.setClientSecret('remote', 'the-client-secret');
+    await oauth.signOut('remote');
+    assert.deepEqual((await oauth.session('remote', URL_OF_SERVER)).clientInformation(), { client_id: 'pre-registered-client' });
   });
 });

@@ -14,8 +14,12 @@ import { freeLoopbackPort, LoopbackRedirect, loopbackRedirectUrl } from './oauth
 import type { SecretStore } from './oauthTokens';
 
 const KEY_PREFIX = 'agentMesh.mcp.oauth/';
+/** The secret of a server's pre-registered client, kept apart from its sign-in record. */
+const CLIENT_SECRET_PREFIX = 'agentMesh.mcp.oauthClientSecret/';
 const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
+/** Sign-ins in a row a server may ask for without then accepting the tokens (it keeps refusing them). */
+const MAX_SIGN_INS_IN_A_ROW = 3;
 
 /** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
 const StoredSignInSchema = z.object({
@@ -48,30 +52,62 @@ export interface McpOAuthOptions {
 
 /** The fleet's sign-ins: one `ServerSignIn` per connect of a remote server, and sign-out. */
 export class McpOAuth {
+  /** Completed sign-ins per server since it last accepted the tokens (a connect or a user's new sign-in resets it). */
+  private readonly signInsInARow = new Map<string, number>();
+
   constructor(private readonly options: McpOAuthOptions) {}
+
+  /** The server accepted the tokens. */
+  connected(serverName: string): void {
+    this.signInsInARow.delete(serverName);
+  }
 
   /** The sign-in state of one server at `url`, loaded from the store. */
   async session(serverName: string, url: string): Promise<ServerSignIn> {
     const record = await this.read(serverName, url);
-    return new ServerSignIn(serverName, record, this.options.clientIds?.()[serverName], this.options.clientMetadataUrl?.() || undefined, {
+    const clientId = this.options.clientIds?.()[serverName];
+    const preRegistered = clientId === undefined ? undefined : { client_id: clientId, ...(await this.clientSecret(serverName)) };
+    return new ServerSignIn(serverName, record, preRegistered, this.options.clientMetadataUrl?.() || undefined, {
       save: (next) => this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(next)),
+      beginSignIn: () => {
+        if ((this.signInsInARow.get(serverName) ?? 0) >= MAX_SIGN_INS_IN_A_ROW) {
+          throw new Error(`the server still refused access after ${MAX_SIGN_INS_IN_A_ROW} sign-ins in a row (sign in again from the server's menu to try again)`);
+        }
+      },
+      signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     });
   }
 
-  /** Forgets the server's tokens and client registration. */
+  /**
+   * Keeps the secret of the client registered beforehand for this server (its client ID comes from
+   * the settings); the SDK then authenticates at the token endpoint the way the server supports.
+   */
+  async setClientSecret(serverName: string, secret: string): Promise<void> {
+    await this.options.secrets.store(CLIENT_SECRET_PREFIX + serverName, secret);
+  }
+
+  /** Forgets the server's tokens, client registration and pre-registered client secret. */
   async signOut(serverName: string): Promise<void> {
+    this.signInsInARow.delete(serverName);
     await this.options.secrets.delete(KEY_PREFIX + serverName);
+    await this.options.secrets.delete(CLIENT_SECRET_PREFIX + serverName);
   }
 
   /** Forgets the server's tokens only, so the next connect asks the person again. */
   async forgetTokens(serverName: string): Promise<void> {
+    this.signInsInARow.delete(serverName);
     const text = await this.options.secrets.get(KEY_PREFIX + serverName);
     const stored = text ? parseRecord(text) : undefined;
     if (!stored) return;
     delete stored.tokens;
     await this.options.secrets.store(KEY_PREFIX + serverName, JSON.stringify(stored));
+  }
+
+  private async clientSecret(serverName: string): Promise<{ client_secret: string } | undefined> {
+    const secret = await this.options.secrets.get(CLIENT_SECRET_PREFIX + serverName);
+    return secret ? { client_secret: secret } : undefined;
   }
 
   private async read(serverName: string, url: string): Promise<StoredSignIn> {
@@ -88,6 +124,10 @@ function parseRecord(text: string): StoredSignIn | undefined {
 
 interface SignInHost {
   save(record: StoredSignIn): PromiseLike<void>;
+  /** Throws when the server refused the tokens of too many sign-ins in a row. */
+  beginSignIn(): void;
+  /** The browser came back with a code. */
+  signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
 }
@@ -108,7 +148,7 @@ export class ServerSignIn implements OAuthClientProvider {
   constructor(
     readonly serverName: string,
     private record: StoredSignIn,
-    private readonly preRegisteredClientId: string | undefined,
+    private readonly preRegistered: OAuthClientInformationMixed | undefined,
     readonly clientMetadataUrl: string | undefined,
     private readonly host: SignInHost,
   ) {}
@@ -142,8 +182,8 @@ export class ServerSignIn implements OAuthClientProvider {
 
   clientInformation(): OAuthClientInformationMixed | undefined {
     const stored = this.record.client as OAuthClientInformationMixed | undefined;
-    if (this.preRegisteredClientId === undefined) return stored;
-    return stored?.client_id === this.preRegisteredClientId ? stored : { client_id: this.preRegisteredClientId };
+    if (this.preRegistered === undefined) return stored;
+    return stored?.client_id === this.preRegistered.client_id ? { ...stored, ...this.preRegistered } : this.preRegistered;
   }
 
   async saveClientInformation(client: OAuthClientInformationMixed): Promise<void> {
@@ -203,6 +243,7 @@ export class ServerSignIn implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (!this.expectedState) throw new Error('the sign-in has no state');
+    this.host.beginSignIn();
     this.redirect?.cancel();
     try {
       this.redirect = await LoopbackRedirect.listen({ port: this.record.redirectPort!, state: this.expectedState, timeoutMs: this.host.timeoutMs, serverName: this.serverName });
@@ -218,7 +259,9 @@ export class ServerSignIn implements OAuthClientProvider {
   async authorizationCode(): Promise<string> {
     if (!this.redirect) throw new Error('no sign-in is in progress');
     try {
-      return await this.redirect.code;
+      const code = await this.redirect.code;
+      this.host.signedIn();
+      return code;
     } finally {
       this.redirect = undefined;
     }

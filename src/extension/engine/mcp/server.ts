@@ -286,11 +286,16 @@ export class ServerRunner {
         return;
       }
       this.client = client;
-      await Promise.race([this.refreshLists(client, abort.signal), deadline]);
+      // A server may let initialize through and ask for a sign-in at the first list.
+      const listed = this.refreshLists(client, abort.signal).catch((error: Error) => {
+        throw authorizationFailure(error, this.signIn, client.transport as SignInTransport);
+      });
+      await Promise.race([listed, deadline]);
       if (generation !== this.generation) return;
       this.connectMs = Math.round(performance.now() - started);
       const version = client.getServerVersion();
       this.serverVersion = version ? `${version.name} ${version.version}` : undefined;
+      this.options.oauth?.connected(this.name);
       this.set({ status: 'connected', error: undefined, connectedAt: Date.now() });
       this.event(`connected over ${this.transport} in ${this.connectMs} ms: ${this.tools.length} tools, ${this.resources.length} resources, ${this.prompts.length} prompts`);
       this.stableTimer = setTimeout(() => (this.attempts = 0), this.options.retry.stableMs).unref();
