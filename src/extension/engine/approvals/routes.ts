@@ -9,7 +9,7 @@ import {
   type Approval,
   type CreatedApproval,
 } from '../../../shared/approvals';
-import { readJsonBody, sendJson, validate } from '../relay/http';
+import { hangUpSignal, readJsonBody, sendJson, validate } from '../relay/http';
 import type { Router } from '../relay/router';
 import type { ApprovalQueue } from './queue';
 
@@ -29,9 +29,7 @@ export function registerApprovalRoutes(router: Router, queue: ApprovalQueue): vo
   router.add('GET', '/api/approvals/:id/wait', async ({ params, url, res }) => {
     const { timeoutMs } = validate(waitQuerySchema, Object.fromEntries(url.searchParams));
     // The agent hanging up ends the wait; nothing is left behind for it.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    return queue.waitFor(params.id, timeoutMs, gone.signal);
+    return queue.waitFor(params.id, timeoutMs, hangUpSignal(res));
   });
   router.add('POST', '/api/approvals/:id/decision', async ({ req, params }) => queue.decide(params.id, validate(decisionSchema, await readJsonBody(req))), {
     maxBodyBytes: 16 * 1024,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { HOOK_AGENTS, type HookAgent } from '../../../shared/hooks';
-import { HttpError, readJsonBody, sendJson, validate } from '../relay/http';
+import { hangUpSignal, HttpError, readJsonBody, sendJson, validate } from '../relay/http';
 import type { Router } from '../relay/router';
 import type { HookIntake } from './intake';
 import type { HookRules } from './rules';
@@ -22,9 +22,7 @@ export function registerHookRoutes(router: Router, intake: HookIntake, rules: Ho
     const agent = hookAgent(params.agent);
     const body = await readJsonBody(req);
     // The agent hanging up (its own hook timeout) ends the wait; the approval is cancelled then.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    return intake.handle(agent, body, gone.signal);
+    return intake.handle(agent, body, hangUpSignal(res));
   });
   router.add('GET', '/api/hook-rules', () => rules.list());
   router.add('GET', '/api/sessions', () => sessions.list());

@@ -52,6 +52,18 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Aborted when the caller hangs up before its answer is written. A finished answer aborts nothing:
+ * every abort builds a DOMException, a cost each hook POST paid for nothing.
+ */
+export function hangUpSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
