@@ -9,6 +9,7 @@ import type { Approval } from '../../src/shared/approvals';
 import type { McpServerInfo } from '../../src/shared/mcp';
 import type { AgentSession } from '../../src/shared/sessions';
 import { fixtureServer } from '../fixtures/mcp';
+import { claudeSession } from '../helpers/claudeSession';
 import { waitFor } from '../helpers/net';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { requestJson } from '../helpers/serveFixture';
@@ -78,18 +79,6 @@ describe('operations series of /metrics from a real agent-mesh serve', function 
     return parseExposition(await res.text());
   }
 
-  /** Writes a Claude Code transcript with one assistant response of `model` and posts two hook events of its session. */
-  async function claudeSession(sessionId: string, model: string, usage: Record<string, number>): Promise<void> {
-    const transcript = path.join(workspace, `${sessionId}.jsonl`);
-    await writeFile(transcript, `${JSON.stringify({ type: 'assistant', message: { id: `msg-${sessionId}`, model, content: [{ type: 'text', text: 'hi' }], usage } })}\n`);
-    const event = { session_id: sessionId, transcript_path: transcript, cwd: workspace };
-    await call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'SessionStart', source: 'startup' });
-    await call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: 'README.md' } });
-    await waitFor(`tokens of ${sessionId}`, async () => {
-      const { body } = await call('GET', `/api/sessions/claude-code%3A${sessionId}`);
-      return (body as AgentSession).tokens.input > 0 ? true : undefined;
-    });
-  }
 
   it('exposes approvals, agent sessions, MCP and mesh series with their values and HELP text', async () => {
     await waitFor('the MCP server connected with its tool tokens', async () => {
@@ -100,9 +89,9 @@ describe('operations series of /metrics from a real agent-mesh serve', function 
     await call('POST', '/api/mesh/check');
 
     const usage = { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 700 };
-    await claudeSession('session-a', 'claude-sonnet-4-5', usage);
+    await claudeSession(call, workspace, 'session-a', 'claude-sonnet-4-5', usage);
     // An untrusted model name never becomes a label value of its own.
-    await claudeSession('session-b', `evil"model\\ ${'x'.repeat(300)}`, { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    await claudeSession(call, workspace, 'session-b', `evil"model\\ ${'x'.repeat(300)}`, { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     await call('POST', '/api/hooks/copilot', { timestamp: 1, cwd: workspace, source: 'new', initialPrompt: 'x' });
 
     const created: Approval[] = [];

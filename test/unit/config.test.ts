@@ -17,6 +17,16 @@ describe('settings', () => {
     assert.deepEqual(issues.map((i) => i.key), ['agentMesh.relay.port']);
   });
 
+  it('takes cost budgets in positive dollars per day, week and month, and refuses anything else', () => {
+    const budgets = (value: unknown) => resolveSettings((key) => (key === 'agentMesh.costs.budgets' ? value : undefined));
+    assert.deepEqual(budgets({ day: 20, month: 300 }).settings['agentMesh.costs.budgets'], { day: 20, month: 300 });
+    for (const invalid of [{ day: -1 }, { day: 0 }, { year: 5 }, { week: '10' }, [5]]) {
+      const { settings, issues } = budgets(invalid);
+      assert.deepEqual(settings['agentMesh.costs.budgets'], {}, JSON.stringify(invalid));
+      assert.deepEqual(issues.map((i) => i.key), ['agentMesh.costs.budgets']);
+    }
+  });
+
   it('matches the defaults and keys declared in package.json', () => {
     const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
     const declared = manifest.contributes.configuration.properties as Record<string, { default: unknown }>;

@@ -3,6 +3,7 @@ import type { HealthBody } from '../../shared/api';
 import type { ClientFrame, EventChannel, JsonValue } from '../../shared/protocol';
 import type { ApprovalsSnapshot } from '../../shared/approvals';
 import type { TasksSnapshot } from '../../shared/tasks';
+import type { Budgets } from '../../shared/costs';
 import { ApprovalFrameIntake } from './approvals/intake';
 import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
@@ -10,6 +11,7 @@ import { createApprovalQueue, thresholdsFrom } from './approvals/setup';
 import type { Settings } from './config/settings';
 import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
+import { registerCostRoutes } from './costs/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
 import { createSessionStore } from './hooks/sessionStores';
@@ -112,6 +114,7 @@ export class Engine {
   readonly hookRules: HookRules;
   readonly hooks: HookIntake;
   readonly sessions: SessionTracker;
+  private costBudgets: Budgets;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
@@ -234,6 +237,8 @@ export class Engine {
       mcpHints: (server, tool) => this.mcp.toolHints(server, tool),
     });
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
+    this.costBudgets = options.settings['agentMesh.costs.budgets'];
+    registerCostRoutes(this.router, this.sessions, () => this.costBudgets);
 
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
@@ -244,6 +249,7 @@ export class Engine {
     this.tasks.configure(settings['agentMesh.tasks.maxActivePerAgent'], taskLimitsFrom(settings));
     this.hooks.configure(hookSettingsFrom(settings));
     this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
+    this.costBudgets = settings['agentMesh.costs.budgets'];
   }
 
   static async start(options: EngineOptions): Promise<Engine> {

@@ -3,7 +3,10 @@
 // test/unit/config.test.ts keeps package.json's `contributes.configuration` in step with this.
 import * as z from 'zod';
 import { MCP_CONNECTION_MODE_SETTINGS, MCP_CONNECTION_MODES, MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
+import type { BudgetPeriod } from '../../../shared/costs';
 import { meshAgentConfigSchema } from '../../../shared/mesh';
+
+const budgetUsd = z.number().positive().max(1_000_000).optional();
 
 export const settingSchemas = {
   'agentMesh.relay.host': z.string().min(1).regex(/^[0-9a-zA-Z.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
@@ -54,6 +57,9 @@ export const settingSchemas = {
   'agentMesh.hooks.decisionTimeoutSeconds': z.number().int().min(1).max(3600).default(55),
   'agentMesh.hooks.onTimeout': z.enum(['ask', 'deny']).default('ask'),
   'agentMesh.hooks.sessionRetentionDays': z.number().int().min(1).max(365).default(7),
+  'agentMesh.costs.budgets': z
+    .strictObject({ day: budgetUsd, week: budgetUsd, month: budgetUsd } satisfies Record<BudgetPeriod, unknown>)
+    .default({}),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

@@ -1,0 +1,114 @@
+// Coding-agent costs per agent, model and day, the costliest sessions and the budgets, from the sessions
+// the hooks saw. A session carries one running total (tokens and cost of its whole transcript), not a
+// figure per response, so all of a session's cost is attributed to the UTC day of its last event, and a
+// budget period counts the sessions whose last event falls in it.
+import { BUDGET_PERIODS, type BudgetPeriod, type Budgets, type BudgetStatus, type CostGroup, type CostReport, type SessionCost } from '../../../shared/costs';
+import type { AgentSession, SessionTokens } from '../../../shared/sessions';
+
+export const DEFAULT_TOP_SESSIONS = 10;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Costs are summed in whole micro-dollars so that totals carry no floating-point residue. */
+const toMicro = (usd: number): number => Math.round(usd * 1e6);
+const fromMicro = (micro: number): number => micro / 1e6;
+
+interface Accumulator {
+  sessions: number;
+  tokens: SessionTokens;
+  costMicro: number;
+  approximate: boolean;
+  unpricedSessions: number;
+}
+
+function emptyAccumulator(): Accumulator {
+  return { sessions: 0, tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, costMicro: 0, approximate: false, unpricedSessions: 0 };
+}
+
+function add(into: Accumulator, session: AgentSession): void {
+  into.sessions += 1;
+  into.tokens.input += session.tokens.input;
+  into.tokens.output += session.tokens.output;
+  into.tokens.cacheRead += session.tokens.cacheRead;
+  into.tokens.cacheWrite += session.tokens.cacheWrite;
+  if (session.costUsd === null) into.unpricedSessions += 1;
+  else into.costMicro += toMicro(session.costUsd);
+  if (session.costUsd === null || session.costApproximate) into.approximate = true;
+}
+
+function finish({ costMicro, ...rest }: Accumulator): Omit<CostGroup, 'key'> {
+  return { ...rest, costUsd: fromMicro(costMicro) };
+}
+
+function groupBy(sessions: AgentSession[], keyOf: (session: AgentSession) => string): CostGroup[] {
+  const groups = new Map<string, Accumulator>();
+  for (const session of sessions) {
+    const key = keyOf(session);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = emptyAccumulator()));
+    add(group, session);
+  }
+  return [...groups].map(([key, group]) => ({ key, ...finish(group) }));
+}
+
+const byCostThenKey = (a: CostGroup, b: CostGroup): number => b.costUsd - a.costUsd || a.key.localeCompare(b.key);
+const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
+
+function sessionCost(session: AgentSession): SessionCost {
+  return {
+    id: session.id,
+    agent: session.agent,
+    ...(session.model ? { model: session.model } : {}),
+    costUsd: session.costUsd,
+    approximate: session.costApproximate,
+    tokens: session.tokens,
+    lastEventAt: session.lastEventAt,
+  };
+}
+
+/** The UTC period holding `now`: the day, the ISO week (from Monday) or the calendar month. */
+export function periodOf(period: BudgetPeriod, now: number): { start: number; end: number } {
+  const date = new Date(now);
+  const dayStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+  if (period === 'day') return { start: dayStart, end: dayStart + DAY_MS };
+  if (period === 'week') {
+    const start = dayStart - ((date.getUTCDay() + 6) % 7) * DAY_MS;
+    return { start, end: start + 7 * DAY_MS };
+  }
+  return { start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1), end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+}
+
+export function budgetStatus(period: BudgetPeriod, limitUsd: number, sessions: AgentSession[], now: number): BudgetStatus {
+  const { start, end } = periodOf(period, now);
+  let spentMicro = 0;
+  for (const session of sessions) {
+    if (session.costUsd !== null && session.lastEventAt >= start && session.lastEventAt < end) spentMicro += toMicro(session.costUsd);
+  }
+  const elapsed = now - start;
+  // At the first instant of a period nothing says how fast it goes: the projection is what is spent.
+  const projectedMicro = elapsed > 0 ? Math.round((spentMicro * (end - start)) / elapsed) : spentMicro;
+  const spentUsd = fromMicro(spentMicro);
+  const projectedUsd = fromMicro(projectedMicro);
+  const status = spentUsd > limitUsd ? 'over' : projectedUsd > limitUsd ? 'warning' : 'ok';
+  return { period, limitUsd, spentUsd, projectedUsd, periodStart: start, periodEnd: end, status };
+}
+
+export function aggregateCosts(sessions: AgentSession[], budgets: Budgets, now: number, top = DEFAULT_TOP_SESSIONS): CostReport {
+  const total = emptyAccumulator();
+  for (const session of sessions) add(total, session);
+  const topSessions = [...sessions]
+    .sort((a, b) => (b.costUsd ?? -1) - (a.costUsd ?? -1) || b.lastEventAt - a.lastEventAt)
+    .slice(0, top)
+    .map(sessionCost);
+  return {
+    generatedAt: now,
+    total: finish(total),
+    byAgent: groupBy(sessions, (session) => session.agent).sort(byCostThenKey),
+    byModel: groupBy(sessions, (session) => session.model ?? 'unknown').sort(byCostThenKey),
+    byDay: groupBy(sessions, (session) => utcDay(session.lastEventAt)).sort((a, b) => a.key.localeCompare(b.key)),
+    topSessions,
+    budgets: BUDGET_PERIODS.flatMap((period) => {
+      const limit = budgets[period];
+      return limit === undefined ? [] : [budgetStatus(period, limit, sessions, now)];
+    }),
+  };
+}
