@@ -5,6 +5,8 @@ export interface DashboardHtmlOptions {
   title: string;
   scriptUri: string;
   styleUri: string;
+  /** The page's icon (the browser page's favicon); none in a VS Code webview. */
+  iconUri?: string;
   nonce: string;
   /** Sources the page may load scripts, styles and fonts from, beside the nonce. */
   cspSource: string;
@@ -33,7 +35,7 @@ export function renderDashboardHtml(o: DashboardHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
-<title>${escapeText(o.title)}</title>
+${o.iconUri ? `<link rel="icon" type="image/svg+xml" href="${escapeAttr(o.iconUri)}">\n` : ''}<title>${escapeText(o.title)}</title>
 </head>
 <body>
 <div id="app" role="application" aria-label="${escapeAttr(o.title)}"></div>

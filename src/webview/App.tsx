@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
+import { OverviewStrip, sectionElementId } from './overview/OverviewStrip';
 import { panels, type RelayApi } from './panels';
 import { SharedNotes } from './sync/SharedNotes';
 import type { DashboardState, DashboardStore } from './sync/store';
@@ -50,9 +51,12 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
         </div>
       )}
 
+      {api && <OverviewStrip channels={state.channels} api={api} />}
+
       {api &&
         panels.map((panel) => (
-          <section key={panel.id} class="card" aria-labelledby={`panel-${panel.id}`} data-testid={`panel-${panel.id}`}>
+          // tabIndex -1: the overview strip moves the focus here.
+          <section key={panel.id} id={sectionElementId(panel.id)} tabIndex={-1} class="card" aria-labelledby={`panel-${panel.id}`} data-testid={`panel-${panel.id}`}>
             <div class="card-title">
               <h2 id={`panel-${panel.id}`}>{panel.title}</h2>
             </div>

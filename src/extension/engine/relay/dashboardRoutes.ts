@@ -12,6 +12,7 @@ import type { Router } from './router';
 const ASSETS: Record<string, { file: string; type: string }> = {
   'webview.js': { file: 'dist/webview.js', type: 'text/javascript; charset=utf-8' },
   'dashboard.css': { file: 'media/dashboard.css', type: 'text/css; charset=utf-8' },
+  'favicon.svg': { file: 'media/favicon.svg', type: 'image/svg+xml' },
 };
 
 /** Earlier versions kept the token in this cookie; every answer to the token link clears it. */
@@ -44,6 +45,7 @@ export function registerDashboardRoutes(router: Router, token: string, extension
         title: 'Agent Mesh',
         scriptUri: 'assets/webview.js',
         styleUri: 'assets/dashboard.css',
+        iconUri: 'assets/favicon.svg',
         nonce: randomBytes(16).toString('base64'),
         cspSource: "'self'",
         connectSrc: "'self'",
