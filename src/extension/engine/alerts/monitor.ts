@@ -66,3 +66,29 @@ export class AlertMonitor {
     for (const listener of this.listeners) listener(event);
   }
 }
+
+export const EVALUATE_EVERY_MS = 30_000;
+export const AFTER_CHANGE_DELAY_MS = 1_000;
+
+/**
+ * Runs `evaluate` every 30 s and once a second after changes (a burst of changes is one evaluation).
+ * The timers do not keep the process alive; the returned function stops them.
+ */
+export function scheduleEvaluations(evaluate: () => void, onChange: (listener: () => void) => () => void): () => void {
+  const every = setInterval(evaluate, EVALUATE_EVERY_MS);
+  every.unref();
+  let pending: NodeJS.Timeout | undefined;
+  const stopListening = onChange(() => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      evaluate();
+    }, AFTER_CHANGE_DELAY_MS);
+    pending.unref();
+  });
+  return () => {
+    clearInterval(every);
+    if (pending) clearTimeout(pending);
+    stopListening();
+  };
+}
