@@ -5,7 +5,6 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { relayFromClipboard, relayRequest, reportFailures, startSession, waitFor } from './harness.mjs';
 
@@ -14,13 +13,11 @@ describe('Alerts in a real VS Code (code-server)', function () {
   /** @type {import('./harness.mjs').Session} */
   let session;
   let relay;
-  let transcripts;
 
   const api = (method, route, body) => relayRequest(relay, method, route, body);
 
   before(async function () {
     this.timeout(180_000);
-    transcripts = await fsp.mkdtemp(path.join(os.tmpdir(), 'am-e2e-alerts-'));
     session = await startSession();
     await session.writeUserSettings({ 'agentMesh.costs.budgets': { day: 0.000001 } });
     await session.openAgentMesh();
@@ -32,12 +29,11 @@ describe('Alerts in a real VS Code (code-server)', function () {
   after(async function () {
     this.timeout(30_000);
     await session?.dispose();
-    if (transcripts) await fsp.rm(transcripts, { recursive: true, force: true });
   });
 
   it('shows a budget spent over once as a warning notification whose Dismiss button dismisses the alert', async function () {
     const sessionId = 'e2e-alerts-session';
-    const transcript = path.join(transcripts, `${sessionId}.jsonl`);
+    const transcript = path.join(session.baseDir, `${sessionId}.jsonl`);
     const usage = { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 700 };
     await fsp.writeFile(transcript, `${JSON.stringify({ type: 'assistant', message: { id: 'msg-1', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'hi' }], usage } })}\n`);
     const event = { session_id: sessionId, transcript_path: transcript, cwd: session.workspace };
