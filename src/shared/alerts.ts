@@ -1,7 +1,7 @@
 // Alerts: what GET /api/alerts answers and the `alerts` channel carries (events `snapshot` { alerts },
 // `fired` Alert, `dismissed` Alert).
 
-export const ALERT_KINDS = ['budget', 'stalled-session'] as const;
+export const ALERT_KINDS = ['budget', 'stalled-session', 'cost-spike'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = 'warning' | 'info';
 
@@ -10,7 +10,7 @@ export interface Alert {
   id: string;
   kind: AlertKind;
   severity: AlertSeverity;
-  /** What it is about: the budget period or the session id. */
+  /** What it is about: the budget period, the session id or "all agents". */
   subject: string;
   message: string;
   firedAt: number;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { AlertMonitor, MAX_ALERTS } from '../../src/extension/engine/alerts/monitor';
+import { costSpikeRule } from '../../src/extension/engine/alerts/costSpike';
 import { budgetRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
 import type { AgentSession } from '../../src/shared/sessions';
 import { agentSession } from '../helpers/agentSession';
@@ -99,5 +100,39 @@ describe('alert monitor', () => {
     for (let i = 0; i < MAX_ALERTS + 5; i++) monitor.evaluate({ sessions: [], budgets: {}, now: i });
     assert.equal(monitor.list().length, MAX_ALERTS);
     assert.equal(monitor.list()[0].firedAt, MAX_ALERTS + 4);
+  });
+});
+
+describe('cost spike rule', () => {
+  const start = at('2026-11-30T00:00:00Z');
+  const HOUR = 60 * MINUTE;
+  /** Evaluates a fresh rule on a spending total that grows by `perHour[h]` dollars during hour h, sampled every 5 minutes. */
+  function spendOver(perHour: number[]): { fired: number[]; messages: string[] } {
+    const monitor = new AlertMonitor([costSpikeRule()]);
+    const fired: number[] = [];
+    const messages: string[] = [];
+    let total = 0;
+    for (let h = 0; h < perHour.length; h++) {
+      for (let m = 0; m < 60; m += 5) {
+        total += perHour[h] / 12;
+        for (const alert of monitor.evaluate({ sessions: [session('s', { costUsd: total })], budgets: {}, now: start + h * HOUR + (m + 5) * MINUTE })) {
+          fired.push(h);
+          messages.push(alert.message);
+        }
+      }
+    }
+    return { fired, messages };
+  }
+
+  it('fires once when the last hour costs more than twice the usual hourly rate, and again after it calmed down', () => {
+    const { fired, messages } = spendOver([2, 2, 2, 2, 5, 5, 2, 2, 2, 2, 7]);
+    assert.deepEqual(fired, [4, 10]);
+    assert.match(messages[0], /^Coding agents spent \$4\.\d\d in the last hour, more than 2× the usual \$2\.\d\d an hour\.$/);
+  });
+
+  it('stays quiet at a steady rate, under the one-dollar floor, and with under two hours of history', () => {
+    assert.deepEqual(spendOver([2, 2, 2, 2, 2, 2]).fired, []);
+    assert.deepEqual(spendOver([0.1, 0.1, 0.1, 0.1, 0.9, 0.9]).fired, [], 'a spike under $1 an hour');
+    assert.deepEqual(spendOver([0, 50]).fired, [], 'no usual rate yet');
   });
 });

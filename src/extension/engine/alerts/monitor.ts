@@ -3,7 +3,8 @@
 // Fired alerts are kept in memory, the newest MAX_ALERTS.
 import type { Alert } from '../../../shared/alerts';
 import { HttpError } from '../relay/http';
-import { ALERT_RULES, type AlertInputs, type AlertRule } from './rules';
+import { costSpikeRule } from './costSpike';
+import { budgetRule, stalledSessionRule, type AlertInputs, type AlertRule } from './rules';
 
 export const MAX_ALERTS = 200;
 
@@ -16,7 +17,7 @@ export class AlertMonitor {
   private active = new Map<string, string>();
   private readonly listeners = new Set<(event: AlertEvent) => void>();
 
-  constructor(private readonly rules: AlertRule[] = ALERT_RULES) {}
+  constructor(private readonly rules: AlertRule[] = [budgetRule, stalledSessionRule, costSpikeRule()]) {}
 
   onEvent(listener: (event: AlertEvent) => void): () => void {
     this.listeners.add(listener);

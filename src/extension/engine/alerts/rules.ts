@@ -55,5 +55,3 @@ export const stalledSessionRule: AlertRule = ({ sessions, now }) =>
       subject: session.id,
       message: `The ${session.agent} session ${session.sessionId} has been ${session.status} with no event for ${Math.floor((now - session.lastEventAt) / 60_000)} minutes.`,
     }));
-
-export const ALERT_RULES: AlertRule[] = [budgetRule, stalledSessionRule];
