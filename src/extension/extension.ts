@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
 import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
 import { registerAgentConnectCommands } from './vscode/agentConnect';
+import { AlertNotifications } from './vscode/alertNotifications';
 import { ApprovalsFace } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
@@ -111,8 +112,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
   const taskProgress = new TaskProgressFollower();
   const sessionsFace = new SessionsFace();
+  const alertNotifications = new AlertNotifications(() => void vscode.commands.executeCommand('agentMesh.openDashboard'));
   const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
-  context.subscriptions.push(approvals, taskProgress, sessionsFace, ...mcpSurfaces.disposables);
+  context.subscriptions.push(approvals, taskProgress, sessionsFace, alertNotifications, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
@@ -143,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     approvals.attach(target.approvals, target.hookRules);
     taskProgress.attach(target.tasks);
     sessionsFace.attach(target);
+    alertNotifications.attach(target.alerts);
     mcpSurfaces.relayMoved();
     watchCondition(target);
     showStatus();

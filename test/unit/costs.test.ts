@@ -1,26 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { aggregateCosts, budgetStatus } from '../../src/extension/engine/costs/aggregate';
 import type { AgentSession } from '../../src/shared/sessions';
+import { agentSession } from '../helpers/agentSession';
 
 const at = (iso: string): number => Date.parse(iso);
 
-function session(id: string, fields: Partial<AgentSession>): AgentSession {
-  return {
-    id,
-    agent: 'claude-code',
-    sessionId: id,
-    cwd: '/tmp',
-    status: 'idle',
-    startedAt: at('2026-11-30T08:00:00Z'),
-    lastEventAt: at('2026-11-30T09:00:00Z'),
-    counts: { toolCalls: 0, approvals: 0, denials: 0, events: 1 },
-    tokens: { input: 100, output: 10, cacheRead: 1000, cacheWrite: 50 },
-    costUsd: 1,
-    costApproximate: false,
-    malformedLines: 0,
-    ...fields,
-  };
-}
+const session = agentSession;
 
 describe('cost aggregation', () => {
   const now = at('2026-11-30T12:00:00Z'); // a Monday

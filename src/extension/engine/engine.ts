@@ -4,6 +4,7 @@ import type { ClientFrame, EventChannel, JsonValue } from '../../shared/protocol
 import type { ApprovalsSnapshot } from '../../shared/approvals';
 import type { TasksSnapshot } from '../../shared/tasks';
 import type { Budgets } from '../../shared/costs';
+import type { AlertsSnapshot } from '../../shared/alerts';
 import { ApprovalFrameIntake } from './approvals/intake';
 import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
@@ -12,6 +13,8 @@ import type { Settings } from './config/settings';
 import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
 import { registerCostRoutes } from './costs/routes';
+import { AlertMonitor, scheduleEvaluations } from './alerts/monitor';
+import { registerAlertRoutes } from './alerts/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
 import { createSessionStore } from './hooks/sessionStores';
@@ -115,6 +118,8 @@ export class Engine {
   readonly hooks: HookIntake;
   readonly sessions: SessionTracker;
   private costBudgets: Budgets;
+  readonly alerts = new AlertMonitor();
+  private readonly stopAlerts: () => void;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
@@ -239,6 +244,11 @@ export class Engine {
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
     this.costBudgets = options.settings['agentMesh.costs.budgets'];
     registerCostRoutes(this.router, this.sessions, () => this.costBudgets);
+    const evaluateAlerts = (): void => void this.alerts.evaluate({ sessions: this.sessions.list(), budgets: this.costBudgets, now: Date.now() });
+    this.alerts.onEvent(({ kind, alert }) => this.publish('alerts', kind, alert as unknown as JsonValue));
+    this.provideSnapshot('alerts', () => ({ alerts: this.alerts.list() }) satisfies AlertsSnapshot as unknown as JsonValue);
+    registerAlertRoutes(this.router, this.alerts, evaluateAlerts);
+    this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => this.sessions.onChange(listener));
 
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
@@ -370,6 +380,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
+    this.stopAlerts();
     this.stopOperationsMetrics();
     this.mesh.stop();
     this.stopWatchingMcp?.();

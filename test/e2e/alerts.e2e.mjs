@@ -1,0 +1,59 @@
+// Alerts in a real VS Code (code-server in headless Chromium): with a tiny day budget in the user
+// settings, Claude Code hook events and a transcript with usage spend over it; the workbench shows
+// the budget alert once as a warning notification, and its Dismiss button dismisses the alert.
+// Run alone: npx mocha --timeout 120000 test/e2e/alerts.e2e.mjs (after node esbuild.mjs).
+
+import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { relayFromClipboard, relayRequest, reportFailures, startSession, waitFor } from './harness.mjs';
+
+describe('Alerts in a real VS Code (code-server)', function () {
+  this.timeout(120_000);
+  /** @type {import('./harness.mjs').Session} */
+  let session;
+  let relay;
+
+  const api = (method, route, body) => relayRequest(relay, method, route, body);
+
+  before(async function () {
+    this.timeout(180_000);
+    session = await startSession();
+    await session.writeUserSettings({ 'agentMesh.costs.budgets': { day: 0.000001 } });
+    await session.openAgentMesh();
+    relay = await relayFromClipboard(session);
+  });
+
+  reportFailures(() => session);
+
+  after(async function () {
+    this.timeout(30_000);
+    await session?.dispose();
+  });
+
+  it('shows a budget spent over once as a warning notification whose Dismiss button dismisses the alert', async function () {
+    const sessionId = 'e2e-alerts-session';
+    const transcript = path.join(session.baseDir, `${sessionId}.jsonl`);
+    const usage = { input_tokens: 1200, output_tokens: 300, cache_read_input_tokens: 5000, cache_creation_input_tokens: 700 };
+    await fsp.writeFile(transcript, `${JSON.stringify({ type: 'assistant', message: { id: 'msg-1', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'hi' }], usage } })}\n`);
+    const event = { session_id: sessionId, transcript_path: transcript, cwd: session.workspace };
+    assert.equal((await api('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'SessionStart', source: 'startup' })).status, 200);
+    await api('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'Stop', stop_hook_active: false });
+
+    const toast = session.page.locator('.notification-toast').filter({ hasText: 'Agent Mesh: The day budget of $0.0000 is exceeded' });
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await toast.locator('.codicon-warning').count(), 1, 'a warning notification');
+    const [alert] = (await api('GET', '/api/alerts')).body;
+    assert.equal(alert.kind, 'budget');
+    assert.equal(alert.dismissedAt, undefined);
+
+    await toast.locator('.monaco-button', { hasText: /^Dismiss$/ }).click();
+    await toast.waitFor({ state: 'hidden', timeout: 10_000 });
+    const dismissed = await waitFor(async () => {
+      const alerts = (await api('GET', '/api/alerts')).body;
+      return alerts[0]?.dismissedAt ? alerts : undefined;
+    }, { timeoutMs: 10_000, what: 'the alert dismissed' });
+    assert.deepEqual(dismissed.map((a) => a.id), [alert.id], 'fired once');
+    assert.equal(await session.page.locator('.notification-toast').filter({ hasText: 'The day budget' }).count(), 0, 'not shown again');
+  });
+});

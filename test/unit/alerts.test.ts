@@ -1,0 +1,138 @@
+import { strict as assert } from 'node:assert';
+import { AlertMonitor, MAX_ALERTS } from '../../src/extension/engine/alerts/monitor';
+import { costSpikeRule } from '../../src/extension/engine/alerts/costSpike';
+import { budgetRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
+import type { AgentSession } from '../../src/shared/sessions';
+import { agentSession } from '../helpers/agentSession';
+
+const at = (iso: string): number => Date.parse(iso);
+const MINUTE = 60_000;
+
+const session = (id: string, fields: Partial<AgentSession>): AgentSession => agentSession(`claude-code:${id}`, { sessionId: id, ...fields });
+
+describe('alert rules', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+
+  it('budget: nothing while ok, info when projected over, warning when spent over', () => {
+    assert.deepEqual(budgetRule({ sessions: [session('a', { costUsd: 1 })], budgets: { day: 10 }, now: noon }), []);
+    const projected = budgetRule({ sessions: [session('a', { costUsd: 6 })], budgets: { day: 10 }, now: noon });
+    assert.deepEqual(projected.map((c) => [c.kind, c.severity, c.subject]), [['budget', 'info', 'day']]);
+    assert.match(projected[0].message, /projected/);
+    const over = budgetRule({ sessions: [session('a', { costUsd: 12 })], budgets: { day: 10 }, now: noon });
+    assert.deepEqual(over.map((c) => [c.kind, c.severity, c.subject]), [['budget', 'warning', 'day']]);
+    assert.equal(over[0].message, 'The day budget of $10.00 is exceeded: $12.00 spent.');
+    assert.notEqual(over[0].key, projected[0].key, 'turning from warning to over is a new condition');
+  });
+
+  it('stalled session: running or waiting with no event for ten minutes, not idle or ended ones', () => {
+    const last = noon - 10 * MINUTE;
+    const sessions = [
+      session('run', { status: 'running', lastEventAt: last }),
+      session('wait', { status: 'waiting', lastEventAt: last }),
+      session('fresh', { status: 'running', lastEventAt: last + 1 }),
+      session('idle', { status: 'idle', lastEventAt: last - 60 * MINUTE }),
+      session('ended', { status: 'ended', lastEventAt: last - 60 * MINUTE }),
+    ];
+    const conditions = stalledSessionRule({ sessions, budgets: {}, now: noon });
+    assert.deepEqual(conditions.map((c) => [c.kind, c.subject]), [
+      ['stalled-session', 'claude-code:run'],
+      ['stalled-session', 'claude-code:wait'],
+    ]);
+    assert.equal(conditions[0].message, 'The claude-code session run has been running with no event for 10 minutes.');
+  });
+});
+
+describe('alert monitor', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const overBudget = [session('a', { costUsd: 12 })];
+
+  it('fires a budget alert once while it holds, and again after it cleared', () => {
+    const monitor = new AlertMonitor();
+    const events: string[] = [];
+    monitor.onEvent((event) => events.push(`${event.kind} ${event.alert.id}`));
+    const first = monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon });
+    assert.equal(first.length, 1);
+    assert.deepEqual(first[0], {
+      id: `budget:day:${at('2026-11-30T00:00:00Z')}:over@${noon}`,
+      kind: 'budget',
+      severity: 'warning',
+      subject: 'day',
+      message: 'The day budget of $10.00 is exceeded: $12.00 spent.',
+      firedAt: noon,
+    });
+    assert.deepEqual(monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon + 30_000 }), [], 'still holding: not again');
+    assert.deepEqual(monitor.evaluate({ sessions: overBudget, budgets: { day: 100 }, now: noon + 60_000 }), [], 'cleared');
+    const again = monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon + 90_000 });
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0].id, first[0].id);
+    assert.deepEqual(events, [`fired ${first[0].id}`, `fired ${again[0].id}`]);
+    assert.deepEqual(monitor.list().map((a) => a.id), [again[0].id, first[0].id], 'newest first');
+  });
+
+  it('fires a stalled-session alert once, and again after the session moved and stalled anew', () => {
+    const monitor = new AlertMonitor();
+    const stalled = session('s', { status: 'running', lastEventAt: noon - 11 * MINUTE });
+    assert.equal(monitor.evaluate({ sessions: [stalled], budgets: {}, now: noon }).length, 1);
+    assert.equal(monitor.evaluate({ sessions: [stalled], budgets: {}, now: noon + 30_000 }).length, 0);
+    const moved = { ...stalled, lastEventAt: noon + 60_000 };
+    assert.equal(monitor.evaluate({ sessions: [moved], budgets: {}, now: noon + 61_000 }).length, 0);
+    assert.equal(monitor.evaluate({ sessions: [moved], budgets: {}, now: noon + 61_000 + 10 * MINUTE }).length, 1);
+    assert.equal(monitor.list().length, 2);
+  });
+
+  it('dismisses an alert once, and answers 404 for an unknown id', () => {
+    const monitor = new AlertMonitor();
+    const events: string[] = [];
+    monitor.onEvent((event) => events.push(event.kind));
+    const [alert] = monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon });
+    assert.equal(monitor.dismiss(alert.id, noon + 5).dismissedAt, noon + 5);
+    assert.equal(monitor.dismiss(alert.id, noon + 9).dismissedAt, noon + 5, 'a second dismiss changes nothing');
+    assert.equal(monitor.list()[0].dismissedAt, noon + 5);
+    assert.deepEqual(events, ['fired', 'dismissed']);
+    assert.throws(() => monitor.dismiss('nope', noon), (error: { status?: number }) => error.status === 404);
+    assert.deepEqual(monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon + 10 }), [], 'dismissed is not cleared');
+  });
+
+  it('keeps the newest alerts only', () => {
+    let n = 0;
+    const everyTimeNew: AlertRule = () => [{ key: `k${n++}`, kind: 'budget', severity: 'info', subject: 's', message: 'm' }];
+    const monitor = new AlertMonitor([everyTimeNew]);
+    for (let i = 0; i < MAX_ALERTS + 5; i++) monitor.evaluate({ sessions: [], budgets: {}, now: i });
+    assert.equal(monitor.list().length, MAX_ALERTS);
+    assert.equal(monitor.list()[0].firedAt, MAX_ALERTS + 4);
+  });
+});
+
+describe('cost spike rule', () => {
+  const start = at('2026-11-30T00:00:00Z');
+  const HOUR = 60 * MINUTE;
+  /** Evaluates a fresh rule on a spending total that grows by `perHour[h]` dollars during hour h, sampled every 5 minutes. */
+  function spendOver(perHour: number[]): { fired: number[]; messages: string[] } {
+    const monitor = new AlertMonitor([costSpikeRule()]);
+    const fired: number[] = [];
+    const messages: string[] = [];
+    let total = 0;
+    for (let h = 0; h < perHour.length; h++) {
+      for (let m = 0; m < 60; m += 5) {
+        total += perHour[h] / 12;
+        for (const alert of monitor.evaluate({ sessions: [session('s', { costUsd: total })], budgets: {}, now: start + h * HOUR + (m + 5) * MINUTE })) {
+          fired.push(h);
+          messages.push(alert.message);
+        }
+      }
+    }
+    return { fired, messages };
+  }
+
+  it('fires once when the last hour costs more than twice the usual hourly rate, and again after it calmed down', () => {
+    const { fired, messages } = spendOver([2, 2, 2, 2, 5, 5, 2, 2, 2, 2, 7]);
+    assert.deepEqual(fired, [4, 10]);
+    assert.match(messages[0], /^Coding agents spent \$4\.\d\d in the last hour, more than 2× the usual \$2\.\d\d an hour\.$/);
+  });
+
+  it('stays quiet at a steady rate, under the one-dollar floor, and with under two hours of history', () => {
+    assert.deepEqual(spendOver([2, 2, 2, 2, 2, 2]).fired, []);
+    assert.deepEqual(spendOver([0.1, 0.1, 0.1, 0.1, 0.9, 0.9]).fired, [], 'a spike under $1 an hour');
+    assert.deepEqual(spendOver([0, 50]).fired, [], 'no usual rate yet');
+  });
+});
