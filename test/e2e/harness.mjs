@@ -467,9 +467,15 @@ export class Session {
     const menu = this.page.locator('.context-view .monaco-menu');
     const item = menu.locator('.action-item').filter({ hasText: new RegExp(`^${escapeRegExp(title)}$`) }).first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
-    await item.hover();
-    await item.click();
-    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    // A click can be lost while the tree re-renders the row under the menu: the menu then stays open
+    // with its item still there, and clicking again is the only way it ever runs.
+    for (let attempt = 1; ; attempt += 1) {
+      await item.hover();
+      await item.click();
+      const closed = await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false);
+      if (closed) return;
+      if (attempt === 3 || !(await item.isVisible())) throw new Error(`the context menu stayed open after clicking "${title}" ${attempt} times`);
+    }
   }
 
   /** Opens the Agent Mesh container in the side bar. */
