@@ -1,9 +1,10 @@
-import { copyFile, mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
 import { silentLogger, type Logger } from '../log';
-import { removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../state/atomicFile';
+import { parseJson, parseJsonLines } from '../jsonText';
+import { readIfPresent, removeStaleTempFiles, syncDirectory, writeFileAtomic } from '../state/atomicFile';
 import { asideName } from '../state/coalescedWrite';
 import type { Recoveries } from '../state/recoveries';
 
@@ -410,41 +411,6 @@ export class FileApprovalStore implements ApprovalStore {
       this.logger.error(`approvals journal ${file} is unreadable at line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? '…' : ''}; skipped those lines (the journal was kept as ${aside})`);
     }
     return entries;
-  }
-}
-
-export async function readIfPresent(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/**
- * The lines of a journal that `schema` accepts, the 1-based numbers of those it does not, and the
- * last line when it lacks its newline (an append that never completed; not parsed).
- */
-export function parseJsonLines<T>(text: string, schema: z.ZodType<T>): { entries: T[]; bad: number[]; torn: string } {
-  const lines = text.split('\n');
-  const torn = lines.pop() ?? '';
-  const entries: T[] = [];
-  const bad: number[] = [];
-  lines.forEach((line, index) => {
-    const parsed = schema.safeParse(parseJson(line));
-    if (parsed.success) entries.push(parsed.data);
-    else bad.push(index + 1);
-  });
-  return { entries, bad, torn };
-}
-
-/** The parsed JSON, or a value no schema accepts. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

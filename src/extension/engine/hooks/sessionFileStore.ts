@@ -2,9 +2,9 @@ import { copyFile, mkdir, open, unlink, type FileHandle } from 'node:fs/promises
 import path from 'node:path';
 import * as z from 'zod';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
-import { parseJson, parseJsonLines, readIfPresent } from '../approvals/store';
+import { parseJson, parseJsonLines } from '../jsonText';
 import type { Logger } from '../log';
-import { removeStaleTempFiles, writeFileAtomic } from '../state/atomicFile';
+import { readIfPresent, removeStaleTempFiles, writeFileAtomic } from '../state/atomicFile';
 import { asideName } from '../state/coalescedWrite';
 import {
   applyChange,

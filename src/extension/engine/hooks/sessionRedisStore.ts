@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
-import { parseJson } from '../approvals/store';
+import { parseJson } from '../jsonText';
 import type { Logger } from '../log';
 import { emptySessions, MAX_EVENTS, MAX_SESSIONS, sessionChangeSchema, storedEventSchema, storedSessionSchema, StoreProblem, type SessionChange, type SessionStore, type StoredSessions } from './sessionStore';
 

@@ -1,4 +1,4 @@
-import { open, readdir, rename, mkdir, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -62,4 +62,14 @@ export async function removeStaleTempFiles(file: string): Promise<string[]> {
     if (await unlink(path.join(dir, name)).then(() => true, () => false)) removed.push(name);
   }
   return removed;
+}
+
+/** The file's text, or undefined when it does not exist (any other error is thrown). */
+export async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
