@@ -1,9 +1,8 @@
 // Where the sign-ins to remote MCP servers are kept. VS Code hands its SecretStorage (same shape);
 // headless, one JSON file in the data folder, written atomically and readable by its owner only.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { parseJsonAs } from '../jsonText';
-import { writeFileAtomic } from '../state/atomicFile';
+import { readIfPresent, writeFileAtomic } from '../state/atomicFile';
 
 /** A key-value store for secrets; VS Code's SecretStorage satisfies it. */
 export interface SecretStore {
@@ -48,17 +47,12 @@ export class FileSecretStore implements SecretStore {
   }
 
   private load(): Promise<Map<string, string>> {
-    this.values ??= readFile(this.file, 'utf8').then(
-      (text) => {
-        const parsed = parseJsonAs(FileSchema, text, MAX_FILE_BYTES);
-        if (!parsed) throw new Error(`${this.file} is not a secrets file (or is larger than ${MAX_FILE_BYTES} bytes)`);
-        return new Map(Object.entries(parsed));
-      },
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return new Map<string, string>();
-        throw error;
-      },
-    );
+    this.values ??= readIfPresent(this.file).then((text) => {
+      if (text === undefined) return new Map<string, string>();
+      const parsed = parseJsonAs(FileSchema, text, MAX_FILE_BYTES);
+      if (!parsed) throw new Error(`${this.file} is not a secrets file (or is larger than ${MAX_FILE_BYTES} bytes)`);
+      return new Map(Object.entries(parsed));
+    });
     // A file that could not be read is tried again next time rather than taken as empty.
     this.values.catch(() => (this.values = undefined));
     return this.values;

@@ -1,6 +1,6 @@
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import type { Logger } from '../log';
-import { removeStaleTempFiles, writeFileAtomic } from './atomicFile';
+import { readIfPresent, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
 import { asideName, CoalescedWrite } from './coalescedWrite';
 import type { Recoveries } from './recoveries';
 
@@ -26,13 +26,8 @@ export class SnapshotFile {
   /** The parsed file; undefined when there is none yet or it was unreadable (then moved aside). */
   async read<T>(parse: (raw: unknown) => T): Promise<T | undefined> {
     await removeStaleTempFiles(this.file);
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readIfPresent(this.file);
+    if (text === undefined) return undefined;
     try {
       return parse(JSON.parse(text));
     } catch (error) {
