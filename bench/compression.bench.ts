@@ -1,7 +1,9 @@
 // Compression of a realistic ~200 KB dashboard document: the encodings the stores use (UTF-16 text
 // for Redis, base64 in the JSON file) and raw bytes, with lz-string itself and with the relay's own
 // compressor of the same format (identical output, checked here on every run; lz-string decompresses
-// both). Ratio = stored bytes / JSON bytes (UTF-16 output is stored as UTF-8 by Redis, counted so).
+// both), and node:zlib's deflate, gzip and brotli beside them, which decide the server-side format.
+// Ratio = stored bytes / JSON bytes (UTF-16 output is stored as UTF-8 by Redis, counted so).
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import LZString from 'lz-string';
 import { lzCompress } from '../src/extension/engine/state/lzCompress';
 import { emptyDocument, type StateDocument } from '../src/extension/engine/state/store';
@@ -55,7 +57,29 @@ const CODECS: Record<string, Codec> = {
   'lz-string, Uint8Array (raw bytes)': { compress: LZString.compressToUint8Array, decompress: (d) => LZString.decompressFromUint8Array(d as Uint8Array), bytes: (out) => out.length },
   'agent-mesh, utf16 (Redis)': { compress: (s) => lzCompress(s).toUTF16(), decompress: (d) => LZString.decompressFromUTF16(d as string), bytes: (out) => Buffer.byteLength(out as string, 'utf8') },
   'agent-mesh, base64 (file)': { compress: (s) => lzCompress(s).toBase64(), decompress: (d) => LZString.decompressFromBase64(d as string), bytes: (out) => out.length },
+  'zlib deflate level 1 (raw bytes)': zlibCodec((s) => deflateSync(s, { level: 1 }), inflateSync),
+  'zlib deflate level 1, base64': base64Of(zlibCodec((s) => deflateSync(s, { level: 1 }), inflateSync)),
+  'zlib gzip level 6 (raw bytes)': zlibCodec((s) => gzipSync(s), gunzipSync),
+  'zlib brotli quality 4 (raw bytes)': zlibCodec((s) => brotliCompressSync(s, brotliQuality(4)), brotliDecompressSync),
+  'zlib brotli quality 11 (raw bytes)': zlibCodec((s) => brotliCompressSync(s, brotliQuality(11)), brotliDecompressSync),
 };
+
+function brotliQuality(quality: number) {
+  return { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: quality, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT } };
+}
+
+function zlibCodec(compress: (s: string) => Buffer, decompress: (b: Buffer) => Buffer): Codec {
+  return { compress, decompress: (d) => decompress(d as Buffer).toString('utf8'), bytes: (out) => (out as Buffer).length };
+}
+
+/** Base64 text of a byte codec's output: what a text-only store (a JSON file, a Redis string read as text) holds. */
+function base64Of(codec: Codec): Codec {
+  return {
+    compress: (s) => Buffer.from(codec.compress(s) as Buffer).toString('base64'),
+    decompress: (d) => codec.decompress(Buffer.from(d as string, 'base64')),
+    bytes: (out) => (out as string).length,
+  };
+}
 
 const bench: Bench = {
   name: 'compression',
@@ -86,13 +110,16 @@ const bench: Bench = {
     const get = (label: string) => results.get(label)!;
     return {
       name: 'compression',
-      description: `A ${(jsonBytes / 1024).toFixed(0)} KB dashboard document (widgets, tasks, approvals, stamps); median of ${RUNS} runs. Stores compress above 50 KB, with agent-mesh's compressor (byte-identical lz-string output); lz-string decompresses.`,
+      description: `A ${(jsonBytes / 1024).toFixed(0)} KB dashboard document (widgets, tasks, approvals, stamps); median of ${RUNS} runs. Stores compress above 50 KB, with agent-mesh's compressor (byte-identical lz-string output); lz-string decompresses. node:zlib (deflate, gzip, brotli) side by side on the same text.`,
       cases,
       ratios: {
         'size utf16 (Redis) vs JSON': get('agent-mesh, utf16 (Redis)').ratio,
         'size base64 (file) vs JSON': get('agent-mesh, base64 (file)').ratio,
         'compress speed vs lz-string, utf16': get('lz-string, utf16 (Redis)').compressMs / get('agent-mesh, utf16 (Redis)').compressMs,
         'compress speed vs lz-string, base64': get('lz-string, base64 (file)').compressMs / get('agent-mesh, base64 (file)').compressMs,
+        'size brotli q4 vs agent-mesh utf16': get('zlib brotli quality 4 (raw bytes)').ratio / get('agent-mesh, utf16 (Redis)').ratio,
+        'compress speed brotli q4 vs agent-mesh utf16': get('agent-mesh, utf16 (Redis)').compressMs / get('zlib brotli quality 4 (raw bytes)').compressMs,
+        'size deflate level 1, base64 vs agent-mesh base64': get('zlib deflate level 1, base64').ratio / get('agent-mesh, base64 (file)').ratio,
       },
       figures: {
         'compress 200 KB, utf16 (ms)': get('agent-mesh, utf16 (Redis)').compressMs,
