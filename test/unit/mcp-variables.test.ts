@@ -99,6 +99,12 @@ describe('MCP variable substitution', () => {
   it('parses env files as VS Code does: "KEY: value", # inside quotes, CRLF', () => {
     assert.deepEqual(parseEnvFile('K: v\r\nH="a # b" # c\r\nexport E=`q`\r\n'), { K: 'v', H: 'a # b', E: 'q' });
   });
+
+  it('parses the dotenv forms: a double-quoted value over several lines, and no prototype key', () => {
+    const env = parseEnvFile('CERT="-----BEGIN-----\nabc\n-----END-----"\nAFTER=1\n__proto__=x\n');
+    assert.deepEqual(env, { CERT: '-----BEGIN-----\nabc\n-----END-----', AFTER: '1' });
+    assert.equal(Object.getPrototypeOf(env), Object.prototype);
+  });
 });
 
 describe('headless input resolver', () => {

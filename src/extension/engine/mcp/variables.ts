@@ -1,6 +1,7 @@
 // Turns a server's configuration into what is actually launched, by VS Code's rules: its variables
 // substituted, `~` expanded, and the process environment merged with `envFile` and then `env`.
 import { readFile } from 'node:fs/promises';
+import dotenv from 'dotenv';
 import os from 'node:os';
 import path from 'node:path';
 import type { McpInputDefinition, McpServerConfig } from './config';
@@ -125,37 +126,12 @@ export async function resolveLaunch(config: McpServerConfig, ctx: ResolveContext
   };
 }
 
-/** VS Code's `.env` reading: `KEY=value` or `KEY: value`, `export `, `#` comments outside quotes, quotes removed, `\n` in double quotes. */
+/**
+ * An `envFile`, read as VS Code reads it (its parser follows dotenv's format): `KEY=value` or
+ * `KEY: value`, `export `, `#` comments outside quotes, quotes removed, `\n` in double quotes.
+ */
 export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const rawLine of text.split(/\r\n?|\n/)) {
-    let line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
-    if (line.startsWith('export ')) line = line.slice(7).trim();
-    const separator = indexOutsideQuotes(line, (c) => c === '=' || c === ':');
-    if (separator < 0) continue;
-    const key = line.slice(0, separator).trim();
-    let value = line.slice(separator + 1).trim();
-    const comment = indexOutsideQuotes(value, (c) => c === '#');
-    if (comment >= 0) value = value.slice(0, comment).trim();
-    const quote = value[0];
-    if (value.length >= 2 && (quote === '"' || quote === "'" || quote === '`') && value.endsWith(quote)) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
-    }
-    if (key && key !== '__proto__') env[key] = value;
-  }
+  for (const [key, value] of Object.entries(dotenv.parse(text))) if (key !== '__proto__') env[key] = value;
   return env;
-}
-
-function indexOutsideQuotes(text: string, wanted: (c: string) => boolean): number {
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === quote && text[i - 1] !== '\\') quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (wanted(c)) return i;
-  }
-  return -1;
 }
