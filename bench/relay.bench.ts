@@ -180,7 +180,7 @@ const bench: Bench = {
       for (const n of CLIENT_COUNTS) ratios[`throughput vs socket.io at ${n} client${n > 1 ? 's' : ''}`] = at(ours, n).deliveriesPerSec / at(theirs, n).deliveriesPerSec;
       return {
         name: 'relay',
-        description: `One sender, N receivers on loopback, one process (${LATENCY_SAMPLES} single updates for latency, throughput: the median of ${THROUGHPUT_BURSTS} bursts of ${BURST} after a warm-up burst, interleaved with the peer\'s). The relay validates, resolves conflicts, persists and acks every update; socket.io only re-broadcasts.`,
+        description: `One sender, N receivers on loopback, one process (${LATENCY_SAMPLES} single updates for latency, throughput: the median of ${THROUGHPUT_BURSTS} bursts of ${BURST} after a warm-up burst, interleaved with the peer's). The relay validates, resolves conflicts, persists and acks every update; socket.io only re-broadcasts.`,
         cases: [...ours, ...theirs],
         ratios,
         figures: { 'p99 at 10 clients (ms)': at(ours, 10).p99Ms },

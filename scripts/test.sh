@@ -52,9 +52,11 @@ bash scripts/setup-conformance.sh
 phase "setup: npm packages"
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 
-phase "build and type-check"
+phase "build, type-check and lint"
 node esbuild.mjs
-npx tsc -p . --noEmit
+# The host (Node, no DOM) and the webview (DOM, no Node) are also checked on their own.
+npm run --silent typecheck
+npx eslint .
 
 tier unit npx mocha --config test/unit/.mocharc.json
 tier integration npx mocha --config test/integration/.mocharc.json

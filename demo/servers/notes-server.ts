@@ -106,7 +106,7 @@ class NotesStore {
       json = JSON.parse(text);
     } catch (err) {
       // Never overwrite a file we cannot read: the user may want to repair it.
-      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); fix or delete it`);
+      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); fix or delete it`, { cause: err });
     }
     const parsed = NotesFileSchema.safeParse(json);
     if (!parsed.success) {

@@ -178,10 +178,11 @@ export type ServerFrame =
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; id?: string };
 
 /** Parses and validates one inbound frame; never throws. */
-export function parseClientFrame(raw: string | Buffer, maxBytes = MAX_FRAME_BYTES): ParsedFrame {
-  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+export function parseClientFrame(raw: string | Uint8Array, maxBytes = MAX_FRAME_BYTES): ParsedFrame {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so only a long text is encoded to learn its size.
+  const size = typeof raw !== 'string' ? raw.byteLength : raw.length * 3 <= maxBytes ? raw.length : new TextEncoder().encode(raw).byteLength;
   if (size > maxBytes) return { ok: false, code: 'frame_too_large', message: `frame of ${size} bytes exceeds ${maxBytes}` };
-  const text = raw.toString();
+  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
   if (nestsDeeperThan(text, MAX_FRAME_DEPTH)) {
     return { ok: false, code: 'invalid_frame', message: `frame is nested too deep (values may nest at most ${MAX_JSON_DEPTH} levels)` };
   }

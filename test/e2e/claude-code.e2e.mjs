@@ -206,7 +206,7 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
       throw error;
     });
 
-    for (const [index, permission] of [[0, 'allow'], [1, 'deny']]) {
+    for (const index of [0, 1]) {
       const row = sessionRows.nth(index);
       if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
     }

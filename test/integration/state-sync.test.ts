@@ -151,14 +151,13 @@ describe('dashboard state sync against a real relay', function () {
   it('falls back to the postMessage bridge through the extension host when the direct socket cannot connect', async () => {
     await serve();
     const deadPort = await freePort();
-    let bridge: StateBridge | undefined;
     const toWebview = new Set<(message: HostToWebviewMessage) => void>();
-    bridge = new StateBridge(
+    const bridge = new StateBridge(
       async () => ({ wsUrl: `${relay.url.replace(/^http/, 'ws')}/ws`, token: TOKEN }),
       (message) => setImmediate(() => toWebview.forEach((listener) => listener(message))),
     );
     const fallback = bridgeSocket(
-      (message) => setImmediate(() => bridge!.handle(message as Parameters<StateBridge['handle']>[0])),
+      (message) => setImmediate(() => bridge.handle(message as Parameters<StateBridge['handle']>[0])),
       (handler) => (toWebview.add(handler), () => toWebview.delete(handler)),
     );
     const viaBridge = dashboard('webview-remote', nodeSockets(`ws://127.0.0.1:${deadPort}/ws`, TOKEN, rawSockets), fallback);

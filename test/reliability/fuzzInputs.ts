@@ -89,7 +89,7 @@ const routes: Route[] = [
   { method: 'DELETE', path: () => '/api/approval-rules', body: (_, rng) => ({ tool: rng.pick(['fuzz_tool', 'nope']), scope: rng.pick(['session', 'workspace']) }) },
   { method: 'GET', path: () => '/api/tasks' },
   { method: 'GET', path: (ids, rng) => `/api/tasks/${segment(rng, ids.task)}` },
-  { method: 'POST', path: () => '/api/tasks', body: (_, rng) => ({ title: rng.pick(['Fuzz', '']), steps: rng.pick([[{ name: 'a' }], [], [{ name: 'a', weight: -1 }], [{ name: 'a', weight: 1e999 }]]) }) },
+  { method: 'POST', path: () => '/api/tasks', body: (_, rng) => ({ title: rng.pick(['Fuzz', '']), steps: rng.pick([[{ name: 'a' }], [], [{ name: 'a', weight: -1 }], [{ name: 'a', weight: Infinity }]]) }) },
   { method: 'PATCH', path: (ids, rng) => `/api/tasks/${segment(rng, ids.task)}`, body: (_, rng) => rng.pick([{ step: 0, progress: 0.5 }, { progress: 2 }, { step: -1 }, { status: 'completed' }, { state: 'exploded' }]) },
   { method: 'DELETE', path: (ids, rng) => `/api/tasks/${segment(rng, ids.task)}`, body: () => ({}) },
   { method: 'GET', path: () => '/api/widgets' },

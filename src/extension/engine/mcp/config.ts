@@ -253,7 +253,7 @@ function normalizeServer(
     const type: McpTransportKind = rawObject.type === 'sse' || rawObject.type === 'http' ? rawObject.type : rawObject.url !== undefined ? 'http' : 'stdio';
     return { ...base, type, invalid: message, hash: hashOf({ name, source, raw: rawObject }) };
   };
-  if (name.trim() === '' || name.length > 100 || /[/\\\u0000-\u001f]/.test(name)) {
+  if (name.trim() === '' || name.length > 100 || /[/\\\p{Cc}]/u.test(name)) {
     return fail('the name must be 1–100 characters without "/", "\\" or control characters', []);
   }
   if (rawObject !== raw) return fail('must be an object', []);

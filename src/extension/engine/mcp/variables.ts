@@ -107,7 +107,7 @@ export async function resolveLaunch(config: McpServerConfig, ctx: ResolveContext
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new Error(`cannot read envFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new Error(`cannot read envFile ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
     }
     Object.assign(env, parseEnvFile(text));
   }
