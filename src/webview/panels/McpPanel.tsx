@@ -4,7 +4,7 @@ import { connectionModeLabel, type McpConfigProblem, type McpServerInfo, type Mc
 import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
-import type { PanelProps, RelayApi } from './index';
+import type { PanelProps, RelayApi } from './types';
 
 registerChannelReducer('mcp', (previous, name, payload) => {
   const snapshot = previous as unknown as McpSnapshot | undefined;
