@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { ApprovalThresholds } from '../../../shared/approvals';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
 import type { Recoveries } from '../state/recoveries';
 import { AuditLog } from './audit';
 import { ApprovalQueue } from './queue';
 import { RedisApprovalStore } from './redisStore';
+import type { ApprovalThresholds } from './routing';
 import { FileApprovalStore, type ApprovalStore } from './store';
 
 export const APPROVALS_FILE = 'approvals.json';
