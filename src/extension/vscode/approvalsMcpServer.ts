@@ -8,6 +8,8 @@ export interface BuiltInMcpEndpoint {
   url(): string;
   token: string;
   version: string;
+  /** Whether the relay keeps its port across starts (`agentMesh.relay.port` set). */
+  fixedPort(): boolean;
 }
 
 // `vscode.lm.registerMcpServerDefinitionProvider` and `McpHttpServerDefinition` arrived in VS Code
@@ -53,10 +55,9 @@ export function registerBuiltInMcpServerSurfaces(endpoint: BuiltInMcpEndpoint, l
       const pick = await vscode.window.showQuickPick(snippets(endpoint), { title: 'Copy the Agent Mesh MCP server configuration for…' });
       if (!pick) return;
       await vscode.env.clipboard.writeText(pick.text);
-      const fixedPort = vscode.workspace.getConfiguration('agentMesh').get<number>('relay.port', 0) !== 0;
       void vscode.window.showInformationMessage(
         `Agent Mesh: ${pick.label} configuration copied. It contains the relay token; treat it like a password.` +
-          (fixedPort ? '' : ' The relay picks a new port at every start: set "agentMesh.relay.port" to keep this configuration valid.'),
+          (endpoint.fixedPort() ? '' : ' The relay picks a new port at every start: set "agentMesh.relay.port" to keep this configuration valid.'),
       );
     }),
   ];

@@ -5,16 +5,13 @@ import type { Engine } from '../engine/engine';
 import { convertMcpServersFile, migrateLegacyOptions, MCP_JSON_RELATIVE_PATH, SERVER_OPTIONS_KEY, type McpServerOptions } from '../engine/mcp/config';
 import { child, parseJsonc, nodeValue, setProperty } from '../engine/mcp/jsonc';
 import { serverTarget, type StoredInputResolver } from '../engine/mcp/storedInputs';
-import type { McpSettingBlocks } from '../engine/mcp/sources';
 import { secretInputResolver } from './mcpInputs';
 import { callToolInteractively } from './mcpToolCall';
 import { McpTreeProvider, type McpNode } from './mcpTree';
-import { readSettings } from './settings';
+import type { SettingsService } from './settings';
 
 export const MCP_VIEW_ID = 'agentMesh.mcpServers';
 const LOG_SCHEME = 'agent-mesh-mcp-log';
-const DISABLED_TOOLS_KEY = 'agentMesh.mcp.disabledTools';
-const CONNECTION_MODES_KEY = 'agentMesh.mcp.serverConnectionModes';
 /** Bursts of fleet events (a reload, a restart) redraw the tree once. */
 const REDRAW_MS = 100;
 const RELOAD_DEBOUNCE_MS = 300;
@@ -38,6 +35,7 @@ export class McpViews implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
+    private readonly settings: SettingsService,
     secrets: vscode.SecretStorage,
     /** The user profile's mcp.json, watched for changes. */
     userConfigFile: string,
@@ -72,9 +70,6 @@ export class McpViews implements vscode.Disposable {
       vscode.commands.registerCommand('agentMesh.mcp.openConfig', () => this.openConfig()),
       vscode.commands.registerCommand('agentMesh.mcp.importServers', () => this.importServers()),
       vscode.commands.registerCommand('agentMesh.mcp.forgetInputs', () => this.forgetInputs()),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('agentMesh.mcp') || event.affectsConfiguration('agentMesh.tokens') || event.affectsConfiguration('mcp')) this.scheduleReload('settings changed');
-      }),
     );
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (folder) this.watch(new vscode.RelativePattern(folder, MCP_JSON_RELATIVE_PATH), `${MCP_JSON_RELATIVE_PATH} changed`, true);
@@ -96,6 +91,18 @@ export class McpViews implements vscode.Disposable {
     this.detach = engine.mcp.onEvent((event) => this.onEvent(event));
     this.redraw();
     void this.migrateMcpJson();
+  }
+
+  /** Empties the tree, status bar and diagnostics while no engine runs (a restart failed). */
+  detachEngine(): void {
+    this.detach?.();
+    this.detach = undefined;
+    this.engine = undefined;
+    clearTimeout(this.redrawTimer);
+    this.redrawTimer = undefined;
+    this.tree.update(undefined, new Set());
+    this.status.hide();
+    this.diagnostics.clear();
   }
 
   /** Redraws the tree, status bar and diagnostics from the fleet now. */
@@ -167,13 +174,14 @@ export class McpViews implements vscode.Disposable {
     for (const [file, list] of byFile) this.diagnostics.set(vscode.Uri.file(file), list);
   }
 
-  private scheduleReload(reason: string): void {
+  /** Reloads the fleet's configuration soon: bursts of changes (a save, a settings edit) reload once. */
+  scheduleReload(reason: string): void {
     clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       const engine = this.engine;
       if (!engine) return;
       this.log.info(`MCP: ${reason}; reloading`);
-      void engine.reloadMcp(readSettings().settings);
+      void engine.reloadMcp(this.settings.current);
     }, RELOAD_DEBOUNCE_MS);
   }
 
@@ -214,7 +222,7 @@ export class McpViews implements vscode.Disposable {
   private async setServerDisabled(name: string | undefined, disabled: boolean): Promise<void> {
     if (!name) return;
     try {
-      await updateServerOptions((options) => ({ ...options, [name]: { ...options[name], disabled } }));
+      await this.settings.updateServerRecord(SERVER_OPTIONS_KEY, (options) => ({ ...options, [name]: { ...(options[name] as McpServerOptions), disabled } }));
     } catch (error) {
       void vscode.window.showErrorMessage(`Agent Mesh: could not ${disabled ? 'disable' : 'enable'} "${name}": ${(error as Error).message}`);
     }
@@ -230,10 +238,9 @@ export class McpViews implements vscode.Disposable {
     if (!uri || !(await exists(uri))) return;
     try {
       const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-      const setting = serverOptionsSetting();
-      const migrated = migrateLegacyOptions(text, setting.current);
+      const migrated = migrateLegacyOptions(text, this.settings.ownServerRecord(SERVER_OPTIONS_KEY) as Record<string, McpServerOptions>);
       if (migrated.moved.length === 0) return;
-      await setting.save(migrated.options);
+      await this.settings.saveServerRecord(SERVER_OPTIONS_KEY, migrated.options);
       await this.editMcpJson(() => migrated.text);
       this.log.info(`MCP: moved disabled/timeout/autoApprove of ${migrated.moved.join(', ')} from ${MCP_JSON_RELATIVE_PATH} to ${SERVER_OPTIONS_KEY}`);
     } catch (error) {
@@ -242,22 +249,20 @@ export class McpViews implements vscode.Disposable {
   }
 
   private async setToolDisabled(server: string, tool: string, disabled: boolean): Promise<void> {
-    const configuration = vscode.workspace.getConfiguration();
-    const current = configuration.get<Record<string, string[]>>(DISABLED_TOOLS_KEY) ?? {};
-    const tools = new Set(current[server] ?? []);
-    if (disabled) tools.add(tool);
-    else tools.delete(tool);
-    const next = { ...current, [server]: [...tools] };
-    if (tools.size === 0) delete next[server];
-    await configuration.update(DISABLED_TOOLS_KEY, next, ownSettingsTarget());
+    await this.settings.updateServerRecord('agentMesh.mcp.disabledTools', (current) => {
+      const tools = new Set(current[server] ?? []);
+      if (disabled) tools.add(tool);
+      else tools.delete(tool);
+      const next = { ...current, [server]: [...tools] };
+      if (tools.size === 0) delete next[server];
+      return next;
+    });
   }
 
   /** A server's connection mode goes to Agent Mesh's own settings, never into mcp.json; the fleet applies it at once. */
   private async setConnectionMode(server: string | undefined, mode: McpConnectionMode): Promise<void> {
     if (!server) return;
-    const configuration = vscode.workspace.getConfiguration();
-    const current = configuration.get<Record<string, McpConnectionMode>>(CONNECTION_MODES_KEY) ?? {};
-    await configuration.update(CONNECTION_MODES_KEY, { ...current, [server]: mode }, ownSettingsTarget());
+    await this.settings.updateServerRecord('agentMesh.mcp.serverConnectionModes', (current) => ({ ...current, [server]: mode }));
   }
 
   private logText(uri: vscode.Uri): string {
@@ -339,7 +344,7 @@ export class McpViews implements vscode.Disposable {
         const entry = servers[secret.server] as { type: McpTransportKind; command?: string; args?: string[]; url?: string };
         await this.inputResolver.remember(secret.server, serverTarget({ ...entry, args: entry.args ?? [] }), secret.inputId, secret.value);
       }
-      await updateServerOptions((current) => ({ ...current, ...Object.fromEntries(added.filter((name) => options[name]).map((name) => [name, options[name]])) }));
+      await this.settings.updateServerRecord(SERVER_OPTIONS_KEY, (current) => ({ ...current, ...Object.fromEntries(added.filter((name) => options[name]).map((name) => [name, options[name]])) }));
       await this.editMcpJson((text) => {
         const declared = existingInputs(text);
         const declaredIds = new Set(declared.map((input) => (input as { id?: unknown })?.id));
@@ -368,12 +373,6 @@ export class McpViews implements vscode.Disposable {
   }
 }
 
-/** VS Code's own `mcp` setting (`{ servers, inputs }`) at the workspace and user scopes. */
-export function mcpSettingBlocks(): McpSettingBlocks {
-  const inspected = vscode.workspace.getConfiguration().inspect('mcp');
-  return { workspace: inspected?.workspaceValue, user: inspected?.globalValue };
-}
-
 function logUri(name: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${encodeURIComponent(name)}.log` });
 }
@@ -390,22 +389,6 @@ function existingInputs(text: string): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** `agentMesh.mcp.serverOptions` where Agent Mesh keeps it: the workspace when one is open, else the user settings. */
-function serverOptionsSetting(): { current: Record<string, McpServerOptions>; save(next: Record<string, McpServerOptions>): Thenable<void> } {
-  const configuration = vscode.workspace.getConfiguration();
-  const inWorkspace = vscode.workspace.workspaceFolders !== undefined;
-  const inspected = configuration.inspect<Record<string, McpServerOptions>>(SERVER_OPTIONS_KEY);
-  return {
-    current: { ...((inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? {}) },
-    save: (next) => configuration.update(SERVER_OPTIONS_KEY, next, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global),
-  };
-}
-
-async function updateServerOptions(change: (options: Record<string, McpServerOptions>) => Record<string, McpServerOptions>): Promise<void> {
-  const setting = serverOptionsSetting();
-  await setting.save(change(setting.current));
-}
-
 async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
@@ -413,9 +396,4 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Where per-server settings of Agent Mesh go: the workspace's settings when a folder is open, else the user's. */
-function ownSettingsTarget(): vscode.ConfigurationTarget {
-  return vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
 }

@@ -137,6 +137,14 @@ export class SessionsFace implements vscode.Disposable {
     update();
   }
 
+  /** Empties the view while no engine runs (a restart failed). */
+  detachEngine(): void {
+    for (const off of this.detach.splice(0)) off();
+    this.engine = undefined;
+    this.tree.refresh();
+    this.showStatus();
+  }
+
   dispose(): void {
     for (const off of this.detach.splice(0)) off();
     for (const d of this.disposables.splice(0)) d.dispose();
