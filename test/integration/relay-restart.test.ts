@@ -59,7 +59,7 @@ describe('moving the relay to a new address without rebuilding the engine (in-pr
       await assert.rejects(engine.restartRelay({ ...defaultSettings(), 'agentMesh.relay.port': port }), /EADDRINUSE/);
       const condition = engine.condition();
       assert.equal(condition.status, 'degraded');
-      assert.ok(condition.problems.some((p) => /^relay: not listening on 127\.0\.0\.1:\d+ \(.*EADDRINUSE/.test(p)), condition.problems.join(' | '));
+      assert.ok(condition.problems.some((p) => /^relay: cannot listen on 127\.0\.0\.1:\d+ \(.*EADDRINUSE/.test(p)), condition.problems.join(' | '));
       assert.throws(() => engine.url, /relay is not listening/);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

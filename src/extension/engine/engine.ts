@@ -311,7 +311,7 @@ export class Engine {
     try {
       await relay.listen();
     } catch (error) {
-      this.setRelayProblem(`not listening on ${host}:${port} (${(error as Error).message})`);
+      this.setRelayProblem(`cannot listen on ${host}:${port} (${(error as Error).message})`);
       throw error;
     }
     this.relay = relay;
