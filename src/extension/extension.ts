@@ -5,7 +5,7 @@ import { meshOptions } from './engine/mesh/monitor';
 import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
 import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { AlertNotifications } from './vscode/alertNotifications';
-import { ApprovalsFace } from './vscode/approvals';
+import { ApprovalsViews } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
 import { openSignInInBrowser } from './vscode/mcpSignIn';
@@ -15,7 +15,7 @@ import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
 import { SettingsService, type SettingsChange } from './vscode/settings';
 import { relayToken } from './vscode/token';
-import { SessionsFace } from './vscode/sessionsView';
+import { SessionsViews } from './vscode/sessionsView';
 import { TaskProgressFollower } from './vscode/tasksProgress';
 
 /** What other extensions and the in-editor tests can call. */
@@ -113,15 +113,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const meshViews = new MeshViews();
   context.subscriptions.push(meshViews);
 
-  const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'), settings);
+  const approvals = new ApprovalsViews(() => vscode.commands.executeCommand('agentMesh.openDashboard'), settings);
   const taskProgress = new TaskProgressFollower(settings);
-  const sessionsFace = new SessionsFace();
+  const sessionsViews = new SessionsViews();
   const alertNotifications = new AlertNotifications(() => void vscode.commands.executeCommand('agentMesh.openDashboard'));
   const mcpSurfaces = registerBuiltInMcpServerSurfaces(
     { url: () => running().url, token, version: ENGINE_VERSION, fixedPort: () => settings.current['agentMesh.relay.port'] !== 0 },
     log,
   );
-  context.subscriptions.push(approvals, taskProgress, sessionsFace, alertNotifications, ...mcpSurfaces.disposables);
+  context.subscriptions.push(approvals, taskProgress, sessionsViews, alertNotifications, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
@@ -160,7 +160,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       meshViews.attach(engine);
       approvals.attach(engine.approvals, engine.hookRules);
       taskProgress.attach(engine.tasks);
-      sessionsFace.attach(engine);
+      sessionsViews.attach(engine);
       alertNotifications.attach(engine.alerts);
       stopWatchingCondition = engine.onConditionChange(() => showStatus());
     } else {
@@ -168,7 +168,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
       meshViews.detachEngine();
       approvals.detachEngine();
       taskProgress.detachEngine();
-      sessionsFace.detachEngine();
+      sessionsViews.detachEngine();
       alertNotifications.detachEngine();
     }
     showStatus();

@@ -24,7 +24,7 @@ export function deciderName(): string {
  * requests, and the approve / reject / cancel / always-allow / export commands. `attach` moves it
  * to a new queue when the relay restarts.
  */
-export class ApprovalsFace implements vscode.Disposable {
+export class ApprovalsViews implements vscode.Disposable {
   private queue: ApprovalQueue | undefined;
   private hookRules: HookRules | undefined;
   private detach: Array<() => void> = [];

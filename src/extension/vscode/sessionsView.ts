@@ -102,7 +102,7 @@ class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
   }
 }
 
-export class SessionsFace implements vscode.Disposable {
+export class SessionsViews implements vscode.Disposable {
   private engine: Engine | undefined;
   private detach: Array<() => void> = [];
   private readonly tree: SessionsTreeProvider;
