@@ -118,7 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const sessionsViews = new SessionsViews();
   const alertNotifications = new AlertNotifications(() => void vscode.commands.executeCommand('agentMesh.openDashboard'));
   const mcpSurfaces = registerBuiltInMcpServerSurfaces(
-    { url: () => running().url, token, version: ENGINE_VERSION, fixedPort: () => settings.current['agentMesh.relay.port'] !== 0 },
+    { url: () => (current?.engine.listening ? current.engine.url : undefined), token, version: ENGINE_VERSION, fixedPort: () => settings.current['agentMesh.relay.port'] !== 0 },
     log,
   );
   context.subscriptions.push(approvals, taskProgress, sessionsViews, alertNotifications, ...mcpSurfaces.disposables);
@@ -178,7 +178,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   /** Tells whoever holds the relay's address (agent hooks, MCP clients, open dashboards) where it is now. */
   const relayMoved = async () => {
     await withdrawRelay(current?.discovery);
-    if (current) current.discovery = await announceRelay(current.engine, token, log).catch(() => undefined);
+    // A relay that could not take its new address has none to announce; its condition says why.
+    if (current?.engine.listening) current.discovery = await announceRelay(current.engine, token, log);
+    else if (current) current.discovery = undefined;
     mcpSurfaces.relayMoved();
     showStatus();
     await surfaces.reconnectAll();

@@ -359,6 +359,11 @@ export class Engine {
     }
   }
 
+  /** Whether the relay listens (false after its new address could not be bound). */
+  get listening(): boolean {
+    return this.relay !== undefined;
+  }
+
   get url(): string {
     if (!this.relay) throw new Error(`the relay is not listening${this.relayProblem ? `: ${this.relayProblem}` : ''}`);
     return this.relay.url;
