@@ -47,13 +47,28 @@ describe('Agent Mesh settings changes in the editor', function () {
     await eventually('the relay to run again on a free port', () => (api.relayUrl() ? true : undefined));
   });
 
-  it('moves the relay to the port set in agentMesh.relay.port', async function () {
+  it('moves the relay to the port set in agentMesh.relay.port, leaving the MCP servers connected as they were', async function () {
+    // The dashboard link carries the relay token; the MCP route tells when the demo's stdio server connected.
+    await vscode.commands.executeCommand('agentMesh.copyDashboardLink');
+    const token = new URL(await vscode.env.clipboard.readText()).searchParams.get('token');
+    const notes = async (base) => {
+      const response = await fetch(`${base}/api/mcp/servers/notes`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+      return response.json();
+    };
+    const before = await eventually('the demo notes server to connect', async () => {
+      const server = await notes(api.relayUrl());
+      return server.status === 'connected' ? server : undefined;
+    });
+
     const { port, close } = await holdPort();
     await close();
     await setPort(port);
     const url = await eventually(`the relay on port ${port}`, () => (api.relayUrl().endsWith(`:${port}`) ? api.relayUrl() : undefined));
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(response.status, 200);
+    const after = await notes(url);
+    assert.equal(after.status, 'connected');
+    assert.equal(after.connectedAt, before.connectedAt, 'the MCP server kept its connection: only the relay restarted');
   });
 
   it('says the relay is not running when the port is taken, and runs again once the setting changes', async function () {
