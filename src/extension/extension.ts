@@ -1,20 +1,21 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, ENGINE_VERSION } from './engine/engine';
+import { meshOptions } from './engine/mesh/monitor';
 import { removeDiscovery, writeDiscovery, type RelayDiscovery } from './engine/hooks/discovery';
 import { registerAgentConnectCommands } from './vscode/agentConnect';
 import { AlertNotifications } from './vscode/alertNotifications';
-import { ApprovalsFace } from './vscode/approvals';
+import { ApprovalsViews } from './vscode/approvals';
 import { registerBuiltInMcpServerSurfaces } from './vscode/approvalsMcpServer';
 import { DashboardSurfaces, DASHBOARD_VIEW_ID } from './vscode/dashboardSurfaces';
 import { openSignInInBrowser } from './vscode/mcpSignIn';
-import { mcpSettingBlocks, McpViews } from './vscode/mcpViews';
+import { McpViews } from './vscode/mcpViews';
 import { languageModelSampler, workspaceFolderRoots } from './vscode/mcpClientHost';
 import { MeshViews } from './vscode/meshViews';
 import type { RelayEndpoint } from './vscode/dashboardWebview';
-import { readSettings } from './vscode/settings';
+import { SettingsService, type SettingsChange } from './vscode/settings';
 import { relayToken } from './vscode/token';
-import { SessionsFace } from './vscode/sessionsView';
+import { SessionsViews } from './vscode/sessionsView';
 import { TaskProgressFollower } from './vscode/tasksProgress';
 
 /** What other extensions and the in-editor tests can call. */
@@ -22,6 +23,7 @@ export interface AgentMeshApi {
   relayUrl(): string;
 }
 
+/** The running engine; none while a rebuild failed (the views are then detached and say why). */
 let current: { engine: Engine; discovery?: RelayDiscovery } | undefined;
 
 /** Lets `agent-mesh hook` find this relay, as `agent-mesh serve` does; a relay that cannot write it still serves. */
@@ -46,19 +48,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const log = vscode.window.createOutputChannel('Agent Mesh', { log: true });
   context.subscriptions.push(log);
   const token = await relayToken(context.secrets);
+  const settings = new SettingsService(log);
+  context.subscriptions.push(settings);
   // The user profile's mcp.json sits next to the profile's settings.json, two levels above globalStorage/<extension>.
   const userMcpJson = path.join(context.globalStorageUri.fsPath, '..', '..', 'mcp.json');
-  const mcpViews = new McpViews(log, context.secrets, userMcpJson);
+  const mcpViews = new McpViews(log, settings, context.secrets, userMcpJson);
   context.subscriptions.push(mcpViews);
 
-  const startEngine = async (): Promise<Engine> => {
-    const { settings, issues } = readSettings();
-    for (const issue of issues) {
-      log.warn(`setting ${issue.key} is invalid (${issue.message}); using its default`);
-      void vscode.window.showWarningMessage(`Agent Mesh: setting ${issue.key} is invalid (${issue.message}); using its default.`);
-    }
-    return Engine.start({
-      settings,
+  const startEngine = (): Promise<Engine> =>
+    Engine.start({
+      settings: settings.current,
       token,
       dataDir: context.globalStorageUri.fsPath,
       extensionRoot: context.extensionUri.fsPath,
@@ -72,29 +71,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
         sampler: languageModelSampler(),
         roots: workspaceFolderRoots(),
         userConfigFile: userMcpJson,
-        mcpSetting: mcpSettingBlocks,
+        mcpSetting: () => settings.mcpSettingBlocks(),
       },
     });
-  };
 
-  let engine: Engine;
   try {
-    engine = await startEngine();
+    const engine = await startEngine();
+    current = { engine, discovery: await announceRelay(engine, token, log) };
   } catch (error) {
     const message = `Agent Mesh could not start its relay: ${(error as Error).message}`;
     log.error(message);
     void vscode.window.showErrorMessage(message, 'Show Logs').then((pick) => pick && log.show());
     throw error;
   }
-  current = { engine, discovery: await announceRelay(engine, token, log) };
+  /** Why no engine runs (a rebuild failed); undefined while one runs. */
+  let stoppedBecause: string | undefined;
+  const running = (): Engine => {
+    if (!current) throw new Error(`Agent Mesh is not running: ${stoppedBecause ?? 'it was stopped'}`);
+    return current.engine;
+  };
 
   const endpoint = async (): Promise<RelayEndpoint> => {
-    const external = await vscode.env.asExternalUri(vscode.Uri.parse(current!.engine.url));
+    const engine = running();
+    const external = await vscode.env.asExternalUri(vscode.Uri.parse(engine.url));
     // Behind code-server or a port forward the relay is reached under that host's name.
-    current!.engine.allowHost(new URL(external.toString(true)).hostname);
+    engine.allowHost(new URL(external.toString(true)).hostname);
     const httpUrl = external.toString(true).replace(/\/$/, '');
     const wsUrl = `${httpUrl.replace(/^http/, 'ws')}/ws`;
-    return { httpUrl, wsUrl, token, localWsUrl: `${current!.engine.url.replace(/^http/, 'ws')}/ws` };
+    return { httpUrl, wsUrl, token, localWsUrl: `${engine.url.replace(/^http/, 'ws')}/ws` };
   };
   const browserLink = async (): Promise<string> => `${(await endpoint()).httpUrl}/?token=${encodeURIComponent(token)}`;
   const openInBrowser = async () => vscode.env.openExternal(vscode.Uri.parse(await browserLink()));
@@ -106,51 +110,139 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
   const surfaces = new DashboardSurfaces(context.extensionUri, endpoint, () => void openInBrowser());
   context.subscriptions.push(surfaces, vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW_ID, surfaces));
 
-  const meshViews = new MeshViews(log);
+  const meshViews = new MeshViews();
   context.subscriptions.push(meshViews);
 
-  const approvals = new ApprovalsFace(() => vscode.commands.executeCommand('agentMesh.openDashboard'));
-  const taskProgress = new TaskProgressFollower();
-  const sessionsFace = new SessionsFace();
+  const approvals = new ApprovalsViews(() => vscode.commands.executeCommand('agentMesh.openDashboard'), settings);
+  const taskProgress = new TaskProgressFollower(settings);
+  const sessionsViews = new SessionsViews();
   const alertNotifications = new AlertNotifications(() => void vscode.commands.executeCommand('agentMesh.openDashboard'));
-  const mcpSurfaces = registerBuiltInMcpServerSurfaces({ url: () => current!.engine.url, token, version: ENGINE_VERSION }, log);
-  context.subscriptions.push(approvals, taskProgress, sessionsFace, alertNotifications, ...mcpSurfaces.disposables);
+  const mcpSurfaces = registerBuiltInMcpServerSurfaces(
+    { url: () => (current?.engine.listening ? current.engine.url : undefined), token, version: ENGINE_VERSION, fixedPort: () => settings.current['agentMesh.relay.port'] !== 0 },
+    log,
+  );
+  context.subscriptions.push(approvals, taskProgress, sessionsViews, alertNotifications, ...mcpSurfaces.disposables);
 
   const status = vscode.window.createStatusBarItem('agentMesh.relay', vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Mesh Relay';
   status.command = 'agentMesh.openDashboard';
   const showStatus = () => {
-    const condition = current!.engine.condition();
+    if (!current) {
+      status.text = '$(error) Agent Mesh';
+      status.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      status.tooltip = `Agent Mesh is not running: ${stoppedBecause ?? 'it was stopped'}`;
+      status.show();
+      return;
+    }
+    const { engine } = current;
+    const condition = engine.condition();
     const degraded = condition.status === 'degraded';
     status.text = degraded ? `$(warning) Agent Mesh` : `$(broadcast) Agent Mesh`;
     status.backgroundColor = degraded ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const recovered = condition.recovered.length > 0 ? `\nRecovered at start:\n${condition.recovered.map((r) => `• ${r}`).join('\n')}` : '';
+    const where = condition.problems.some((p) => p.startsWith('relay: ')) ? '' : ` on ${engine.url}`;
     status.tooltip = degraded
-      ? `Agent Mesh relay on ${current!.engine.url} — degraded:\n${condition.problems.map((p) => `• ${p}`).join('\n')}${recovered}`
-      : `Agent Mesh relay on ${current!.engine.url} — click to open the dashboard${recovered}`;
+      ? `Agent Mesh relay${where} — degraded:\n${condition.problems.map((p) => `• ${p}`).join('\n')}${recovered}`
+      : `Agent Mesh relay${where} — click to open the dashboard${recovered}`;
     status.show();
   };
   // The status bar turns to a warning while the relay is degraded (as /health says), e.g. Redis unreachable.
   let stopWatchingCondition = (): unknown => undefined;
-  const watchCondition = (target: Engine) => {
-    stopWatchingCondition();
-    stopWatchingCondition = target.onConditionChange(() => showStatus());
-  };
   context.subscriptions.push(status, { dispose: () => stopWatchingCondition() });
 
-  /** Points every VS Code face at an engine: at activation, and again after the relay restarted. */
-  const attachFaces = (target: Engine) => {
-    mcpViews.attach(target);
-    meshViews.attach(target);
-    approvals.attach(target.approvals, target.hookRules);
-    taskProgress.attach(target.tasks);
-    sessionsFace.attach(target);
-    alertNotifications.attach(target.alerts);
-    mcpSurfaces.relayMoved();
-    watchCondition(target);
+  /** Points every VS Code face at the engine (at activation and after a rebuild), or empties them while none runs. */
+  const attachFaces = () => {
+    stopWatchingCondition();
+    stopWatchingCondition = () => undefined;
+    if (current) {
+      const { engine } = current;
+      mcpViews.attach(engine);
+      meshViews.attach(engine);
+      approvals.attach(engine.approvals, engine.hookRules);
+      taskProgress.attach(engine.tasks);
+      sessionsViews.attach(engine);
+      alertNotifications.attach(engine.alerts);
+      stopWatchingCondition = engine.onConditionChange(() => showStatus());
+    } else {
+      mcpViews.detachEngine();
+      meshViews.detachEngine();
+      approvals.detachEngine();
+      taskProgress.detachEngine();
+      sessionsViews.detachEngine();
+      alertNotifications.detachEngine();
+    }
     showStatus();
   };
-  attachFaces(engine);
+  attachFaces();
+
+  /** Tells whoever holds the relay's address (agent hooks, MCP clients, open dashboards) where it is now. */
+  const relayMoved = async () => {
+    await withdrawRelay(current?.discovery);
+    // A relay that could not take its new address has none to announce; its condition says why.
+    if (current?.engine.listening) current.discovery = await announceRelay(current.engine, token, log);
+    else if (current) current.discovery = undefined;
+    mcpSurfaces.relayMoved();
+    showStatus();
+    await surfaces.reconnectAll();
+  };
+  const reportFailure = (what: string, error: unknown) => {
+    const message = `Agent Mesh could not ${what}: ${(error as Error).message}`;
+    log.error(message);
+    void vscode.window.showErrorMessage(message, 'Show Logs', 'Open Settings').then((pick) => {
+      if (pick === 'Show Logs') log.show();
+      if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'agentMesh');
+    });
+  };
+
+  /** Rebuilds the whole engine: its stores (state, approvals, sessions) open from the new settings. */
+  async function rebuildEngine(reason: string): Promise<void> {
+    log.info(`${reason}; rebuilding the engine`);
+    if (current) {
+      await withdrawRelay(current.discovery);
+      await current.engine.stop();
+      current = undefined;
+    }
+    try {
+      const engine = await startEngine();
+      current = { engine, discovery: await announceRelay(engine, token, log) };
+      stoppedBecause = undefined;
+    } catch (error) {
+      stoppedBecause = (error as Error).message;
+      reportFailure('restart its relay', error);
+    }
+    attachFaces();
+    mcpSurfaces.relayMoved();
+    await surfaces.reconnectAll();
+  }
+
+  /** Applies a settings change: only what it affects restarts (see engine/config/settingsChange.ts). */
+  async function applySettings({ settings: next, effects }: SettingsChange): Promise<void> {
+    if (effects.has('engine') || (!current && effects.size > 0)) return rebuildEngine('store or metrics settings changed');
+    if (!current) return;
+    const { engine } = current;
+    if (effects.has('relay')) {
+      log.info('relay settings changed; the relay listens again');
+      try {
+        await engine.restartRelay(next);
+      } catch (error) {
+        reportFailure('move its relay', error);
+      }
+      await relayMoved();
+    }
+    if (effects.has('humanLoop')) engine.configureHumanLoop(next);
+    if (effects.has('mesh')) {
+      log.info('mesh settings changed; reloading the agent list');
+      engine.mesh.configure(meshOptions(next));
+    }
+    if (effects.has('mcp')) mcpViews.scheduleReload('settings changed');
+  }
+
+  // One change at a time: a restart finishes before the next change is looked at.
+  let applying = Promise.resolve();
+  const enqueue = (work: () => Promise<void>) => {
+    applying = applying.then(work, work);
+    return applying;
+  };
 
   context.subscriptions.push(
     vscode.commands.registerCommand('agentMesh.openDashboard', () => surfaces.showPanel()),
@@ -163,32 +255,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     vscode.commands.registerCommand('agentMesh.copyDashboardLink', copyDashboardLink),
     vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
     ...registerAgentConnectCommands(),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks', 'agentMesh.costs'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
-    }),
-    vscode.workspace.onDidChangeConfiguration(async (event) => {
-      if (event.affectsConfiguration('agentMesh.relay') || event.affectsConfiguration('agentMesh.state')) await restartRelay('relay or state settings changed');
-    }),
+    settings.onDidChange((change) => void enqueue(() => applySettings(change))),
     // The workspace's restricted settings and its MCP servers count from now on.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => restartRelay('workspace trusted')),
+    vscode.workspace.onDidGrantWorkspaceTrust(() =>
+      enqueue(async () => {
+        settings.reread();
+        await rebuildEngine('workspace trusted');
+      }),
+    ),
   );
 
-  async function restartRelay(reason: string): Promise<void> {
-    log.info(`${reason}; restarting the relay`);
-    await withdrawRelay(current!.discovery);
-    await current!.engine.stop();
-    try {
-      const next = await startEngine();
-      current = { engine: next, discovery: await announceRelay(next, token, log) };
-    } catch (error) {
-      void vscode.window.showErrorMessage(`Agent Mesh could not restart its relay: ${(error as Error).message}`);
-      return;
-    }
-    attachFaces(current.engine);
-    await surfaces.reconnectAll();
-  }
-
-  return { relayUrl: () => current!.engine.url };
+  return { relayUrl: () => running().url };
 }
 
 export async function deactivate(): Promise<void> {

@@ -44,6 +44,25 @@ ${o.iconUri ? `<link rel="icon" type="image/svg+xml" href="${escapeAttr(o.iconUr
 </html>`;
 }
 
+/** What a dashboard shows while its relay does not run (a restart failed): the reason, and nothing that loads. */
+export function renderRelayStoppedHtml(title: string, reason: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>${escapeText(title)}</title>
+</head>
+<body>
+<main role="alert">
+<h1>The Agent Mesh relay is not running</h1>
+<p>${escapeText(reason)}</p>
+<p>Fix the cause above (often a setting), or run "Agent Mesh: Show Logs" for details; the dashboard comes back once the relay runs again.</p>
+</main>
+</body>
+</html>`;
+}
+
 function escapeAttr(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }

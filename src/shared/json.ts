@@ -5,6 +5,9 @@ import * as z from 'zod';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/** Path segments that could reach an object's prototype and are refused everywhere. */
+export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
+
 /** Deepest nesting a JSON value may have; deeper input is refused instead of walked. */
 export const MAX_JSON_DEPTH = 64;
 

@@ -1,6 +1,6 @@
 // The MCP fleet's HTTP/WS shapes, shared by the engine, the dashboard panel, the VS Code face and tests.
 import * as z from 'zod';
-import type { JsonObject } from './protocol';
+import type { JsonObject } from './json';
 
 export type McpServerStatus = 'connected' | 'connecting' | 'error' | 'stopped' | 'disabled';
 /** `http` is Streamable HTTP; `sse` the older HTTP+SSE transport (configured, or the fallback). */

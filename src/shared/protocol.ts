@@ -3,7 +3,7 @@
 // same types, so host and webview cannot drift apart.
 import * as z from 'zod';
 import { approvalRequestSchema, cancelSchema, decisionSchema, type Approval } from './approvals';
-import { jsonValueSchema, MAX_JSON_DEPTH, nestsDeeperThan, type JsonObject, type JsonValue } from './json';
+import { FORBIDDEN_PATH_SEGMENTS, jsonValueSchema, MAX_JSON_DEPTH, nestsDeeperThan, type JsonObject, type JsonValue } from './json';
 import { toolCallBodySchema, type McpToolCallLine } from './mcp';
 import type { StateStamp } from './state';
 import { taskCreateSchema, taskUpdateSchema, type Task } from './tasks';
@@ -26,9 +26,6 @@ export const MAX_FRAME_DEPTH = MAX_JSON_DEPTH + 2;
  * push a path's version near 2^53, where `version + 1` stops growing and the path would freeze.
  */
 export const MAX_VERSION_LEAP = 1_000_000;
-
-/** Path segments that could reach an object's prototype and are refused everywhere. */
-export const FORBIDDEN_PATH_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor']);
 
 const segmentSchema = z
   .string()

@@ -1,8 +1,7 @@
 // The dashboard state's HTTP contract (DM-11.1) and the frames' stamp type, shared by the relay,
 // the dashboard and tests.
 import * as z from 'zod';
-import { jsonValueSchema, type JsonObject, type JsonValue } from './json';
-import { FORBIDDEN_PATH_SEGMENTS } from './protocol';
+import { FORBIDDEN_PATH_SEGMENTS, jsonValueSchema, type JsonObject, type JsonValue } from './json';
 
 /** Who wrote a path last, at which per-path version and time. */
 export interface StateStamp {

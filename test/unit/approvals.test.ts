@@ -8,16 +8,8 @@ import { FileApprovalStore } from '../../src/extension/engine/approvals/store';
 import { silentLogger } from '../../src/extension/engine/log';
 import { parseClientFrame } from '../../src/shared/protocol';
 import { HttpError } from '../../src/extension/engine/relay/http';
-import {
-  confirmationTarget,
-  DEFAULT_THRESHOLDS,
-  dueAtFor,
-  isDestructiveTool,
-  priorityFor,
-  routeByConfidence,
-  routeRequest,
-  type ApprovalRequest,
-} from '../../src/shared/approvals';
+import { confirmationTarget, DEFAULT_THRESHOLDS, dueAtFor, isDestructiveTool, priorityFor, routeByConfidence, routeRequest } from '../../src/extension/engine/approvals/routing';
+import type { ApprovalRequest } from '../../src/shared/approvals';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2025, 0, 1, 12);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { assessToolCall, FACTOR_WEIGHTS, type PolicyContext, type ToolCall } from '../../src/extension/engine/hooks/policy';
 import { MAX_SCANNED_COMMAND, parseShell } from '../../src/extension/engine/hooks/shell';
-import { DEFAULT_THRESHOLDS } from '../../src/shared/approvals';
+import { DEFAULT_THRESHOLDS } from '../../src/extension/engine/approvals/routing';
 
 const workspace = '/home/dev/project';
 const context: PolicyContext = { thresholds: DEFAULT_THRESHOLDS, workspaceDir: workspace, trusted: true };

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseField, parseJsonArguments, planArgumentForm, renderToolResult } from '../../src/extension/engine/mcp/toolForms';
+import { parseField, parseJsonArguments, planArgumentForm, renderToolResult } from '../../src/shared/toolForms';
 
 describe('tool argument forms', () => {
   it('plans quick inputs for a flat schema', () => {

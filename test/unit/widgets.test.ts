@@ -108,7 +108,7 @@ describe('widget service', () => {
     await service.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } });
     await service.remove('a');
     assert.equal(service.list().length, 0);
-    assert.deepEqual(events.at(-1), { name: 'remove', payload: { id: 'a' } });
+    assert.deepEqual(events.at(-1), { name: 'removed', payload: { id: 'a' } });
     await assert.rejects(service.remove('a'), (e: HttpError) => e.status === 404);
   });
 

@@ -127,6 +127,9 @@ export class Engine {
   private readonly mcpCapabilities: McpClientCapabilities;
   private stopWatchingMcp: (() => void) | undefined;
   private relay: RelayServer | undefined;
+  /** Why the relay is not listening (its new address could not be bound); undefined while it listens. */
+  private relayProblem: string | undefined;
+  private readonly relayProblemListeners = new Set<() => void>();
   private readonly snapshots = new Map<EventChannel, () => JsonValue>();
   /** The damaged data files found at start and set aside. */
   private readonly recoveries = new Recoveries();
@@ -270,17 +273,7 @@ export class Engine {
     await engine.approvals.load();
     await engine.hookRules.load();
     await engine.sessions.load();
-    engine.relay = new RelayServer({
-      host: options.settings['agentMesh.relay.host'],
-      port: options.settings['agentMesh.relay.port'],
-      allowedHosts: options.settings['agentMesh.relay.allowedHosts'],
-      token: options.token,
-      router: engine.router,
-      hub: engine.hub,
-      logger: options.logger,
-    });
-    await engine.relay.listen();
-    options.logger.info(`relay listening on ${engine.relay.url}`);
+    await engine.listen(options.settings);
     engine.mesh.start();
     // MCP servers connect in the background: the relay never waits for them.
     void engine.reloadMcp();
@@ -290,6 +283,46 @@ export class Engine {
       engine.stopWatchingMcp = () => stops.forEach((stop) => stop());
     }
     return engine;
+  }
+
+  /**
+   * Moves the relay to the address in these settings (host, port, allowed hosts): dashboards and
+   * agents reconnect, while the stores, MCP servers and every listener on the engine stay. When the
+   * new address cannot be bound, the relay stays stopped and says so in `condition()`.
+   */
+  async restartRelay(settings: Settings): Promise<void> {
+    await this.relay?.close();
+    this.relay = undefined;
+    await this.listen(settings);
+  }
+
+  private async listen(settings: Settings): Promise<void> {
+    const host = settings['agentMesh.relay.host'];
+    const port = settings['agentMesh.relay.port'];
+    const relay = new RelayServer({
+      host,
+      port,
+      allowedHosts: settings['agentMesh.relay.allowedHosts'],
+      token: this.options.token,
+      router: this.router,
+      hub: this.hub,
+      logger: this.options.logger,
+    });
+    try {
+      await relay.listen();
+    } catch (error) {
+      this.setRelayProblem(`cannot listen on ${host}:${port} (${(error as Error).message})`);
+      throw error;
+    }
+    this.relay = relay;
+    this.setRelayProblem(undefined);
+    this.options.logger.info(`relay listening on ${relay.url}`);
+  }
+
+  private setRelayProblem(problem: string | undefined): void {
+    if (problem === this.relayProblem) return;
+    this.relayProblem = problem;
+    for (const listener of this.relayProblemListeners) listener();
   }
 
   /**
@@ -326,8 +359,13 @@ export class Engine {
     }
   }
 
+  /** Whether the relay listens (false after its new address could not be bound). */
+  get listening(): boolean {
+    return this.relay !== undefined;
+  }
+
   get url(): string {
-    if (!this.relay) throw new Error('engine is not started');
+    if (!this.relay) throw new Error(`the relay is not listening${this.relayProblem ? `: ${this.relayProblem}` : ''}`);
     return this.relay.url;
   }
 
@@ -343,6 +381,7 @@ export class Engine {
   condition(): { status: 'ok' | 'degraded'; problems: string[]; recovered: string[] } {
     const state = this.state.status();
     const problems = [
+      ...(this.relayProblem ? [`relay: ${this.relayProblem}`] : []),
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
       ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
     ];
@@ -357,7 +396,9 @@ export class Engine {
     const stopTasks = this.tasks.onStoreProblemChange(listener);
     const stopHookRules = this.hookRules.onProblemChange(listener);
     const stopSessions = this.sessions.onProblemChange(listener);
+    this.relayProblemListeners.add(listener);
     return () => {
+      this.relayProblemListeners.delete(listener);
       stopSessions();
       stopHookRules();
       stopState();

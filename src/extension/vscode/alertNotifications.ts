@@ -26,6 +26,11 @@ export class AlertNotifications implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.detachEngine();
+  }
+
+  /** Stops listening while no engine runs (a restart failed). */
+  detachEngine(): void {
     this.stopListening?.();
     this.stopListening = undefined;
   }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Approval, RuleScope } from '../../shared/approvals';
 import { HOOK_AGENT_LABELS } from '../../shared/hooks';
 import type { ApprovalQueue } from '../engine/approvals/queue';
+import type { Settings } from '../engine/config/settings';
 import { hookApprovalMessage, hookApprovalOrigin, type HookApprovalOrigin } from '../engine/hooks/origin';
 import { parseRulePattern, type HookRules } from '../engine/hooks/rules';
 import { HttpError } from '../engine/relay/http';
@@ -23,7 +24,7 @@ export function deciderName(): string {
  * requests, and the approve / reject / cancel / always-allow / export commands. `attach` moves it
  * to a new queue when the relay restarts.
  */
-export class ApprovalsFace implements vscode.Disposable {
+export class ApprovalsViews implements vscode.Disposable {
   private queue: ApprovalQueue | undefined;
   private hookRules: HookRules | undefined;
   private detach: Array<() => void> = [];
@@ -32,7 +33,10 @@ export class ApprovalsFace implements vscode.Disposable {
   private readonly view: vscode.TreeView<ApprovalsTreeNode>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly openDashboard: () => unknown) {
+  constructor(
+    private readonly openDashboard: () => unknown,
+    private readonly settings: { readonly current: Settings },
+  ) {
     this.tree = new ApprovalsTreeProvider(() => this.queue?.list('pending') ?? []);
     this.view = vscode.window.createTreeView(APPROVALS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.disposables.push(
@@ -56,6 +60,14 @@ export class ApprovalsFace implements vscode.Disposable {
       queue.onChange((approval) => this.onChange(approval)),
       queue.onRulesChange(() => this.tree.refresh()),
     );
+    this.update();
+  }
+
+  /** Empties the view while no engine runs (a restart failed), so nothing acts on a stopped queue. */
+  detachEngine(): void {
+    for (const off of this.detach.splice(0)) off();
+    this.queue = undefined;
+    this.hookRules = undefined;
     this.update();
   }
 
@@ -123,7 +135,7 @@ export class ApprovalsFace implements vscode.Disposable {
     const origin = hookApprovalOrigin(approval);
     // So is an MCP server that asked a question or wants a model.
     if ((approval.level !== 'quick' && !origin && !approval.kind) || this.notified.has(approval.id)) return;
-    if (!vscode.workspace.getConfiguration('agentMesh').get<boolean>('approvals.notifications', true)) return;
+    if (!this.settings.current['agentMesh.approvals.notifications']) return;
     this.notified.add(approval.id);
     void this.notify(approval, origin);
   }

@@ -5,9 +5,12 @@ export const MCP_PROVIDER_ID = 'agentMesh.builtInMcpServer';
 
 /** Where agents reach the built-in MCP server: the relay's URL on this machine and its token. */
 export interface BuiltInMcpEndpoint {
-  url(): string;
+  /** Undefined while the relay does not listen (a restart failed). */
+  url(): string | undefined;
   token: string;
   version: string;
+  /** Whether the relay keeps its port across starts (`agentMesh.relay.port` set). */
+  fixedPort(): boolean;
 }
 
 // `vscode.lm.registerMcpServerDefinitionProvider` and `McpHttpServerDefinition` arrived in VS Code
@@ -21,8 +24,8 @@ interface McpLanguageModelApi {
 }
 type McpHttpServerDefinitionConstructor = new (label: string, uri: vscode.Uri, headers?: Record<string, string>, version?: string) => unknown;
 
-function snippets(endpoint: BuiltInMcpEndpoint): Array<{ label: string; detail: string; text: string }> {
-  const url = `${endpoint.url()}/mcp`;
+function snippets(relayUrl: string, endpoint: BuiltInMcpEndpoint): Array<{ label: string; detail: string; text: string }> {
+  const url = `${relayUrl}/mcp`;
   const authorization = `Bearer ${endpoint.token}`;
   return [
     {
@@ -50,13 +53,17 @@ function snippets(endpoint: BuiltInMcpEndpoint): Array<{ label: string; detail: 
 export function registerBuiltInMcpServerSurfaces(endpoint: BuiltInMcpEndpoint, log: vscode.LogOutputChannel): { disposables: vscode.Disposable[]; relayMoved(): void } {
   const disposables: vscode.Disposable[] = [
     vscode.commands.registerCommand('agentMesh.copyMcpConfig', async () => {
-      const pick = await vscode.window.showQuickPick(snippets(endpoint), { title: 'Copy the Agent Mesh MCP server configuration for…' });
+      const relayUrl = endpoint.url();
+      if (!relayUrl) {
+        void vscode.window.showErrorMessage('Agent Mesh: the relay is not running, so there is no MCP server address to copy; see "Agent Mesh: Show Logs".');
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(snippets(relayUrl, endpoint), { title: 'Copy the Agent Mesh MCP server configuration for…' });
       if (!pick) return;
       await vscode.env.clipboard.writeText(pick.text);
-      const fixedPort = vscode.workspace.getConfiguration('agentMesh').get<number>('relay.port', 0) !== 0;
       void vscode.window.showInformationMessage(
         `Agent Mesh: ${pick.label} configuration copied. It contains the relay token; treat it like a password.` +
-          (fixedPort ? '' : ' The relay picks a new port at every start: set "agentMesh.relay.port" to keep this configuration valid.'),
+          (endpoint.fixedPort() ? '' : ' The relay picks a new port at every start: set "agentMesh.relay.port" to keep this configuration valid.'),
       );
     }),
   ];
@@ -70,9 +77,10 @@ export function registerBuiltInMcpServerSurfaces(endpoint: BuiltInMcpEndpoint, l
       disposables.push(
         lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
           onDidChangeMcpServerDefinitions: changed.event,
-          provideMcpServerDefinitions: () => [
-            new HttpDefinition('Agent Mesh', vscode.Uri.parse(`${endpoint.url()}/mcp`), { Authorization: `Bearer ${endpoint.token}` }, endpoint.version),
-          ],
+          provideMcpServerDefinitions: () => {
+            const relayUrl = endpoint.url();
+            return relayUrl ? [new HttpDefinition('Agent Mesh', vscode.Uri.parse(`${relayUrl}/mcp`), { Authorization: `Bearer ${endpoint.token}` }, endpoint.version)] : [];
+          },
         }),
       );
       log.info('registered the built-in MCP server with VS Code');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { renderDashboardHtml } from '../../shared/dashboardHtml';
+import { renderDashboardHtml, renderRelayStoppedHtml } from '../../shared/dashboardHtml';
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../../shared/protocol';
 import { isBridgeMessage, StateBridge } from './stateBridge';
 
@@ -43,7 +43,13 @@ export class DashboardWebview implements vscode.Disposable {
 
   /** Renders the shell; the app asks for its endpoint with a `ready` message once it runs. */
   async render(): Promise<void> {
-    const endpoint = await this.endpoint();
+    let endpoint: RelayEndpoint;
+    try {
+      endpoint = await this.endpoint();
+    } catch (error) {
+      this.webview.html = renderRelayStoppedHtml('Agent Mesh Dashboard', (error as Error).message);
+      return;
+    }
     const wsOrigin = new URL(endpoint.wsUrl).origin.replace(/^http/, 'ws');
     const httpOrigin = new URL(endpoint.httpUrl).origin;
     this.webview.html = renderDashboardHtml({

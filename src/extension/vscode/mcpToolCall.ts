@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { McpServerInfo, McpToolInfo } from '../../shared/mcp';
 import type { McpFleet } from '../engine/mcp/fleet';
-import { parseField, parseJsonArguments, planArgumentForm, renderToolResult, type FormField } from '../engine/mcp/toolForms';
+import { parseField, parseJsonArguments, planArgumentForm, renderToolResult, type FormField } from '../../shared/toolForms';
 
 /**
  * "Call MCP Tool…": server → tool → arguments (quick inputs from the schema, a validated JSON box

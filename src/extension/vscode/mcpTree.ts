@@ -29,7 +29,8 @@ export class McpTreeProvider implements vscode.TreeDataProvider<McpNode>, vscode
   /** Servers whose entry asks for VS Code's development mode, with what it asks. */
   private devModes = new Map<string, McpDevMode>();
 
-  update(snapshot: McpSnapshot, disabledInConfig: Set<string>, devModes = new Map<string, McpDevMode>()): void {
+  /** `undefined` empties the tree (no engine runs). */
+  update(snapshot: McpSnapshot | undefined, disabledInConfig: Set<string>, devModes = new Map<string, McpDevMode>()): void {
     this.devModes = devModes;
     this.snapshot = snapshot;
     this.disabledInConfig = disabledInConfig;

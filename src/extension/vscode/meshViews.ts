@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
 import type { MeshSnapshot } from '../../shared/mesh';
 import type { Engine } from '../engine/engine';
-import { meshOptions } from '../engine/mesh/monitor';
 import { describeTransitions, TransitionDebouncer } from '../engine/mesh/notifier';
 import { MeshTreeProvider, type MeshNode } from './meshTree';
-import { readSettings } from './settings';
 
 export const MESH_VIEW_ID = 'agentMesh.meshHealth';
 /** Transitions within this window become one notification. */
@@ -12,8 +10,8 @@ const NOTIFY_DEBOUNCE_MS = 2000;
 
 /**
  * Everything mesh health shows in VS Code: the tree view, the "Mesh n/m" status bar item, one
- * notification per burst of status changes, the commands, and hot reload of the mesh settings.
- * `attach` binds it to an engine (again after the relay restarts).
+ * notification per burst of status changes and the commands. `attach` binds it to an engine (again
+ * after the engine is rebuilt).
  */
 export class MeshViews implements vscode.Disposable {
   private readonly tree = new MeshTreeProvider();
@@ -29,7 +27,7 @@ export class MeshViews implements vscode.Disposable {
   private detach: (() => void) | undefined;
   private engine: Engine | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor() {
     this.status.name = 'Agent Mesh Health';
     this.status.command = `${MESH_VIEW_ID}.focus`;
     this.disposables.push(
@@ -44,9 +42,6 @@ export class MeshViews implements vscode.Disposable {
         await vscode.env.clipboard.writeText(node.agent.url);
         vscode.window.setStatusBarMessage(`Copied ${node.agent.url}`, 3000);
       }),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('agentMesh.mesh')) this.reconfigure();
-      }),
     );
   }
 
@@ -60,6 +55,14 @@ export class MeshViews implements vscode.Disposable {
       offTransition();
     };
     this.show(engine.mesh.snapshot());
+  }
+
+  /** Empties the view while no engine runs (a restart failed). */
+  detachEngine(): void {
+    this.detach?.();
+    this.detach = undefined;
+    this.engine = undefined;
+    this.show({ agents: [] });
   }
 
   dispose(): void {
@@ -101,16 +104,5 @@ export class MeshViews implements vscode.Disposable {
     }
     const document = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(card, null, 2) });
     await vscode.window.showTextDocument(document, { preview: true });
-  }
-
-  private reconfigure(): void {
-    if (!this.engine) return;
-    const { settings, issues } = readSettings();
-    for (const issue of issues.filter((i) => i.key.startsWith('agentMesh.mesh'))) {
-      this.log.warn(`setting ${issue.key} is invalid (${issue.message}); using its default`);
-      void vscode.window.showWarningMessage(`Agent Mesh: setting ${issue.key} is invalid (${issue.message}); using its default.`);
-    }
-    this.log.info('mesh settings changed; reloading the agent list');
-    this.engine.mesh.configure(meshOptions(settings));
   }
 }

@@ -102,7 +102,7 @@ class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsNode> {
   }
 }
 
-export class SessionsFace implements vscode.Disposable {
+export class SessionsViews implements vscode.Disposable {
   private engine: Engine | undefined;
   private detach: Array<() => void> = [];
   private readonly tree: SessionsTreeProvider;
@@ -135,6 +135,14 @@ export class SessionsFace implements vscode.Disposable {
     };
     this.detach.push(engine.sessions.onChange(update), engine.approvals.onChange(update));
     update();
+  }
+
+  /** Empties the view while no engine runs (a restart failed). */
+  detachEngine(): void {
+    for (const off of this.detach.splice(0)) off();
+    this.engine = undefined;
+    this.tree.refresh();
+    this.showStatus();
   }
 
   dispose(): void {

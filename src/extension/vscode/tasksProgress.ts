@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Task } from '../../shared/tasks';
+import type { Settings } from '../engine/config/settings';
 import type { TaskEvent, TaskService } from '../engine/tasks/taskService';
 import { deciderName } from './approvals';
 
@@ -14,7 +15,7 @@ export class TaskProgressFollower implements vscode.Disposable {
   private readonly following = new Map<string, (task: Task | undefined) => void>();
   private readonly disposables: vscode.Disposable[];
 
-  constructor() {
+  constructor(private readonly settings: { readonly current: Settings }) {
     this.disposables = [
       vscode.commands.registerCommand('agentMesh.tasks.follow', () => this.pickAndRun('Follow a task', (task) => this.follow(task))),
       vscode.commands.registerCommand('agentMesh.tasks.cancel', () =>
@@ -28,6 +29,14 @@ export class TaskProgressFollower implements vscode.Disposable {
     for (const finish of this.following.values()) finish(undefined);
     this.service = service;
     this.detach = service.onEvent((event) => this.onEvent(event));
+  }
+
+  /** Ends the followed tasks' notifications while no engine runs (a restart failed). */
+  detachEngine(): void {
+    this.detach?.();
+    this.detach = undefined;
+    for (const finish of this.following.values()) finish(undefined);
+    this.service = undefined;
   }
 
   dispose(): void {
@@ -73,7 +82,7 @@ export class TaskProgressFollower implements vscode.Disposable {
     const update = this.following.get(event.task.id);
     if (update) {
       update(event.task);
-    } else if (event.task.status === 'running' && event.task.createdAt === event.task.updatedAt && vscode.workspace.getConfiguration('agentMesh').get<boolean>('tasks.followAutomatically', false)) {
+    } else if (event.task.status === 'running' && event.task.createdAt === event.task.updatedAt && this.settings.current['agentMesh.tasks.followAutomatically']) {
       this.follow(event.task);
     }
   }

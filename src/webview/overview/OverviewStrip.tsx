@@ -3,7 +3,7 @@ import type { ApprovalLevel } from '../../shared/approvals';
 import type { CostReport } from '../../shared/costs';
 import type { EventChannel, JsonValue } from '../../shared/protocol';
 import { formatCost } from '../../shared/sessions';
-import type { RelayApi } from '../panels';
+import type { RelayApi } from '../panels/types';
 import { costToday, overviewFigures, type CostToday } from './figures';
 
 /** GET /api/costs is asked again when the sessions change, at most this often. */

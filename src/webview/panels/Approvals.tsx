@@ -5,7 +5,7 @@ import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
 import { ElicitationForm, SamplingDetails } from './ElicitationCard';
-import type { PanelProps, RelayApi } from './index';
+import type { PanelProps, RelayApi } from './types';
 
 /** Terminal approvals the panel lists after their decision, newest first. */
 const RECENT = 10;

@@ -3,7 +3,7 @@ import type { Approval, SamplingPreview } from '../../shared/approvals';
 import { checkElicitationContent, elicitationFields, initialElicitationValues, valueFromText, type ElicitationContent, type ElicitationField } from '../../shared/elicitation';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
-import type { RelayApi } from './index';
+import type { RelayApi } from './types';
 
 /** What the form holds while the person fills it: text as typed, choices as chosen. */
 type Draft = Record<string, string | boolean | string[]>;

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { planArgumentForm, parseJsonArguments, type ContentItem } from '../../extension/engine/mcp/toolForms';
+import { planArgumentForm, parseJsonArguments, type ContentItem } from '../../shared/toolForms';
 import { connectionModeLabel, type McpConfigProblem, type McpServerInfo, type McpSnapshot, type McpTokenSummary, type McpToolCallLine, type McpToolProgress } from '../../shared/mcp';
 import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
-import type { PanelProps, RelayApi } from './index';
+import type { PanelProps, RelayApi } from './types';
 
 registerChannelReducer('mcp', (previous, name, payload) => {
   const snapshot = previous as unknown as McpSnapshot | undefined;

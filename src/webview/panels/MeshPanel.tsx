@@ -5,7 +5,7 @@ import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { clock } from '../widgets/format';
 import { WidgetView } from '../widgets/Widget';
-import type { PanelProps } from './index';
+import type { PanelProps } from './types';
 
 // Every cycle's `update` carries the whole (small) agent list; `transition` events are for notifications.
 registerChannelReducer('mesh', (previous, name, payload) => (name === 'update' ? payload : previous));

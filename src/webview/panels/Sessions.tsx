@@ -6,7 +6,7 @@ import type { AgentSession, TranscriptEntry, TranscriptPage } from '../../shared
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
-import type { PanelProps, RelayApi } from './index';
+import type { PanelProps, RelayApi } from './types';
 import { formatTokens } from '../../shared/sessions';
 import { filterTranscript, formatCost, orderSessions, STATUS_LABELS, toolsOf, type Outcome } from './sessionView';
 

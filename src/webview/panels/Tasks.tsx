@@ -5,7 +5,7 @@ import type { Task, TasksSnapshot } from '../../shared/tasks';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { ProgressBar } from '../widgets/ProgressBar';
-import type { PanelProps, RelayApi } from './index';
+import type { PanelProps, RelayApi } from './types';
 
 registerChannelReducer('tasks', (previous, name, payload) => {
   const tasks = (previous as unknown as TasksSnapshot | undefined)?.tasks ?? [];

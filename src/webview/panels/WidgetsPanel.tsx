@@ -5,7 +5,7 @@ import { Button } from '../ui/Button';
 import '../widgets/channel';
 import { WIDGET_TITLES } from '../widgets/registry';
 import { WidgetView } from '../widgets/Widget';
-import type { PanelProps } from './index';
+import type { PanelProps } from './types';
 
 /** Every widget agents pushed (POST /api/widgets, the MCP render_widget tool), newest last. */
 export function WidgetsPanel({ data, api }: PanelProps) {

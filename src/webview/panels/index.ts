@@ -1,32 +1,10 @@
-import type { FunctionComponent } from 'preact';
-import type { EventChannel, JsonValue } from '../../shared/protocol';
+import type { PanelDefinition } from './types';
 import { ApprovalsPanel } from './Approvals';
 import { McpPanel } from './McpPanel';
 import { MeshPanel } from './MeshPanel';
 import { SessionsPanel } from './Sessions';
 import { TasksPanel } from './Tasks';
 import { WidgetsPanel } from './WidgetsPanel';
-
-/** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
-export interface PanelProps {
-  data: JsonValue | undefined;
-  api: RelayApi;
-}
-
-export interface RelayApi {
-  /** Calls the relay with the dashboard's credentials; rejects with the API's error message. */
-  request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
-  /** Calls a streaming route (NDJSON), handing each line over as it arrives; resolves when the stream ends. */
-  stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
-}
-
-export interface PanelDefinition {
-  id: string;
-  title: string;
-  /** The channel the panel subscribes to. */
-  channel: EventChannel;
-  component: FunctionComponent<PanelProps>;
-}
 
 /** The dashboard's panels, in display order. Each capability adds one line here. */
 export const panels: PanelDefinition[] = [

@@ -1,6 +1,6 @@
 import { credentialHeaders } from '../../shared/relayAuth';
 import type { Endpoint } from '../host';
-import type { RelayApi } from '../panels';
+import type { RelayApi } from '../panels/types';
 
 /** The relay's HTTP API with the dashboard's credential: the bearer token in VS Code, the page's session secret in a browser. */
 export function createRelayApi(endpoint: Endpoint): RelayApi {

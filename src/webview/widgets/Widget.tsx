@@ -1,6 +1,6 @@
 import { Component, type ComponentChildren } from 'preact';
 import { checkWidgetData, type WidgetType } from '../../shared/widgets';
-import type { RelayApi } from '../panels';
+import type { RelayApi } from '../panels/types';
 import { widgetRegistry } from './registry';
 import type { WidgetComponent } from './types';
 

@@ -2,7 +2,7 @@ import type { JsonValue } from '../../shared/protocol';
 import type { StoredWidget, WidgetsSnapshot } from '../../shared/widgets';
 import { registerChannelReducer } from '../sync/channels';
 
-/** Folds the 'widgets' channel's `upsert` and `remove` events into the snapshot copy. */
+/** Folds the 'widgets' channel's `upsert` and `removed` events into the snapshot copy. */
 registerChannelReducer('widgets', (previous, name, payload) => {
   const current = (previous as unknown as WidgetsSnapshot | undefined)?.widgets ?? [];
   if (name === 'upsert') {
@@ -11,7 +11,7 @@ registerChannelReducer('widgets', (previous, name, payload) => {
     const widgets = index === -1 ? [...current, widget] : current.map((w, i) => (i === index ? widget : w));
     return { widgets } as unknown as JsonValue;
   }
-  if (name === 'remove') {
+  if (name === 'removed') {
     const { id } = payload as { id: string };
     return { widgets: current.filter((w) => w.id !== id) } as unknown as JsonValue;
   }

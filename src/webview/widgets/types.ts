@@ -1,6 +1,6 @@
 import type { FunctionComponent } from 'preact';
 import type { WidgetData, WidgetType } from '../../shared/widgets';
-import type { RelayApi } from '../panels';
+import type { RelayApi } from '../panels/types';
 
 export interface WidgetProps<T extends WidgetType> {
   id: string;

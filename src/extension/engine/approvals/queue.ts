@@ -1,28 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import {
-  confirmationTarget,
-  dueAtFor,
-  isDestructiveTool,
-  isTerminal,
-  priorityFor,
-  routeRequest,
-  type Approval,
-  type ApprovalRequest,
-  type ApprovalRule,
-  type ApprovalStatus,
-  type ApprovalThresholds,
-  type ApprovalsSnapshot,
-  type CancelInput,
-  type DecisionInput,
-  type ElicitationAnswer,
-  type ElicitationQuestion,
-  type SamplingPreview,
-  type RuleScope,
-  type TerminalStatus,
+import type {
+  Approval,
+  ApprovalRequest,
+  ApprovalRule,
+  ApprovalStatus,
+  ApprovalsSnapshot,
+  CancelInput,
+  DecisionInput,
+  ElicitationAnswer,
+  ElicitationQuestion,
+  SamplingPreview,
+  RuleScope,
+  TerminalStatus,
 } from '../../../shared/approvals';
 import { checkElicitationContent, elicitationFields } from '../../../shared/elicitation';
 import type { JsonObject } from '../../../shared/protocol';
 import { redactSecrets, redactText } from '../../../shared/redact';
+import { confirmationTarget, dueAtFor, isDestructiveTool, isTerminal, priorityFor, routeRequest, type ApprovalThresholds } from './routing';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
 import type { AuditEvent, AuditLog } from './audit';

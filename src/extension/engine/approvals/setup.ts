@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { ApprovalThresholds } from '../../../shared/approvals';
 import type { Settings } from '../config/settings';
-import type { EngineOptions } from '../engine';
+import type { Logger } from '../log';
 import type { Recoveries } from '../state/recoveries';
 import { AuditLog } from './audit';
 import { ApprovalQueue } from './queue';
 import { RedisApprovalStore } from './redisStore';
+import type { ApprovalThresholds } from './routing';
 import { FileApprovalStore, type ApprovalStore } from './store';
 
 export const APPROVALS_FILE = 'approvals.json';
@@ -28,7 +28,7 @@ export function workspaceKey(workspaceDir: string | undefined): string {
 
 /** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
 export function createApprovalQueue(
-  options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'> & { recoveries?: Recoveries },
+  options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; token: string; recoveries?: Recoveries },
 ): ApprovalQueue {
   const redisUrl = options.settings['agentMesh.state.redisUrl'];
   const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger, options.recoveries);

@@ -1,7 +1,8 @@
 // The hook door: a coding agent's event in, the agent's answer out. A tool call is decided by a rule,
 // by the policy (auto level only), or by a person through the approval queue; nothing else allows it.
 import { createHash } from 'node:crypto';
-import { type Approval, type ApprovalThresholds } from '../../../shared/approvals';
+import type { Approval } from '../../../shared/approvals';
+import type { ApprovalThresholds } from '../approvals/routing';
 import { looksSecret, REDACTED, redactSecrets } from '../../../shared/redact';
 import { HOOK_AGENT_LABELS, type HookAgent } from '../../../shared/hooks';
 import type { JsonObject, JsonValue } from '../../../shared/json';

@@ -2,7 +2,8 @@
 // DM-05.1 `calculate_confidence` weighs four factors 0.4 / 0.3 / 0.2 / 0.1 and then adjusts.
 import os from 'node:os';
 import path from 'node:path';
-import { isDestructiveTool, routeByConfidence, type ApprovalLevel, type ApprovalThresholds, type Risk } from '../../../shared/approvals';
+import type { ApprovalLevel, Risk } from '../../../shared/approvals';
+import { isDestructiveTool, routeByConfidence, type ApprovalThresholds } from '../approvals/routing';
 import type { JsonValue } from '../../../shared/json';
 import { letterRuns, parseShell, programOf, type ShellCommand, type ShellSegment } from './shell';
 

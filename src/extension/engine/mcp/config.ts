@@ -7,7 +7,7 @@ import * as z from 'zod';
 import type { McpConfigProblem, McpConfigSource, McpTransportKind } from '../../../shared/mcp';
 import type { JsonObject } from '../../../shared/protocol';
 import { child, deepestNode, entries, keyOf, lineColumn, nodeValue, parseJsonc, setProperty, type JsonNode } from './jsonc';
-import { unknownVariable } from './variables';
+import { unknownVariable } from './variableSyntax';
 
 export const MCP_JSON_RELATIVE_PATH = '.vscode/mcp.json';
 export const SETTINGS_SERVERS_KEY = 'agentMesh.mcp.servers';

@@ -5,6 +5,7 @@ import dotenv from 'dotenv';
 import os from 'node:os';
 import path from 'node:path';
 import type { McpInputDefinition, McpServerConfig } from './config';
+import { PREFIXED, VARIABLE } from './variableSyntax';
 
 /** Supplies `${input:id}` values for a server: VS Code prompts (SecretStorage for secrets); headless reads env vars. */
 export interface InputResolver {
@@ -43,16 +44,6 @@ export interface ResolveContext {
   /** The environment Agent Mesh runs in: inherited by stdio servers and read by `${env:NAME}`. */
   env: NodeJS.ProcessEnv;
   input(definition: McpInputDefinition): Promise<string>;
-}
-
-const VARIABLE = /\$\{([^}]*)\}/g;
-const PREFIXED = /^(env|input|workspaceFolder):(.+)$/;
-const PLAIN = new Set(['workspaceFolder', 'workspaceFolderBasename', 'userHome', 'pathSeparator', '/']);
-
-/** The first `${…}` in the text that is not one of the variables VS Code resolves in mcp.json. */
-export function unknownVariable(text: string): string | undefined {
-  for (const match of text.matchAll(VARIABLE)) if (!PLAIN.has(match[1]) && !PREFIXED.test(match[1])) return match[1];
-  return undefined;
 }
 
 async function substitute(text: string, config: McpServerConfig, ctx: ResolveContext): Promise<string> {

@@ -1,5 +1,4 @@
-import type { JsonObject, JsonValue } from '../../../shared/protocol';
-import { FORBIDDEN_PATH_SEGMENTS } from '../../../shared/protocol';
+import { FORBIDDEN_PATH_SEGMENTS, type JsonObject, type JsonValue } from '../../../shared/json';
 import { byStampOrder, deleteStamp, getAt, planWrite, setStamp, stampOf, type WritePlan } from '../../../shared/state';
 import type { StateChange, StateDocument } from './store';
 

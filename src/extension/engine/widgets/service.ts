@@ -9,7 +9,7 @@ export const MAX_WIDGETS = 500;
 
 export type WidgetEvent =
   | { name: 'upsert'; payload: StoredWidget }
-  | { name: 'remove'; payload: { id: string } }
+  | { name: 'removed'; payload: { id: string } }
   | { name: 'retry'; payload: { id: string; attemptsLeft: number } };
 
 const storedWidgetSchema = widgetRequestSchema.extend({ updatedAt: z.iso.datetime({ offset: true }) });
@@ -94,7 +94,7 @@ export class WidgetService {
   async remove(id: string): Promise<void> {
     if (!this.widgets.has(id)) throw new HttpError(404, 'not_found', `no widget "${id}"`);
     await this.commit(id, undefined);
-    this.emit({ name: 'remove', payload: { id } });
+    this.emit({ name: 'removed', payload: { id } });
   }
 
   /**
