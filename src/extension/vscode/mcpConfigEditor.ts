@@ -104,7 +104,7 @@ export class McpConfigEditor {
       void vscode.window.showWarningMessage(`Agent Mesh: nothing to import (${problems.join('; ') || 'no servers'}).`);
       return;
     }
-    let skipped: string[] = [];
+    let skipped: string[];
     try {
       const uri = this.mcpJsonUri();
       const before = uri && (await exists(uri)) ? Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') : '';
