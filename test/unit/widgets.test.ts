@@ -5,8 +5,8 @@ import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
-import { WidgetService, type WidgetEvent } from '../../src/extension/engine/widgets/service';
-import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetType } from '../../src/shared/widgets';
+import { WidgetService } from '../../src/extension/engine/widgets/service';
+import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetEvent, type WidgetType } from '../../src/shared/widgets';
 import { assertRecovered } from '../helpers/recoveries';
 
 /** One valid example per widget type. */
@@ -108,7 +108,7 @@ describe('widget service', () => {
     await service.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } });
     await service.remove('a');
     assert.equal(service.list().length, 0);
-    assert.deepEqual(events.at(-1), { name: 'remove', payload: { id: 'a' } });
+    assert.deepEqual(events.at(-1), { name: 'removed', payload: { id: 'a' } });
     await assert.rejects(service.remove('a'), (e: HttpError) => e.status === 404);
   });
 

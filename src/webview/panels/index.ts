@@ -1,5 +1,6 @@
-import type { FunctionComponent } from 'preact';
-import type { EventChannel, JsonValue } from '../../shared/protocol';
+import { h, type ComponentChild, type FunctionComponent } from 'preact';
+import type { ChannelSnapshot, ChannelSnapshots } from '../../shared/channelEvents';
+import type { EventChannel } from '../../shared/protocol';
 import { ApprovalsPanel } from './Approvals';
 import { McpPanel } from './McpPanel';
 import { MeshPanel } from './MeshPanel';
@@ -8,8 +9,8 @@ import { TasksPanel } from './Tasks';
 import { WidgetsPanel } from './WidgetsPanel';
 
 /** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
-export interface PanelProps {
-  data: JsonValue | undefined;
+export interface PanelProps<C extends EventChannel = EventChannel> {
+  data: ChannelSnapshot<C> | undefined;
   api: RelayApi;
 }
 
@@ -20,20 +21,32 @@ export interface RelayApi {
   stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
 }
 
-export interface PanelDefinition {
+export interface PanelDefinition<C extends EventChannel = EventChannel> {
   id: string;
   title: string;
   /** The channel the panel subscribes to. */
+  channel: C;
+  component: FunctionComponent<PanelProps<C>>;
+}
+
+/** A panel as the dashboard lists it: its component already bound to its channel's copy. */
+export interface Panel {
+  id: string;
+  title: string;
   channel: EventChannel;
-  component: FunctionComponent<PanelProps>;
+  render(channels: ChannelSnapshots, api: RelayApi): ComponentChild;
+}
+
+export function definePanel<C extends EventChannel>({ id, title, channel, component }: PanelDefinition<C>): Panel {
+  return { id, title, channel, render: (channels, api) => h(component, { data: channels[channel], api }) };
 }
 
 /** The dashboard's panels, in display order. Each capability adds one line here. */
-export const panels: PanelDefinition[] = [
-  { id: 'approvals', title: 'Approvals', channel: 'approvals', component: ApprovalsPanel },
-  { id: 'sessions', title: 'Agent sessions', channel: 'sessions', component: SessionsPanel },
-  { id: 'tasks', title: 'Tasks', channel: 'tasks', component: TasksPanel },
-  { id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel },
-  { id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel },
-  { id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel },
+export const panels: Panel[] = [
+  definePanel({ id: 'approvals', title: 'Approvals', channel: 'approvals', component: ApprovalsPanel }),
+  definePanel({ id: 'sessions', title: 'Agent sessions', channel: 'sessions', component: SessionsPanel }),
+  definePanel({ id: 'tasks', title: 'Tasks', channel: 'tasks', component: TasksPanel }),
+  definePanel({ id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel }),
+  definePanel({ id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel }),
+  definePanel({ id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel }),
 ];
