@@ -13,6 +13,11 @@ export interface SessionTokens {
   cacheWrite: number;
 }
 
+/** The 'sessions' channel snapshot. Events: `upsert` (an AgentSession). */
+export interface SessionsSnapshot {
+  sessions: AgentSession[];
+}
+
 export interface AgentSession {
   /** `<agent>:<the agent's session id>`. */
   id: string;

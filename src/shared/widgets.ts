@@ -201,7 +201,14 @@ export interface StoredWidget {
   updatedAt: string;
 }
 
-/** Payload of the 'widgets' channel's `snapshot` event; `upsert` carries one StoredWidget, `remove` `{ id }`. */
+/** Events on the 'widgets' channel besides `snapshot`. */
+export type WidgetEvent =
+  | { name: 'upsert'; payload: StoredWidget }
+  | { name: 'removed'; payload: { id: string } }
+  /** A widget's data source failed; it is tried again `attemptsLeft` more times. */
+  | { name: 'retry'; payload: { id: string; attemptsLeft: number } };
+
+/** Payload of the 'widgets' channel's `snapshot` event. */
 export interface WidgetsSnapshot {
   widgets: StoredWidget[];
 }

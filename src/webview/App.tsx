@@ -61,7 +61,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
             <div class="card-title">
               <h2 id={`panel-${panel.id}`}>{panel.title}</h2>
             </div>
-            <panel.component data={state.channels[panel.channel]} api={api} />
+            {panel.render(state.channels, api)}
           </section>
         ))}
 

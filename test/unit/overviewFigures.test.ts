@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { CostGroup, CostReport } from '../../src/shared/costs';
-import type { JsonValue } from '../../src/shared/protocol';
+import type { ChannelSnapshots } from '../../src/shared/channelEvents';
 import { costToday, overviewFigures } from '../../src/webview/overview/figures';
 
 const NOW = Date.UTC(2026, 10, 30, 15, 0, 0);
@@ -15,7 +15,8 @@ const report = (byDay: CostGroup[], budgets: CostReport['budgets'] = []): CostRe
   topSessions: [],
   budgets,
 });
-const json = (value: unknown) => value as JsonValue;
+/** Snapshots with only the fields the figures read. */
+const partial = (channels: Record<string, unknown>) => channels as ChannelSnapshots;
 
 describe('overview strip figures', () => {
   it('counts nothing for a channel whose snapshot has not arrived', () => {
@@ -23,9 +24,9 @@ describe('overview strip figures', () => {
   });
 
   it('counts running and waiting sessions, pending approvals per level, connected MCP servers and healthy mesh agents', () => {
-    const figures = overviewFigures({
-      sessions: json({ sessions: [{ status: 'running' }, { status: 'waiting' }, { status: 'running' }, { status: 'ended' }, { status: 'idle' }] }),
-      approvals: json({
+    const figures = overviewFigures(partial({
+      sessions: { sessions: [{ status: 'running' }, { status: 'waiting' }, { status: 'running' }, { status: 'ended' }, { status: 'idle' }] },
+      approvals: {
         approvals: [
           { status: 'pending', level: 'full' },
           { status: 'pending', level: 'quick' },
@@ -33,10 +34,10 @@ describe('overview strip figures', () => {
           { status: 'approved', level: 'auto' },
         ],
         rules: [],
-      }),
-      mcp: json({ servers: [{ status: 'connected' }, { status: 'error' }], tokens: { total: 12345, exact: false, overBudget: true }, problems: [] }),
-      mesh: json({ agents: [{ status: 'healthy' }, { status: 'unhealthy' }, { status: 'healthy' }] }),
-    });
+      },
+      mcp: { servers: [{ status: 'connected' }, { status: 'error' }], tokens: { total: 12345, exact: false, overBudget: true }, problems: [] },
+      mesh: { agents: [{ status: 'healthy' }, { status: 'unhealthy' }, { status: 'healthy' }] },
+    }));
     assert.deepEqual(figures, {
       sessions: { running: 2, waiting: 1 },
       approvals: { pending: 3, byLevel: { full: 2, quick: 1, auto: 0 } },

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
 import { HttpError } from '../../src/extension/engine/relay/http';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
-import { WidgetService, type WidgetEvent } from '../../src/extension/engine/widgets/service';
-import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetType } from '../../src/shared/widgets';
+import { WidgetService } from '../../src/extension/engine/widgets/service';
+import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetEvent, type WidgetType } from '../../src/shared/widgets';
 import { assertRecovered } from '../helpers/recoveries';
 
 /** One valid example per widget type. */

@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { HealthBody } from '../../shared/api';
-import type { ClientFrame, EventChannel, JsonValue } from '../../shared/protocol';
-import type { ApprovalsSnapshot } from '../../shared/approvals';
-import type { TasksSnapshot } from '../../shared/tasks';
+import { eventFrame, type ChannelEvent, type ChannelEventMap, type ChannelEventName, type ChannelSnapshot } from '../../shared/channelEvents';
+import type { ClientFrame, EventChannel } from '../../shared/protocol';
 import type { Budgets } from '../../shared/costs';
-import type { AlertsSnapshot } from '../../shared/alerts';
 import { ApprovalFrameIntake } from './approvals/intake';
 import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
@@ -130,7 +128,7 @@ export class Engine {
   /** Why the relay is not listening (its new address could not be bound); undefined while it listens. */
   private relayProblem: string | undefined;
   private readonly relayProblemListeners = new Set<() => void>();
-  private readonly snapshots = new Map<EventChannel, () => JsonValue>();
+  private readonly snapshots = new Map<EventChannel, () => ChannelSnapshot<EventChannel>>();
   /** The damaged data files found at start and set aside. */
   private readonly recoveries = new Recoveries();
   private readonly stopOperationsMetrics: () => void;
@@ -166,18 +164,18 @@ export class Engine {
 
     // MCP agents of the mesh are pinged through the fleet (built below; called only once the mesh runs).
     this.mesh = new MeshMonitor(meshOptions(options.settings), { logger: options.logger, mcp: { ping: (name, timeoutMs) => this.mcp.ping(name, timeoutMs) } });
-    this.provideSnapshot('mesh', () => this.mesh.snapshot() as unknown as JsonValue);
-    this.mesh.onUpdate((snapshot) => this.publish('mesh', 'update', snapshot as unknown as JsonValue));
-    this.mesh.onTransition((transition) => this.publish('mesh', 'transition', transition as unknown as JsonValue));
+    this.provideSnapshot('mesh', () => this.mesh.snapshot());
+    this.mesh.onUpdate((snapshot) => this.publish('mesh', 'update', snapshot));
+    this.mesh.onTransition((transition) => this.publish('mesh', 'transition', transition));
     registerMeshRoutes(this.router, this.mesh);
 
     this.widgets = new WidgetService(
       path.join(options.dataDir, 'widgets.json'),
       options.logger,
-      (event) => this.publish('widgets', event.name, event.payload as unknown as JsonValue),
+      (event) => this.publishEvent('widgets', event),
       this.recoveries,
     );
-    this.provideSnapshot('widgets', () => this.widgets.snapshot() as unknown as JsonValue);
+    this.provideSnapshot('widgets', () => this.widgets.snapshot());
     registerWidgetRoutes(this.router, this.widgets);
 
     this.mcpSettings = options.settings;
@@ -203,16 +201,16 @@ export class Engine {
         clientMetadataUrl: () => this.mcpSettings['agentMesh.mcp.oauthClientMetadataUrl'],
       }),
     });
-    this.provideSnapshot('mcp', () => this.mcp.snapshot() as unknown as JsonValue);
-    this.mcp.onEvent((event) => this.publish('mcp', event.name, event.payload as unknown as JsonValue));
+    this.provideSnapshot('mcp', () => this.mcp.snapshot());
+    this.mcp.onEvent((event) => this.publishEvent('mcp', event));
     this.toolCalls = new RunningToolCalls(this.mcp);
     this.toolCallFrames = new ToolCallFrameIntake(this.toolCalls);
     registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
     this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
-    this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval as unknown as JsonValue));
-    this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules as unknown as JsonValue));
-    this.provideSnapshot('approvals', () => this.approvals.snapshot() satisfies ApprovalsSnapshot as unknown as JsonValue);
+    this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval));
+    this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules));
+    this.provideSnapshot('approvals', () => this.approvals.snapshot());
     registerApprovalRoutes(this.router, this.approvals);
     this.approvalFrames = new ApprovalFrameIntake(this.approvals, options.logger);
 
@@ -222,17 +220,17 @@ export class Engine {
       persist: { file: path.join(options.dataDir, 'tasks.json'), logger: options.logger, recoveries: this.recoveries },
     });
     this.tasks.onEvent((event) =>
-      event.kind === 'upsert' ? this.publish('tasks', 'upsert', event.task as unknown as JsonValue) : this.publish('tasks', 'removed', { id: event.id }),
+      event.kind === 'upsert' ? this.publish('tasks', 'upsert', event.task) : this.publish('tasks', 'removed', { id: event.id }),
     );
-    this.provideSnapshot('tasks', () => this.tasks.snapshot() satisfies TasksSnapshot as unknown as JsonValue);
+    this.provideSnapshot('tasks', () => this.tasks.snapshot());
     registerTaskRoutes(this.router, this.tasks);
     this.taskFrames = new TaskFrameIntake(this.tasks, options.logger);
 
     this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
-    this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules as unknown as JsonValue));
+    this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules));
     this.sessions = new SessionTracker(createSessionStore(options), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
-    this.sessions.onChange((session) => this.publish('sessions', 'upsert', session as unknown as JsonValue));
-    this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }) as unknown as JsonValue);
+    this.sessions.onChange((session) => this.publish('sessions', 'upsert', session));
+    this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }));
     this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
     this.hooks = new HookIntake({
       queue: this.approvals,
@@ -248,8 +246,8 @@ export class Engine {
     this.costBudgets = options.settings['agentMesh.costs.budgets'];
     registerCostRoutes(this.router, this.sessions, () => this.costBudgets);
     const evaluateAlerts = (): void => void this.alerts.evaluate({ sessions: this.sessions.list(), budgets: this.costBudgets, now: Date.now() });
-    this.alerts.onEvent(({ kind, alert }) => this.publish('alerts', kind, alert as unknown as JsonValue));
-    this.provideSnapshot('alerts', () => ({ alerts: this.alerts.list() }) satisfies AlertsSnapshot as unknown as JsonValue);
+    this.alerts.onEvent(({ kind, alert }) => this.publish('alerts', kind, alert));
+    this.provideSnapshot('alerts', () => ({ alerts: this.alerts.list() }));
     registerAlertRoutes(this.router, this.alerts, evaluateAlerts);
     this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => this.sessions.onChange(listener));
 
@@ -329,13 +327,18 @@ export class Engine {
    * Declares what a dashboard receives when it subscribes to a channel: an `event` named
    * `snapshot` with this payload, followed by the channel's live events.
    */
-  provideSnapshot(channel: EventChannel, snapshot: () => JsonValue): void {
+  provideSnapshot<C extends EventChannel>(channel: C, snapshot: () => ChannelSnapshot<C>): void {
     this.snapshots.set(channel, snapshot);
   }
 
   /** Sends an event to every dashboard subscribed to the channel. */
-  publish(channel: EventChannel, name: string, payload: JsonValue): void {
+  publish<C extends EventChannel, N extends ChannelEventName<C>>(channel: C, name: N, payload: ChannelEventMap[C][N]): void {
     this.hub.publish(channel, name, payload);
+  }
+
+  /** Publishes an event a service emitted already in the channel's `{ name, payload }` shape. */
+  private publishEvent<C extends EventChannel>(channel: C, event: ChannelEvent<C>): void {
+    this.hub.publish(channel, event.name, event.payload);
   }
 
   /** Re-reads `.vscode/mcp.json` and the MCP settings; only servers whose entry changed restart. */
@@ -446,7 +449,7 @@ export class Engine {
       case 'subscribe': {
         client.channels.add(frame.channel);
         const snapshot = this.snapshots.get(frame.channel);
-        if (snapshot) client.send({ type: 'event', channel: frame.channel, name: 'snapshot', payload: snapshot() });
+        if (snapshot) client.send(eventFrame(frame.channel, 'snapshot', snapshot()));
         return;
       }
       case 'ack':

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApprovalLevel } from '../../shared/approvals';
 import type { CostReport } from '../../shared/costs';
-import type { EventChannel, JsonValue } from '../../shared/protocol';
-import { formatCost } from '../../shared/sessions';
+import type { ChannelSnapshots } from '../../shared/channelEvents';
+import { formatCost, type SessionsSnapshot } from '../../shared/sessions';
 import type { RelayApi } from '../panels/types';
 import { costToday, overviewFigures, type CostToday } from './figures';
 
@@ -24,7 +24,7 @@ interface OverviewItem {
 export const sectionElementId = (panelId: string) => `section-${panelId}`;
 
 /** "Is anything waiting for me, is anything broken, what is it costing": one button per answer, each jumping to its section. */
-export function OverviewStrip({ channels, api }: { channels: Partial<Record<EventChannel, JsonValue>>; api: RelayApi }) {
+export function OverviewStrip({ channels, api }: { channels: ChannelSnapshots; api: RelayApi }) {
   const { cost, costProblem } = useCostToday(api, channels.sessions);
   const items = overviewItems(channels, cost, costProblem);
   return (
@@ -48,7 +48,7 @@ export function OverviewStrip({ channels, api }: { channels: Partial<Record<Even
   );
 }
 
-function overviewItems(channels: Partial<Record<EventChannel, JsonValue>>, cost: CostToday | undefined, costProblem: string | undefined): OverviewItem[] {
+function overviewItems(channels: ChannelSnapshots, cost: CostToday | undefined, costProblem: string | undefined): OverviewItem[] {
   const { sessions, approvals, mcp, mesh } = overviewFigures(channels);
   const loading = { value: '…', tone: 'unknown' as const };
   const budget = cost?.budget;
@@ -118,7 +118,7 @@ function levelCounts(byLevel: Record<ApprovalLevel, number>): string[] {
 const APPROVAL_LEVELS_BY_REVIEW: readonly ApprovalLevel[] = ['full', 'quick', 'auto'];
 
 /** Today's cost from GET /api/costs: asked once, then again after the sessions change, throttled to one call per COST_REFRESH_MS. */
-function useCostToday(api: RelayApi, sessions: JsonValue | undefined): { cost?: CostToday; costProblem?: string } {
+function useCostToday(api: RelayApi, sessions: SessionsSnapshot | undefined): { cost?: CostToday; costProblem?: string } {
   const [answer, setAnswer] = useState<{ cost?: CostToday; costProblem?: string }>({});
   const lastAsked = useRef(Number.NEGATIVE_INFINITY);
   useEffect(() => {

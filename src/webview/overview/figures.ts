@@ -1,10 +1,7 @@
 // What the overview strip counts, from the channels the dashboard already holds and GET /api/costs.
-import type { ApprovalLevel, ApprovalsSnapshot } from '../../shared/approvals';
+import type { ApprovalLevel } from '../../shared/approvals';
+import type { ChannelSnapshots } from '../../shared/channelEvents';
 import type { BudgetStatus, CostReport } from '../../shared/costs';
-import type { McpSnapshot } from '../../shared/mcp';
-import type { MeshSnapshot } from '../../shared/mesh';
-import type { EventChannel, JsonValue } from '../../shared/protocol';
-import type { AgentSession } from '../../shared/sessions';
 
 export interface OverviewFigures {
   /** Undefined until the channel's first snapshot arrives. */
@@ -15,11 +12,10 @@ export interface OverviewFigures {
   mesh?: { healthy: number; total: number };
 }
 
-export function overviewFigures(channels: Partial<Record<EventChannel, JsonValue>>): OverviewFigures {
-  const sessions = (channels.sessions as unknown as { sessions: AgentSession[] } | undefined)?.sessions;
-  const approvals = (channels.approvals as unknown as ApprovalsSnapshot | undefined)?.approvals;
-  const mcp = channels.mcp as unknown as McpSnapshot | undefined;
-  const mesh = channels.mesh as unknown as MeshSnapshot | undefined;
+export function overviewFigures(channels: ChannelSnapshots): OverviewFigures {
+  const sessions = channels.sessions?.sessions;
+  const approvals = channels.approvals?.approvals;
+  const { mcp, mesh } = channels;
   const pending = approvals?.filter((a) => a.status === 'pending');
   return {
     ...(sessions && { sessions: { running: countWhere(sessions, (s) => s.status === 'running'), waiting: countWhere(sessions, (s) => s.status === 'waiting') } }),

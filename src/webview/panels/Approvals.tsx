@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { describeDue, PRIORITY_ORDER, REDACTED, type Approval, type ApprovalRule, type ApprovalsSnapshot } from '../../shared/approvals';
+import { describeDue, PRIORITY_ORDER, REDACTED, type Approval, type ApprovalRule } from '../../shared/approvals';
 import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
@@ -12,20 +12,19 @@ const RECENT = 10;
 /** Terminal approvals the channel copy keeps (the relay's snapshot sends as many). */
 const KEPT_DECIDED = 50;
 
-registerChannelReducer('approvals', (previous, name, payload) => {
-  const snapshot = (previous as unknown as ApprovalsSnapshot | undefined) ?? { approvals: [], rules: [] };
-  if (name === 'rules') return { ...snapshot, rules: payload as unknown as ApprovalRule[] } as unknown as JsonValue;
-  if (name !== 'upsert') return previous;
-  const approval = payload as unknown as Approval;
+registerChannelReducer('approvals', (previous, event) => {
+  const snapshot = previous ?? { approvals: [], rules: [] };
+  if (event.name === 'rules') return { ...snapshot, rules: event.payload };
+  if (event.name !== 'upsert') return previous;
+  const approval = event.payload;
   const others = snapshot.approvals.filter((a) => a.id !== approval.id);
   const pending = others.filter((a) => a.status === 'pending');
   const decided = others.filter((a) => a.status !== 'pending').slice(0, KEPT_DECIDED);
-  return { ...snapshot, approvals: [approval, ...pending, ...decided] } as unknown as JsonValue;
+  return { ...snapshot, approvals: [approval, ...pending, ...decided] };
 });
 
 /** Approval cards: pending ones by priority with approve / reject / cancel, then the latest decisions. */
-export function ApprovalsPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as ApprovalsSnapshot | undefined;
+export function ApprovalsPanel({ data: snapshot, api }: PanelProps<'approvals'>) {
   if (!snapshot) return <p class="muted">Loading approvals…</p>;
   const pending = snapshot.approvals
     .filter((a) => a.status === 'pending')

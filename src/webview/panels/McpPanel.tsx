@@ -1,38 +1,33 @@
 import { useState } from 'preact/hooks';
 import { planArgumentForm, parseJsonArguments, type ContentItem } from '../../shared/toolForms';
-import { connectionModeLabel, type McpConfigProblem, type McpServerInfo, type McpSnapshot, type McpTokenSummary, type McpToolCallLine, type McpToolProgress } from '../../shared/mcp';
-import type { JsonValue } from '../../shared/protocol';
+import { connectionModeLabel, type McpServerInfo, type McpToolCallLine, type McpToolProgress } from '../../shared/mcp';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import type { PanelProps, RelayApi } from './types';
 
-registerChannelReducer('mcp', (previous, name, payload) => {
-  const snapshot = previous as unknown as McpSnapshot | undefined;
-  if (!snapshot) return previous;
-  switch (name) {
+registerChannelReducer('mcp', (snapshot, event) => {
+  if (!snapshot) return snapshot;
+  switch (event.name) {
     case 'server': {
-      const server = payload as unknown as McpServerInfo;
+      const server = event.payload;
       const known = snapshot.servers.some((s) => s.name === server.name);
       const servers = known ? snapshot.servers.map((s) => (s.name === server.name ? server : s)) : [...snapshot.servers, server];
-      return { ...snapshot, servers } as unknown as JsonValue;
+      return { ...snapshot, servers };
     }
-    case 'removed': {
-      const { name: removed } = payload as { name: string };
-      return { ...snapshot, servers: snapshot.servers.filter((s) => s.name !== removed) } as unknown as JsonValue;
-    }
+    case 'removed':
+      return { ...snapshot, servers: snapshot.servers.filter((s) => s.name !== event.payload.name) };
     case 'tokens':
     case 'budget':
-      return { ...snapshot, tokens: payload as unknown as McpTokenSummary } as unknown as JsonValue;
+      return { ...snapshot, tokens: event.payload };
     case 'problems':
-      return { ...snapshot, problems: (payload as unknown as { problems: McpConfigProblem[] }).problems } as unknown as JsonValue;
+      return { ...snapshot, problems: event.payload.problems };
     default:
-      return previous;
+      return snapshot;
   }
 });
 
 /** The MCP fleet: server states and token costs, restart, and a tool-call form for any schema. */
-export function McpPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as McpSnapshot | undefined;
+export function McpPanel({ data: snapshot, api }: PanelProps<'mcp'>) {
   if (!snapshot) return <p class="muted">Waiting for the MCP fleet…</p>;
   const { servers, tokens, problems } = snapshot;
   if (servers.length === 0 && problems.length === 0) {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { MeshAgentSummary, MeshSnapshot } from '../../shared/mesh';
+import type { MeshAgentSummary } from '../../shared/mesh';
 import type { WidgetData } from '../../shared/widgets';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
@@ -8,7 +8,7 @@ import { WidgetView } from '../widgets/Widget';
 import type { PanelProps } from './types';
 
 // Every cycle's `update` carries the whole (small) agent list; `transition` events are for notifications.
-registerChannelReducer('mesh', (previous, name, payload) => (name === 'update' ? payload : previous));
+registerChannelReducer('mesh', (previous, event) => (event.name === 'update' ? event.payload : previous));
 
 /** The mesh as a vitals widget: status dots, latency, a sparkline of the recent checks, circuit state. */
 export function meshVitals(agents: MeshAgentSummary[]): WidgetData<'vitals'> {
@@ -24,8 +24,7 @@ export function meshVitals(agents: MeshAgentSummary[]): WidgetData<'vitals'> {
   };
 }
 
-export function MeshPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as MeshSnapshot | undefined;
+export function MeshPanel({ data: snapshot, api }: PanelProps<'mesh'>) {
   const [checking, setChecking] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   if (!snapshot) return <p class="muted">Waiting for the mesh…</p>;

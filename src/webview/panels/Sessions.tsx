@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HOOK_AGENT_LABELS } from '../../shared/hooks';
-import type { JsonValue } from '../../shared/protocol';
+
 import type { AgentSession, TranscriptEntry, TranscriptPage } from '../../shared/sessions';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
@@ -10,20 +10,15 @@ import type { PanelProps, RelayApi } from './types';
 import { formatTokens } from '../../shared/sessions';
 import { filterTranscript, formatCost, orderSessions, STATUS_LABELS, toolsOf, type Outcome } from './sessionView';
 
-interface SessionsSnapshot {
-  sessions: AgentSession[];
-}
-
-registerChannelReducer('sessions', (previous, name, payload) => {
-  const sessions = (previous as unknown as SessionsSnapshot | undefined)?.sessions ?? [];
-  if (name !== 'upsert') return previous;
-  const session = payload as unknown as AgentSession;
-  return { sessions: [session, ...sessions.filter((s) => s.id !== session.id)] } as unknown as JsonValue;
+registerChannelReducer('sessions', (previous, event) => {
+  const sessions = previous?.sessions ?? [];
+  if (event.name !== 'upsert') return previous;
+  const session = event.payload;
+  return { sessions: [session, ...sessions.filter((s) => s.id !== session.id)] };
 });
 
 /** Coding agents seen through their hooks: what each is doing and what it costs; those waiting for you on top. */
-export function SessionsPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as SessionsSnapshot | undefined;
+export function SessionsPanel({ data: snapshot, api }: PanelProps<'sessions'>) {
   const [open, setOpen] = useState<string | undefined>();
   if (!snapshot) return <p class="muted">Loading agent sessions…</p>;
   if (snapshot.sessions.length === 0) {

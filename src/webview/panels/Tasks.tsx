@@ -1,19 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { formatDuration } from '../../shared/approvals';
-import type { JsonValue } from '../../shared/protocol';
-import type { Task, TasksSnapshot } from '../../shared/tasks';
+
+import type { Task } from '../../shared/tasks';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { ProgressBar } from '../widgets/ProgressBar';
 import type { PanelProps, RelayApi } from './types';
 
-registerChannelReducer('tasks', (previous, name, payload) => {
-  const tasks = (previous as unknown as TasksSnapshot | undefined)?.tasks ?? [];
-  if (name === 'upsert') {
-    const task = payload as unknown as Task;
-    return { tasks: [task, ...tasks.filter((t) => t.id !== task.id)] } as unknown as JsonValue;
+registerChannelReducer('tasks', (previous, event) => {
+  const tasks = previous?.tasks ?? [];
+  if (event.name === 'upsert') {
+    const task = event.payload;
+    return { tasks: [task, ...tasks.filter((t) => t.id !== task.id)] };
   }
-  if (name === 'removed') return { tasks: tasks.filter((t) => t.id !== (payload as { id: string }).id) } as unknown as JsonValue;
+  if (event.name === 'removed') return { tasks: tasks.filter((t) => t.id !== event.payload.id) };
   return previous;
 });
 
@@ -29,8 +29,7 @@ function useNow(active: boolean): number {
 }
 
 /** Agents' long-running tasks: weighted progress, elapsed time, the current step, and cancel. */
-export function TasksPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as TasksSnapshot | undefined;
+export function TasksPanel({ data: snapshot, api }: PanelProps<'tasks'>) {
   const running = snapshot?.tasks.some((t) => t.status === 'running') ?? false;
   const now = useNow(running);
   if (!snapshot) return <p class="muted">Loading tasks…</p>;

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { WidgetsSnapshot } from '../../shared/widgets';
+
 import { WIDGET_TYPES, type WidgetType } from '../../shared/widgets';
 import { Button } from '../ui/Button';
 import '../widgets/channel';
@@ -8,8 +8,7 @@ import { WidgetView } from '../widgets/Widget';
 import type { PanelProps } from './types';
 
 /** Every widget agents pushed (POST /api/widgets, the MCP render_widget tool), newest last. */
-export function WidgetsPanel({ data, api }: PanelProps) {
-  const snapshot = data as unknown as WidgetsSnapshot | undefined;
+export function WidgetsPanel({ data: snapshot, api }: PanelProps<'widgets'>) {
   const [problem, setProblem] = useState<string | undefined>();
   if (!snapshot) return <p class="muted">Waiting for widgets…</p>;
   if (snapshot.widgets.length === 0) {

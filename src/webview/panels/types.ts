@@ -1,11 +1,12 @@
 // What panels, widgets and the dashboard shell share, apart from the list of panels (index.ts), so
 // that a panel never imports the list that imports it.
-import type { FunctionComponent } from 'preact';
-import type { EventChannel, JsonValue } from '../../shared/protocol';
+import { h, type ComponentChild, type FunctionComponent } from 'preact';
+import type { ChannelSnapshot, ChannelSnapshots } from '../../shared/channelEvents';
+import type { EventChannel } from '../../shared/protocol';
 
 /** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
-export interface PanelProps {
-  data: JsonValue | undefined;
+export interface PanelProps<C extends EventChannel = EventChannel> {
+  data: ChannelSnapshot<C> | undefined;
   api: RelayApi;
 }
 
@@ -16,10 +17,22 @@ export interface RelayApi {
   stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
 }
 
-export interface PanelDefinition {
+export interface PanelDefinition<C extends EventChannel = EventChannel> {
   id: string;
   title: string;
   /** The channel the panel subscribes to. */
+  channel: C;
+  component: FunctionComponent<PanelProps<C>>;
+}
+
+/** A panel as the dashboard lists it: its component already bound to its channel's copy. */
+export interface Panel {
+  id: string;
+  title: string;
   channel: EventChannel;
-  component: FunctionComponent<PanelProps>;
+  render(channels: ChannelSnapshots, api: RelayApi): ComponentChild;
+}
+
+export function definePanel<C extends EventChannel>({ id, title, channel, component }: PanelDefinition<C>): Panel {
+  return { id, title, channel, render: (channels, api) => h(component, { data: channels[channel], api }) };
 }

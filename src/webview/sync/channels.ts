@@ -1,3 +1,4 @@
+import type { ChannelEvent, ChannelSnapshot, ChannelSnapshots } from '../../shared/channelEvents';
 import type { EventChannel, JsonValue } from '../../shared/protocol';
 
 /**
@@ -5,16 +6,23 @@ import type { EventChannel, JsonValue } from '../../shared/protocol';
  * with a `snapshot` event (sent by the relay on subscribe), which replaces the copy; a panel that
  * gets finer-grained events registers its own reducer here.
  */
-export type ChannelReducer = (previous: JsonValue | undefined, name: string, payload: JsonValue) => JsonValue | undefined;
+export type ChannelReducer<C extends EventChannel> = (previous: ChannelSnapshot<C> | undefined, event: ChannelEvent<C>) => ChannelSnapshot<C> | undefined;
 
-const reducers = new Map<EventChannel, ChannelReducer>();
+type Reducers = { [C in EventChannel]?: ChannelReducer<C> };
+const reducers: Reducers = {};
 
-export function registerChannelReducer(channel: EventChannel, reducer: ChannelReducer): void {
-  reducers.set(channel, reducer);
+export function registerChannelReducer<C extends EventChannel>(channel: C, reducer: ChannelReducer<C>): void {
+  (reducers as Record<C, ChannelReducer<C>>)[channel] = reducer;
 }
 
-export function reduceChannel(channel: EventChannel, previous: JsonValue | undefined, name: string, payload: JsonValue): JsonValue | undefined {
-  if (name === 'snapshot') return payload;
-  const reducer = reducers.get(channel);
-  return reducer ? reducer(previous, name, payload) : previous;
+/**
+ * Folds one event frame into the channel copies. The relay publishes through the same typed map
+ * (src/shared/channelEvents.ts), so the frame's `name` and `payload` are read as that channel's event.
+ */
+export function reduceChannel<C extends EventChannel>(channels: ChannelSnapshots, channel: C, name: string, payload: JsonValue): ChannelSnapshots {
+  const event = { name, payload } as unknown as ChannelEvent<C>;
+  const previous = channels[channel] as ChannelSnapshot<C> | undefined;
+  if (event.name === 'snapshot') return { ...channels, [channel]: event.payload };
+  const reducer = (reducers as Record<C, ChannelReducer<C> | undefined>)[channel];
+  return reducer ? { ...channels, [channel]: reducer(previous, event) } : channels;
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { jsonValueSchema, type EventChannel, type JsonObject, type JsonValue, type ServerFrame } from '../../shared/protocol';
+import { jsonValueSchema, type JsonObject, type JsonValue, type ServerFrame } from '../../shared/protocol';
 import { deleteStamp, getAt, nextVersion, pathsOverlap, planWrite, setStamp, type StateStamp } from '../../shared/state';
+import type { ChannelSnapshots } from '../../shared/channelEvents';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
 
@@ -47,7 +48,7 @@ export interface DashboardState {
   pendingCount: number;
   storeStatus?: StoreStatus;
   /** The latest copy of every subscribed event channel (approvals, tasks, mesh, mcp, widgets). */
-  channels: Partial<Record<EventChannel, JsonValue>>;
+  channels: ChannelSnapshots;
   lastError?: string;
 }
 
@@ -134,7 +135,7 @@ export class DashboardStore {
         this.set({ ...this.current, storeStatus: { store: frame.store, status: frame.status, detail: frame.detail, notices: frame.notices } });
         return;
       case 'event':
-        this.set({ ...this.current, channels: { ...this.current.channels, [frame.channel]: reduceChannel(frame.channel, this.current.channels[frame.channel], frame.name, frame.payload) } });
+        this.set({ ...this.current, channels: reduceChannel(this.current.channels, frame.channel, frame.name, frame.payload) });
         return;
       case 'error': {
         // A refused write is rolled back; `internal` is the relay's fault, so the write stays queued.

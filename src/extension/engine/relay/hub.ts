@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { ClientFrame, EventChannel, JsonValue, ServerFrame } from '../../../shared/protocol';
+import { eventFrame, type ChannelEventMap, type ChannelEventName } from '../../../shared/channelEvents';
+import type { ClientFrame, EventChannel, ServerFrame } from '../../../shared/protocol';
 import { parseClientFrame } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -246,10 +247,10 @@ export class Hub {
     }
   }
 
-  publish(channel: EventChannel, name: string, payload: JsonValue): void {
+  publish<C extends EventChannel, N extends ChannelEventName<C>>(channel: C, name: N, payload: ChannelEventMap[C][N]): void {
     let data: Buffer | undefined;
     for (const connection of this.connections) {
-      if (connection.client.channels.has(channel)) this.enqueue(connection, (data ??= textFrame(JSON.stringify({ type: 'event', channel, name, payload } satisfies ServerFrame))));
+      if (connection.client.channels.has(channel)) this.enqueue(connection, (data ??= textFrame(JSON.stringify(eventFrame(channel, name, payload)))));
     }
   }
 

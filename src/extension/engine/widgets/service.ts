@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetData, type WidgetsSnapshot } from '../../../shared/widgets';
+import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetData, type WidgetEvent, type WidgetsSnapshot } from '../../../shared/widgets';
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
 import { HttpError } from '../relay/http';
@@ -7,10 +7,6 @@ import type { Recoveries } from '../state/recoveries';
 
 export const MAX_WIDGETS = 500;
 
-export type WidgetEvent =
-  | { name: 'upsert'; payload: StoredWidget }
-  | { name: 'removed'; payload: { id: string } }
-  | { name: 'retry'; payload: { id: string; attemptsLeft: number } };
 
 const storedWidgetSchema = widgetRequestSchema.extend({ updatedAt: z.iso.datetime({ offset: true }) });
 
