@@ -88,7 +88,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
             );
           })}
 
-        <section class="card" aria-labelledby="state-heading">
+        <section class="card state-section" aria-labelledby="state-heading">
           <div class="card-title">
             <h2 id="state-heading">Shared state</h2>
             <Badge label={`state version ${state.version}`}>v{state.version}</Badge>

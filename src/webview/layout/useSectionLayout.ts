@@ -34,7 +34,9 @@ export function useSectionLayout(state: JsonObject, panelIds: readonly string[],
     if (action === 'up' || action === 'down') setFocusAfterMove({ id, action });
   };
   const jump = (id: string) => {
-    change(revealSection(layout, id));
+    const revealed = revealSection(layout, id);
+    if (revealed === layout) return scrollToSection(sectionElementId(id));
+    change(revealed);
     setJumpTarget(id);
   };
 
