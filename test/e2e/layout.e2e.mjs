@@ -60,6 +60,7 @@ describe('dashboard layout and list filters in a browser (agent-mesh serve + hea
     assert.equal(await control(pageA, 'mesh', 'Pin Mesh health to the top').getAttribute('aria-pressed'), 'true');
     await control(pageA, 'tasks', 'Tasks').click();
     await control(pageA, 'mcp', 'Hide MCP servers').click();
+    await pageA.waitForFunction(() => document.activeElement?.matches('.hidden-sections summary'), undefined, { timeout: WAIT_MS });
 
     const byId = Object.fromEntries(initial.map((s) => [s.id, s]));
     const expected = [byId.mesh, byId.sessions, { id: 'tasks', expanded: false }, byId.approvals, ...initial.filter((s) => !['mesh', 'sessions', 'tasks', 'approvals', 'mcp'].includes(s.id))];
@@ -128,6 +129,41 @@ describe('dashboard layout and list filters in a browser (agent-mesh serve + hea
     assert.equal(await panel.getByRole('search', { name: 'Filter waiting approvals' }).getByLabel('Search').inputValue(), 'LEFT-PAD', 'the search is labelled');
     await panel.getByTestId('approvals-search').fill('');
     await expectShown([deploy, install, push]);
+  });
+
+  it('filters the agent sessions by status and by agent or folder', async function () {
+    const startSession = async (id, folder, events) => {
+      const cwd = path.join(dashboard.workspace, folder);
+      await fsp.mkdir(cwd, { recursive: true });
+      const transcript = path.join(dashboard.tempDir, `${id}.jsonl`);
+      await fsp.writeFile(transcript, '');
+      for (const event of [{ hook_event_name: 'SessionStart', source: 'startup' }, ...events]) {
+        const { status } = await api('POST', '/api/hooks/claude-code', { session_id: id, transcript_path: transcript, cwd, permission_mode: 'default', ...event });
+        assert.equal(status, 200);
+      }
+      return `claude-code:${id}`;
+    };
+    const shop = await startSession('d1e2f3a4-0000-4000-8000-000000000001', 'shop-api', [{ hook_event_name: 'Stop', stop_hook_active: false }]);
+    const billing = await startSession('d1e2f3a4-0000-4000-8000-000000000002', 'billing', [{ hook_event_name: 'SessionEnd', reason: 'other' }]);
+
+    const panel = pageA.getByTestId('panel-sessions');
+    const shownIds = () => panel.locator('article.session').evaluateAll((rows) => rows.map((r) => r.dataset.testid.replace(/^session-/, '')).sort());
+    const expectShown = (ids) => eventually(shownIds, [...ids].sort(), 'the session rows shown');
+    await expectShown([shop, billing]);
+
+    await panel.getByTestId('sessions-status').selectOption('ended');
+    await expectShown([billing]);
+    await panel.getByTestId('sessions-status').selectOption('');
+    await panel.getByTestId('sessions-search').fill('shop');
+    await expectShown([shop]);
+    await panel.getByTestId('sessions-search').fill('Claude Code');
+    await expectShown([shop, billing]);
+    await panel.getByTestId('sessions-status').selectOption('ended');
+    await panel.getByTestId('sessions-search').fill('shop');
+    await expectShown([]);
+    await visible(panel.getByTestId('sessions-no-match').getByText('No sessions match these filters'));
+    await panel.getByTestId('sessions-no-match').locator('vscode-button').click();
+    await expectShown([shop, billing]);
   });
 
   it('lays the sections out in one, two and three columns (sidebar, panel, wide)', async function () {

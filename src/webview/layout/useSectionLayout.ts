@@ -17,13 +17,16 @@ const OPERATIONS: Record<SectionAction, (layout: DashboardLayout, id: string) =>
 /**
  * The layout of the dashboard's sections, read from the shared state and written back whole
  * through `write` (the same optimistic path as the shared notes), so every dashboard shows it.
- * After a move the focus stays on the button that moved the section; a jump reveals the section
- * (shows and expands it) before it scrolls there.
+ * The keyboard focus follows the section: after a move it stays on the button that moved it (or
+ * its title when it cannot move further), after a hide it goes to the "Hidden sections" control,
+ * after a show to the section's title. A jump reveals the section (shows and expands it) before it
+ * scrolls there.
  */
 export function useSectionLayout(state: JsonObject, panelIds: readonly string[], write: ((path: string, value: JsonValue) => void) | undefined) {
   const layout = useMemo(() => layoutOf(state, panelIds), [state, panelIds]);
   const arranged = useMemo(() => arrangeSections(layout), [layout]);
-  const [focusAfterMove, setFocusAfterMove] = useState<{ id: string; action: SectionAction } | undefined>();
+  /** Where the focus goes once the changed layout has rendered: CSS selectors, the first present one wins. */
+  const [focusAfter, setFocusAfter] = useState<string[] | undefined>();
   const [jumpTarget, setJumpTarget] = useState<string | undefined>();
 
   const change = (next: DashboardLayout) => {
@@ -31,7 +34,10 @@ export function useSectionLayout(state: JsonObject, panelIds: readonly string[],
   };
   const act = (id: string, action: SectionAction) => {
     change(OPERATIONS[action](layout, id));
-    if (action === 'up' || action === 'down') setFocusAfterMove({ id, action });
+    const section = `#${CSS.escape(sectionElementId(id))}`;
+    if (action === 'up' || action === 'down') setFocusAfter([`${section} [data-action="${action}"]:not(:disabled)`, `${section} .section-toggle`]);
+    if (action === 'hide') setFocusAfter(['.hidden-sections summary']);
+    if (action === 'show') setFocusAfter([`${section} .section-toggle`]);
   };
   const jump = (id: string) => {
     const revealed = revealSection(layout, id);
@@ -41,12 +47,13 @@ export function useSectionLayout(state: JsonObject, panelIds: readonly string[],
   };
 
   useEffect(() => {
-    if (!focusAfterMove) return;
-    setFocusAfterMove(undefined);
-    const controls = document.getElementById(sectionElementId(focusAfterMove.id));
-    const button = controls?.querySelector<HTMLButtonElement>(`[data-action="${focusAfterMove.action}"]:not(:disabled)`) ?? controls?.querySelector<HTMLButtonElement>('[data-action="collapse"]');
-    button?.focus();
-  }, [focusAfterMove]);
+    if (!focusAfter) return;
+    setFocusAfter(undefined);
+    for (const selector of focusAfter) {
+      const target = document.querySelector<HTMLElement>(selector);
+      if (target) return target.focus();
+    }
+  }, [focusAfter]);
 
   useEffect(() => {
     // Waits until the section is shown and expanded (the layout write above renders it).
