@@ -82,6 +82,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
                 canMoveUp={canMove(sections.layout, id, 'up')}
                 canMoveDown={canMove(sections.layout, id, 'down')}
                 act={act(id)}
+                dropped={sections.editable ? (draggedId) => sections.moveTo(draggedId, id) : undefined}
               >
                 <panel.component data={state.channels[panel.channel]} api={api} />
               </Section>

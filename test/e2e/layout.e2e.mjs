@@ -1,8 +1,9 @@
 // The dashboard's layout in a real browser: headless Chromium on `agent-mesh serve` (dist/cli.js).
 // Two dashboards on one relay (two browser contexts, like two devices): pinning, moving, collapsing
-// and hiding sections on one shows on the other, live and after a reload; the overview strip's jump
-// brings a hidden section back; the approvals filters narrow the list to the expected cards; and
-// screenshots at sidebar, panel and wide widths.
+// and hiding sections (with the buttons, the keyboard and by dragging) on one shows on the other,
+// live and after a reload; the overview strip's jump brings a hidden section back; the approvals
+// and sessions filters narrow the lists to the expected rows; one, two and three columns at
+// sidebar, panel and wide widths, with screenshots.
 // Run alone: npx mocha --timeout 120000 test/e2e/layout.e2e.mjs (after node esbuild.mjs).
 
 import assert from 'node:assert/strict';
@@ -90,6 +91,14 @@ describe('dashboard layout and list filters in a browser (agent-mesh serve + hea
     await control(pageB, 'tasks', 'Tasks').focus();
     await pageB.keyboard.press('Enter');
     await pageA.getByTestId('panel-tasks').locator('.section-toggle[aria-expanded="true"]').waitFor();
+
+    // With the mouse: the Widgets header dragged up onto Agent sessions takes its place, on both dashboards.
+    const before = await sectionsOf(pageA);
+    assert.deepEqual(before.map((s) => s.id).slice(0, 2), ['mesh', 'sessions']);
+    await pageA.getByTestId('panel-widgets').locator('.section-header').dragTo(pageA.getByTestId('panel-sessions'));
+    const dragged = [before[0], byId.widgets, ...before.slice(1).filter((s) => s.id !== 'widgets')];
+    await waitForSections(pageA, dragged);
+    await waitForSections(pageB, dragged);
   });
 
   it('filters the waiting approvals by level, risk, agent, tool and text', async function () {

@@ -6,6 +6,7 @@ import {
   LAYOUT_PATH,
   layoutOf,
   moveSection,
+  moveSectionTo,
   revealSection,
   toggleCollapsed,
   togglePinned,
@@ -77,6 +78,22 @@ describe('dashboard layout', () => {
       assert.equal(moveSection(pinned, 'mcp', 'down'), pinned);
       assert.equal(canMove(pinned, 'mcp', 'down'), false);
       assert.equal(canMove(pinned, 'mcp', 'up'), true);
+    });
+
+    it('moves a dragged section to the place of the one it is dropped on, joining its pinned group', () => {
+      const base = layout({ pinned: ['mesh'], hidden: ['tasks'] });
+      assert.deepEqual(arrangeSections(base).shown, ['mesh', 'approvals', 'sessions', 'mcp']);
+      assert.deepEqual(arrangeSections(moveSectionTo(base, 'approvals', 'mcp')).shown, ['mesh', 'sessions', 'mcp', 'approvals'], 'dragged down: after the target');
+      assert.deepEqual(arrangeSections(moveSectionTo(base, 'mcp', 'approvals')).shown, ['mesh', 'mcp', 'approvals', 'sessions'], 'dragged up: before the target');
+      const intoPinned = moveSectionTo(base, 'sessions', 'mesh');
+      assert.deepEqual(intoPinned.pinned, ['mesh', 'sessions']);
+      assert.deepEqual(arrangeSections(intoPinned).shown, ['sessions', 'mesh', 'approvals', 'mcp']);
+      const outOfPinned = moveSectionTo(base, 'mesh', 'sessions');
+      assert.deepEqual(outOfPinned.pinned, []);
+      assert.deepEqual(arrangeSections(outOfPinned).shown, ['approvals', 'sessions', 'mesh', 'mcp']);
+      assert.equal(moveSectionTo(base, 'mesh', 'mesh'), base);
+      assert.equal(moveSectionTo(base, 'mesh', 'gone'), base);
+      assert.equal(moveSectionTo(base, 'tasks', 'mesh'), base, 'a hidden section is not dragged');
     });
 
     it('reveals a section: shown and expanded', () => {

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { sectionElementId } from '../overview/OverviewStrip';
 import type { SectionAction } from './useSectionLayout';
 
@@ -11,11 +12,18 @@ interface SectionProps {
   canMoveDown: boolean;
   /** Absent until the dashboard can write the shared layout (not connected yet). */
   act: ((action: SectionAction) => void) | undefined;
+  /** Another section (its id) was dragged and dropped on this one; absent while the layout cannot be written. */
+  dropped: ((draggedId: string) => void) | undefined;
   children: ComponentChildren;
 }
 
-/** A dashboard section with its layout controls: collapse (the title), pin, move up / down and hide. */
-export function Section({ id, title, pinned, collapsed, canMoveUp, canMoveDown, act, children }: SectionProps) {
+/** The drag data type of a section's header (the mouse alternative to the move buttons). */
+const SECTION_DRAG_TYPE = 'application/x-agent-mesh-section';
+const carriesSection = (event: DragEvent) => event.dataTransfer?.types.includes(SECTION_DRAG_TYPE) ?? false;
+
+/** A dashboard section with its layout controls: collapse (the title), pin, move up / down and hide; its header can be dragged onto another section. */
+export function Section({ id, title, pinned, collapsed, canMoveUp, canMoveDown, act, dropped, children }: SectionProps) {
+  const [dropTarget, setDropTarget] = useState(false);
   const headingId = `panel-${id}`;
   const bodyId = `section-body-${id}`;
   const control = (action: SectionAction, label: string, text: string, enabled = true, pressed?: boolean) => (
@@ -37,11 +45,31 @@ export function Section({ id, title, pinned, collapsed, canMoveUp, canMoveDown, 
     <section
       id={sectionElementId(id)}
       tabIndex={-1}
-      class={`card layout-section${pinned ? ' section-pinned' : ''}${collapsed ? ' section-collapsed' : ''}`}
+      class={`card layout-section${pinned ? ' section-pinned' : ''}${collapsed ? ' section-collapsed' : ''}${dropTarget ? ' section-drop-target' : ''}`}
       aria-labelledby={headingId}
       data-testid={`panel-${id}`}
+      onDragOver={(event) => {
+        if (!dropped || !carriesSection(event)) return;
+        event.preventDefault();
+        setDropTarget(true);
+      }}
+      onDragLeave={(event) => !(event.currentTarget as HTMLElement).contains(event.relatedTarget as Node | null) && setDropTarget(false)}
+      onDrop={(event) => {
+        setDropTarget(false);
+        const draggedId = event.dataTransfer?.getData(SECTION_DRAG_TYPE);
+        if (!dropped || !draggedId) return;
+        event.preventDefault();
+        dropped(draggedId);
+      }}
     >
-      <div class="card-title section-header">
+      <div
+        class="card-title section-header"
+        draggable={dropped !== undefined}
+        onDragStart={(event) => {
+          event.dataTransfer?.setData(SECTION_DRAG_TYPE, id);
+          if (event.dataTransfer) event.dataTransfer.effectAllowed = 'move';
+        }}
+      >
         <h2 id={headingId}>
           <button type="button" class="section-toggle" data-action="collapse" aria-expanded={!collapsed} aria-controls={bodyId} disabled={!act} onClick={() => act?.('collapse')}>
             <span class="section-chevron" aria-hidden="true">

@@ -81,6 +81,22 @@ export function moveSection(layout: DashboardLayout, id: string, direction: 'up'
   return { ...layout, order };
 }
 
+/**
+ * A section dragged onto another takes its place: after it when dragged down the page, before it
+ * when dragged up, in the target's group (dropped among the pinned ones, it is pinned). The same
+ * layout for a drop on itself, on an unknown or hidden section, or of a hidden one.
+ */
+export function moveSectionTo(layout: DashboardLayout, id: string, targetId: string): DashboardLayout {
+  const { shown } = arrangeSections(layout);
+  const [from, to] = [shown.indexOf(id), shown.indexOf(targetId)];
+  if (from < 0 || to < 0 || from === to) return layout;
+  const order = layout.order.filter((other) => other !== id);
+  order.splice(order.indexOf(targetId) + (from < to ? 1 : 0), 0, id);
+  const targetPinned = layout.pinned.includes(targetId);
+  const pinned = targetPinned === layout.pinned.includes(id) ? layout.pinned : targetPinned ? [...layout.pinned, id] : layout.pinned.filter((other) => other !== id);
+  return { ...layout, order, pinned };
+}
+
 /** Can `id` move that way? (For the move buttons.) */
 export function canMove(layout: DashboardLayout, id: string, direction: 'up' | 'down'): boolean {
   return moveSection(layout, id, direction) !== layout;

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { JsonObject, JsonValue } from '../../shared/protocol';
 import { sectionElementId } from '../overview/OverviewStrip';
-import { arrangeSections, LAYOUT_PATH, layoutOf, layoutValue, moveSection, revealSection, toggleCollapsed, toggleHidden, togglePinned, type DashboardLayout } from './layout';
+import { arrangeSections, LAYOUT_PATH, layoutOf, layoutValue, moveSection, moveSectionTo, revealSection, toggleCollapsed, toggleHidden, togglePinned, type DashboardLayout } from './layout';
 
 export type SectionAction = 'pin' | 'up' | 'down' | 'collapse' | 'hide' | 'show';
 
@@ -39,6 +39,7 @@ export function useSectionLayout(state: JsonObject, panelIds: readonly string[],
     if (action === 'hide') setFocusAfter(['.hidden-sections summary']);
     if (action === 'show') setFocusAfter([`${section} .section-toggle`]);
   };
+  const moveTo = (id: string, targetId: string) => change(moveSectionTo(layout, id, targetId));
   const jump = (id: string) => {
     const revealed = revealSection(layout, id);
     if (revealed === layout) return scrollToSection(sectionElementId(id));
@@ -62,7 +63,7 @@ export function useSectionLayout(state: JsonObject, panelIds: readonly string[],
     scrollToSection(sectionElementId(jumpTarget));
   }, [jumpTarget, layout]);
 
-  return { layout, shown: arranged.shown, hidden: arranged.hidden, act, jump, editable: write !== undefined };
+  return { layout, shown: arranged.shown, hidden: arranged.hidden, act, moveTo, jump, editable: write !== undefined };
 }
 
 function scrollToSection(elementId: string): void {
