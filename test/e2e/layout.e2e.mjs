@@ -177,6 +177,10 @@ describe('dashboard layout and list filters in a browser (agent-mesh serve + hea
 
   it('lays the sections out in one, two and three columns (sidebar, panel, wide)', async function () {
     await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
+    // The screenshots show a collapsed section and the Hidden sections control too.
+    await control(pageA, 'tasks', 'Tasks').click();
+    await control(pageA, 'widgets', 'Hide Widgets').click();
+    await visible(pageA.getByTestId('hidden-sections'));
     const columns = async (page) => page.getByTestId('sections').evaluate((grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
     for (const [width, expected] of [
       [320, 1],
