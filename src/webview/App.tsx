@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
-import { OverviewStrip, sectionElementId } from './overview/OverviewStrip';
+import { canMove } from './layout/layout';
+import { HiddenSections, Section } from './layout/Section';
+import { useSectionLayout, type SectionAction } from './layout/useSectionLayout';
+import { OverviewStrip } from './overview/OverviewStrip';
 import { panels } from './panels';
 import type { RelayApi } from './panels/types';
 import { SharedNotes } from './sync/SharedNotes';
@@ -9,6 +12,9 @@ import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
 import { Button } from './ui/Button';
 import { ProgressRing } from './ui/ProgressRing';
+
+const PANEL_IDS = panels.map((panel) => panel.id);
+const PANELS_BY_ID = new Map(panels.map((panel) => [panel.id, panel]));
 
 const STATUS_TEXT: Record<DashboardState['status'], string> = {
   connecting: 'connecting',
@@ -31,6 +37,8 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
   const [state, setState] = useState(store.snapshot);
   useEffect(() => store.subscribe(setState), [store]);
   const keys = Object.keys(state.state);
+  const sections = useSectionLayout(state.state, PANEL_IDS, writeState);
+  const act = (id: string) => (sections.editable ? (action: SectionAction) => sections.act(id, action) : undefined);
 
   return (
     <main class="dashboard">
@@ -52,47 +60,65 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
         </div>
       )}
 
-      {api && <OverviewStrip channels={state.channels} api={api} />}
+      {api && <OverviewStrip channels={state.channels} api={api} onJump={sections.jump} />}
 
-      {api &&
-        panels.map((panel) => (
-          // tabIndex -1: the overview strip moves the focus here.
-          <section key={panel.id} id={sectionElementId(panel.id)} tabIndex={-1} class="card" aria-labelledby={`panel-${panel.id}`} data-testid={`panel-${panel.id}`}>
-            <div class="card-title">
-              <h2 id={`panel-${panel.id}`}>{panel.title}</h2>
+      {api && (
+        <HiddenSections
+          sections={sections.hidden.map((id) => ({ id, title: PANELS_BY_ID.get(id)!.title }))}
+          show={sections.editable ? (id) => sections.act(id, 'show') : undefined}
+        />
+      )}
+
+      <div class="sections-grid" data-testid="sections">
+        {api &&
+          sections.shown.map((id) => {
+            const panel = PANELS_BY_ID.get(id)!;
+            return (
+              <Section
+                key={id}
+                id={id}
+                title={panel.title}
+                pinned={sections.layout.pinned.includes(id)}
+                collapsed={sections.layout.collapsed.includes(id)}
+                canMoveUp={canMove(sections.layout, id, 'up')}
+                canMoveDown={canMove(sections.layout, id, 'down')}
+                act={act(id)}
+                dropped={sections.editable ? (draggedId) => sections.moveTo(draggedId, id) : undefined}
+              >
+                {panel.render(state.channels, api)}
+              </Section>
+            );
+          })}
+
+        <section class="card state-section" aria-labelledby="state-heading">
+          <div class="card-title">
+            <h2 id="state-heading">Shared state</h2>
+            <Badge label={`state version ${state.version}`}>v{state.version}</Badge>
+          </div>
+          {state.storeStatus?.status === 'degraded' && (
+            <div class="notice notice-warning" role="status" data-testid="store-degraded">
+              State store degraded: {state.storeStatus.detail}
             </div>
-            {panel.render(state.channels, api)}
-          </section>
-        ))}
-
-      <section class="card" aria-labelledby="state-heading">
-        <div class="card-title">
-          <h2 id="state-heading">Shared state</h2>
-          <Badge label={`state version ${state.version}`}>v{state.version}</Badge>
-        </div>
-        {state.storeStatus?.status === 'degraded' && (
-          <div class="notice notice-warning" role="status" data-testid="store-degraded">
-            State store degraded: {state.storeStatus.detail}
-          </div>
-        )}
-        {state.storeStatus?.notices.map((notice) => (
-          <div key={notice} class="notice notice-warning" role="status">
-            {notice}
-          </div>
-        ))}
-        {writeState && <SharedNotes state={state.state} pendingCount={state.pendingCount} write={writeState} />}
-        {keys.length === 0 ? (
-          <p class="muted" data-testid="state-empty">
-            Nothing shared yet. Agents, the extension and other dashboards write here through the relay; every open dashboard sees the same state.
-          </p>
-        ) : (
-          <ul class="state-tree" data-testid="state-tree">
-            {keys.map((key) => (
-              <StateEntry key={key} name={key} value={state.state[key]} />
-            ))}
-          </ul>
-        )}
-      </section>
+          )}
+          {state.storeStatus?.notices.map((notice) => (
+            <div key={notice} class="notice notice-warning" role="status">
+              {notice}
+            </div>
+          ))}
+          {writeState && <SharedNotes state={state.state} pendingCount={state.pendingCount} write={writeState} />}
+          {keys.length === 0 ? (
+            <p class="muted" data-testid="state-empty">
+              Nothing shared yet. Agents, the extension and other dashboards write here through the relay; every open dashboard sees the same state.
+            </p>
+          ) : (
+            <ul class="state-tree" data-testid="state-tree">
+              {keys.map((key) => (
+                <StateEntry key={key} name={key} value={state.state[key]} />
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
 
       {state.lastError && (
         <div class="notice notice-error" role="alert">

@@ -19,7 +19,7 @@ export function visible(locator) {
 }
 
 /**
- * Registers mocha hooks for the suite and returns its fixture: `page`, `serve` ({ url, output, child }),
+ * Registers mocha hooks for the suite and returns its fixture: `page`, `openPage(viewport?)`, `serve` ({ url, output, child }),
  * `workspace`, `tempDir` and `api(method, path, body)` (the bearer token; resolves { status, body }).
  * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment.
  */
@@ -40,6 +40,17 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
       });
       return { status: response.status, body: await response.json() };
     },
+  };
+  /** Another dashboard on the same relay (its own browser context, like a second device), opened with the token link and connected. */
+  fixture.openPage = async (pageViewport = viewport) => {
+    const context = await browser.newContext({ viewport: pageViewport, locale: 'en-US', timezoneId: 'UTC' });
+    context.setDefaultTimeout(WAIT_MS);
+    const page = await context.newPage();
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
+    await page.goto(`${fixture.serve.url}/?token=${token}`);
+    await page.locator('[data-testid="connection-status"]', { hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+    return page;
   };
   const killServeAtExit = () => fixture.serve?.child.kill('SIGKILL');
 
@@ -63,14 +74,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
       headless: true,
       env: { ...process.env, XDG_CONFIG_HOME: path.join(fixture.tempDir, 'xdg-config'), XDG_CACHE_HOME: path.join(fixture.tempDir, 'xdg-cache') },
     });
-    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' });
-    context.setDefaultTimeout(WAIT_MS);
-    const page = await context.newPage();
-    fixture.page = page;
-    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
-    await page.goto(`${fixture.serve.url}/?token=${token}`);
-    await page.locator('[data-testid="connection-status"]', { hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+    fixture.page = await fixture.openPage();
   });
 
   afterEach(async function () {

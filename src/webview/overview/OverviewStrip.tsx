@@ -23,8 +23,8 @@ interface OverviewItem {
 
 export const sectionElementId = (panelId: string) => `section-${panelId}`;
 
-/** "Is anything waiting for me, is anything broken, what is it costing": one button per answer, each jumping to its section. */
-export function OverviewStrip({ channels, api }: { channels: ChannelSnapshots; api: RelayApi }) {
+/** "Is anything waiting for me, is anything broken, what is it costing": one button per answer, each jumping to its section (`onJump` with the panel id). */
+export function OverviewStrip({ channels, api, onJump }: { channels: ChannelSnapshots; api: RelayApi; onJump: (panelId: string) => void }) {
   const { cost, costProblem } = useCostToday(api, channels.sessions);
   const items = overviewItems(channels, cost, costProblem);
   return (
@@ -37,7 +37,7 @@ export function OverviewStrip({ channels, api }: { channels: ChannelSnapshots; a
               class={`overview-item overview-${item.tone}`}
               data-testid={`overview-${item.key}`}
               aria-label={`${item.label}: ${item.value.replace(/ · /g, ', ')}. Go to the ${item.sectionName} section`}
-              onClick={() => jumpTo(sectionElementId(item.section))}
+              onClick={() => onJump(item.section)}
             >
               <span class="overview-label">{item.label}</span> <span class="overview-value">{item.value}</span>
             </button>
@@ -137,12 +137,4 @@ function useCostToday(api: RelayApi, sessions: SessionsSnapshot | undefined): { 
     };
   }, [api, sessions]);
   return answer;
-}
-
-function jumpTo(elementId: string): void {
-  const section = document.getElementById(elementId);
-  if (!section) return;
-  const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  section.scrollIntoView({ block: 'start', behavior: reducedMotion ? 'auto' : 'smooth' });
-  section.focus({ preventScroll: true });
 }

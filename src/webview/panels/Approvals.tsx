@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { describeDue, PRIORITY_ORDER, REDACTED, type Approval, type ApprovalRule } from '../../shared/approvals';
 import type { JsonValue } from '../../shared/protocol';
+import { FilterBar, FilterSelect, NoMatches } from '../layout/FilterControls';
+import { approvalFilterOptions, filterApprovals, isFiltering, NO_APPROVAL_FILTER, type ApprovalFilter } from '../layout/filters';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
@@ -25,10 +27,14 @@ registerChannelReducer('approvals', (previous, event) => {
 
 /** Approval cards: pending ones by priority with approve / reject / cancel, then the latest decisions. */
 export function ApprovalsPanel({ data: snapshot, api }: PanelProps<'approvals'>) {
+  const [filter, setFilter] = useState<ApprovalFilter>(NO_APPROVAL_FILTER);
   if (!snapshot) return <p class="muted">Loading approvals…</p>;
   const pending = snapshot.approvals
     .filter((a) => a.status === 'pending')
     .sort((a, b) => PRIORITY_ORDER.indexOf(a.priority) - PRIORITY_ORDER.indexOf(b.priority) || a.dueAt - b.dueAt);
+  const shown = filterApprovals(pending, filter);
+  const filtering = isFiltering(filter);
+  const clear = () => setFilter(NO_APPROVAL_FILTER);
   const recent = snapshot.approvals
     .filter((a) => a.status !== 'pending')
     .sort((a, b) => (b.decidedAt ?? 0) - (a.decidedAt ?? 0))
@@ -38,8 +44,19 @@ export function ApprovalsPanel({ data: snapshot, api }: PanelProps<'approvals'>)
       {pending.length === 0 ? (
         <p class="muted">No approvals are waiting. Agents ask through POST /api/approvals, the WebSocket or the built-in MCP server's request_approval tool.</p>
       ) : (
-        <ul class="approval-cards" aria-label={`${pending.length} approvals waiting`}>
-          {pending.map((approval) => (
+        <>
+          <ApprovalFilters pending={pending} filter={filter} setFilter={setFilter} filtering={filtering} clear={clear} />
+          {filtering && (
+            <p class="muted filter-count" role="status" data-testid="approvals-filter-count">
+              {shown.length} of {pending.length} waiting approvals shown
+            </p>
+          )}
+          {shown.length === 0 && <NoMatches what="approvals" clear={clear} testId="approvals-no-match" />}
+        </>
+      )}
+      {shown.length > 0 && (
+        <ul class="approval-cards" aria-label={`${shown.length} approvals waiting${filtering ? ' that match the filters' : ''}`}>
+          {shown.map((approval) => (
             <li key={approval.id}>
               <ApprovalCard approval={approval} api={api} />
             </li>
@@ -65,6 +82,23 @@ export function ApprovalsPanel({ data: snapshot, api }: PanelProps<'approvals'>)
         </details>
       )}
     </div>
+  );
+}
+
+const LEVELS = ['full', 'quick', 'auto'] as const;
+const RISKS = ['high', 'medium', 'low'] as const;
+
+function ApprovalFilters({ pending, filter, setFilter, filtering, clear }: { pending: Approval[]; filter: ApprovalFilter; setFilter: (filter: ApprovalFilter) => void; filtering: boolean; clear: () => void }) {
+  const { agents, tools } = approvalFilterOptions(pending);
+  const set = <K extends keyof ApprovalFilter>(key: K) => (value: string) => setFilter({ ...filter, [key]: value });
+  return (
+    <FilterBar label="Filter waiting approvals" filtering={filtering} clear={clear}>
+      <TextField id="approvals-search" label="Search" value={filter.query} onInput={set('query')} placeholder="title, agent or tool" testId="approvals-search" />
+      <FilterSelect label="Level" value={filter.level} options={LEVELS} anyLabel="any level" onChange={set('level')} testId="approvals-level" />
+      <FilterSelect label="Risk" value={filter.risk} options={RISKS} anyLabel="any risk" onChange={set('risk')} testId="approvals-risk" />
+      <FilterSelect label="Agent" value={filter.agent} options={agents} anyLabel="every agent" onChange={set('agent')} testId="approvals-agent" />
+      <FilterSelect label="Tool" value={filter.tool} options={tools} anyLabel="every tool" onChange={set('tool')} testId="approvals-tool" />
+    </FilterBar>
   );
 }
 

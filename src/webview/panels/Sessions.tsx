@@ -3,6 +3,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HOOK_AGENT_LABELS } from '../../shared/hooks';
 
 import type { AgentSession, TranscriptEntry, TranscriptPage } from '../../shared/sessions';
+import { FilterBar, FilterSelect, NoMatches } from '../layout/FilterControls';
+import { filterSessions, isFiltering, NO_SESSION_FILTER, type SessionFilter } from '../layout/filters';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
@@ -17,23 +19,42 @@ registerChannelReducer('sessions', (previous, event) => {
   return { sessions: [session, ...sessions.filter((s) => s.id !== session.id)] };
 });
 
+const SESSION_STATUSES = ['waiting', 'running', 'idle', 'ended'] as const;
+
 /** Coding agents seen through their hooks: what each is doing and what it costs; those waiting for you on top. */
 export function SessionsPanel({ data: snapshot, api }: PanelProps<'sessions'>) {
   const [open, setOpen] = useState<string | undefined>();
+  const [filter, setFilter] = useState<SessionFilter>(NO_SESSION_FILTER);
   if (!snapshot) return <p class="muted">Loading agent sessions…</p>;
   if (snapshot.sessions.length === 0) {
     return <p class="muted">No agent sessions yet. Connect Claude Code, Copilot or Cursor to Agent Mesh: each hook event they send shows up here.</p>;
   }
   const ordered = orderSessions(snapshot.sessions);
   const waiting = ordered.filter((s) => s.status === 'waiting').length;
+  const shown = filterSessions(ordered, filter);
+  const filtering = isFiltering(filter);
+  const clear = () => setFilter(NO_SESSION_FILTER);
   return (
     <div class="sessions" data-testid="sessions-panel">
       <p class="muted sessions-summary" role="status" aria-live="polite">
         {ordered.length} {ordered.length === 1 ? 'session' : 'sessions'}
         {waiting > 0 && <strong class="status-waiting"> · {waiting} waiting for you</strong>}
+        {filtering && <span data-testid="sessions-filter-count"> · {shown.length} shown</span>}
       </p>
+      <FilterBar label="Filter agent sessions" filtering={filtering} clear={clear}>
+        <TextField id="sessions-search" label="Search" value={filter.query} onInput={(query) => setFilter({ ...filter, query })} placeholder="agent or folder" testId="sessions-search" />
+        <FilterSelect
+          label="Status"
+          value={filter.status}
+          options={SESSION_STATUSES}
+          anyLabel="any status"
+          onChange={(status) => setFilter({ ...filter, status: status as SessionFilter['status'] })}
+          testId="sessions-status"
+        />
+      </FilterBar>
+      {shown.length === 0 && <NoMatches what="sessions" clear={clear} testId="sessions-no-match" />}
       <ul class="session-list">
-        {ordered.map((session) => (
+        {shown.map((session) => (
           <li key={session.id}>
             <SessionRow session={session} expanded={open === session.id} toggle={() => setOpen(open === session.id ? undefined : session.id)} api={api} />
           </li>
@@ -151,17 +172,7 @@ function TranscriptViewer({ session, api }: { session: AgentSession; api: RelayA
     <section class="transcript" aria-label={`Transcript of ${HOOK_AGENT_LABELS[session.agent] ?? session.agent} session ${session.sessionId}`} data-testid="transcript">
       <div class="transcript-filters" role="search">
         <TextField id={`${idBase}-search`} label="Search" value={query} onInput={setQuery} placeholder="text, tool or input" testId="transcript-search" />
-        <label class="transcript-select">
-          Tool
-          <select value={tool} onChange={(e) => setTool((e.currentTarget as HTMLSelectElement).value)} data-testid="transcript-tool">
-            <option value="">every tool</option>
-            {tools.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Tool" value={tool} options={tools} anyLabel="every tool" onChange={setTool} testId="transcript-tool" />
         <label class="transcript-select">
           Outcome
           <select value={outcome} onChange={(e) => setOutcome((e.currentTarget as HTMLSelectElement).value as Outcome)} data-testid="transcript-outcome">
