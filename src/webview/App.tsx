@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
+import type { BrowserThemes } from './theme';
 import { OverviewStrip, sectionElementId } from './overview/OverviewStrip';
 import { panels, type RelayApi } from './panels';
 import { SharedNotes } from './sync/SharedNotes';
@@ -8,6 +9,7 @@ import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
 import { Button } from './ui/Button';
 import { ProgressRing } from './ui/ProgressRing';
+import { ThemeSwitch } from './ui/ThemeSwitch';
 
 const STATUS_TEXT: Record<DashboardState['status'], string> = {
   connecting: 'connecting',
@@ -24,9 +26,11 @@ interface AppProps {
   openInBrowser?: () => void;
   /** Writes one path of the shared state (optimistic; absent until connected to a relay). */
   writeState?: (path: string, value: JsonValue) => void;
+  /** The theme switch of a browser tab; absent in VS Code, whose theme the webview follows. */
+  themes?: BrowserThemes;
 }
 
-export function App({ store, endpoint, api, openInBrowser, writeState }: AppProps) {
+export function App({ store, endpoint, api, openInBrowser, writeState, themes }: AppProps) {
   const [state, setState] = useState(store.snapshot);
   useEffect(() => store.subscribe(setState), [store]);
   const keys = Object.keys(state.state);
@@ -35,6 +39,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
     <main class="dashboard">
       <header class="dashboard-header">
         <h1>Agent Mesh</h1>
+        {themes && <ThemeSwitch themes={themes} />}
         <span class={`status status-${state.status}`} data-testid="connection-status" role="status" aria-live="polite" title={state.statusDetail}>
           {STATUS_TEXT[state.status]}
         </span>
