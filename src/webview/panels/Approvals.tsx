@@ -4,6 +4,7 @@ import type { JsonValue } from '../../shared/protocol';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
+import { CardList } from '../widgets/CardList';
 import { ElicitationForm, SamplingDetails } from './ElicitationCard';
 import type { PanelProps, RelayApi } from './index';
 
@@ -39,13 +40,14 @@ export function ApprovalsPanel({ data, api }: PanelProps) {
       {pending.length === 0 ? (
         <p class="muted">No approvals are waiting. Agents ask through POST /api/approvals, the WebSocket or the built-in MCP server's request_approval tool.</p>
       ) : (
-        <ul class="approval-cards" aria-label={`${pending.length} approvals waiting`}>
-          {pending.map((approval) => (
-            <li key={approval.id}>
-              <ApprovalCard approval={approval} api={api} />
-            </li>
-          ))}
-        </ul>
+        <CardList
+          items={pending}
+          label={`${pending.length} approvals waiting`}
+          estimatedHeight={150}
+          cardKey={(approval) => approval.id}
+          renderCard={(approval) => <ApprovalCard approval={approval} api={api} />}
+          class="approval-cards"
+        />
       )}
       {snapshot.rules.length > 0 && <Rules rules={snapshot.rules} api={api} />}
       {recent.length > 0 && (
