@@ -1,9 +1,10 @@
+import { Component } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
 import type { BrowserThemes } from './theme';
 import { OverviewStrip, sectionElementId } from './overview/OverviewStrip';
-import { panels, type RelayApi } from './panels';
+import { panels, type PanelDefinition, type PanelProps, type RelayApi } from './panels';
 import { SharedNotes } from './sync/SharedNotes';
 import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
@@ -65,7 +66,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState, themes }:
             <div class="card-title">
               <h2 id={`panel-${panel.id}`}>{panel.title}</h2>
             </div>
-            <panel.component data={state.channels[panel.channel]} api={api} />
+            <PanelBody panel={panel} data={state.channels[panel.channel]} api={api} />
           </section>
         ))}
 
@@ -117,6 +118,19 @@ export function App({ store, endpoint, api, openInBrowser, writeState, themes }:
       </footer>
     </main>
   );
+}
+
+type PanelBodyProps = PanelProps & { panel: PanelDefinition };
+
+/** A panel renders again only when its own channel's copy changes, not on every other channel's event. */
+class PanelBody extends Component<PanelBodyProps> {
+  override shouldComponentUpdate(next: PanelBodyProps): boolean {
+    return next.data !== this.props.data || next.api !== this.props.api || next.panel !== this.props.panel;
+  }
+
+  override render({ panel, data, api }: PanelBodyProps) {
+    return <panel.component data={data} api={api} />;
+  }
 }
 
 function StateEntry({ name, value }: { name: string; value: JsonValue }) {
