@@ -2,9 +2,11 @@ import type { ComponentChildren } from 'preact';
 import { VirtualList } from './VirtualList';
 
 /** Up to this many cards a list renders whole (in the page's flow, found by the browser's search); longer ones are windowed. */
-export const WINDOWED_FROM = 100;
+export const WINDOWED_FROM = 40;
 /** Cards in view at once in a windowed list, by the list's height estimate. */
 const VISIBLE_CARDS = 8;
+/** Cards are tall: two beyond each edge cover a quick scroll. */
+const OVERSCAN_CARDS = 2;
 
 interface CardListProps<T> {
   items: T[];
@@ -36,6 +38,7 @@ export function CardList<T>({ items, label, estimatedHeight, cardKey, renderCard
       label={label}
       rowKey={cardKey}
       renderRow={renderCard}
+      overscan={OVERSCAN_CARDS}
       class={`vlist-cards ${className}`}
       testId={testId}
     />

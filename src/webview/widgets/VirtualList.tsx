@@ -11,11 +11,11 @@ interface VirtualListProps<T> {
   /** Identifies a row across updates, so a measured height follows its item when the list reorders. */
   rowKey?: (item: T, index: number) => string | number;
   renderRow: (item: T, index: number) => ComponentChildren;
+  /** Rows rendered beyond each edge of the view, so a quick scroll shows no gap. */
+  overscan?: number;
   class?: string;
   testId?: string;
 }
-
-const OVERSCAN = 6;
 
 /**
  * Renders only the rows in view (plus a few), so ten thousand entries cost as much as thirty. Rows
@@ -23,7 +23,7 @@ const OVERSCAN = 6;
  * and Page Up/Down scroll it; the row holding the keyboard focus stays rendered when scrolled away;
  * rows carry their position in the whole list for screen readers.
  */
-export function VirtualList<T>({ items, rowHeight, visibleRows = 10, label, rowKey = (_item, index) => index, renderRow, class: className, testId }: VirtualListProps<T>) {
+export function VirtualList<T>({ items, rowHeight, visibleRows = 10, label, rowKey = (_item, index) => index, renderRow, overscan = 6, class: className, testId }: VirtualListProps<T>) {
   const [scrollTop, setScrollTop] = useState(0);
   const [, setMeasured] = useState(0);
   const [focusedKey, setFocusedKey] = useState<string | undefined>();
@@ -38,8 +38,8 @@ export function VirtualList<T>({ items, rowHeight, visibleRows = 10, label, rowK
   const total = offsets[items.length];
   const viewport = Math.min(total, visibleRows * rowHeight);
 
-  const first = Math.max(0, firstAtOrAfter(offsets, scrollTop) - 1 - OVERSCAN);
-  const last = Math.min(items.length, firstAtOrAfter(offsets, scrollTop + viewport) + OVERSCAN);
+  const first = Math.max(0, firstAtOrAfter(offsets, scrollTop) - 1 - overscan);
+  const last = Math.min(items.length, firstAtOrAfter(offsets, scrollTop + viewport) + overscan);
   const shown = new Set<number>();
   for (let i = first; i < last; i++) shown.add(i);
   const focusedIndex = focusedKey === undefined ? -1 : keys.indexOf(focusedKey);
