@@ -126,6 +126,42 @@ describe('dashboard look in a browser: axe-core and screenshots per theme and wi
     assert.equal(focused.outlineColor, focused.focusColour);
   });
 
+  it('follows the system on auto (colour scheme, more contrast, forced colours), and with reduced motion nothing animates', async function () {
+    const { page } = dashboard;
+    await page.getByTestId('theme-switch').selectOption('auto');
+    // The page hears of a media change in a `change` event, a moment after the emulation.
+    const expectTheme = async (media, theme) => {
+      await page.emulateMedia(media);
+      await page.waitForFunction((expected) => document.documentElement.dataset.amTheme === expected, theme, { timeout: 5000 }).catch(() => {});
+      assert.equal(await page.locator('html').getAttribute('data-am-theme'), theme, JSON.stringify(media));
+    };
+    await expectTheme({ colorScheme: 'light', contrast: 'no-preference', forcedColors: 'none' }, 'light');
+    await expectTheme({ colorScheme: 'dark' }, 'dark');
+    await expectTheme({ contrast: 'more' }, 'high-contrast');
+    await expectTheme({ contrast: 'no-preference', forcedColors: 'active' }, 'high-contrast');
+    await expectTheme({ forcedColors: 'none' }, 'dark');
+
+    // An element that moves and the toolkit's spinning ring, with and without reduced motion.
+    const motion = () =>
+      page.evaluate(() => {
+        const moving = document.createElement('div');
+        moving.style.transition = 'opacity 1s';
+        moving.style.animation = 'none-such 1s infinite';
+        const ring = document.createElement('vscode-progress-ring');
+        document.body.append(moving, ring);
+        const style = getComputedStyle(moving);
+        const result = { transition: style.transitionDuration, animation: style.animationName, ringHidden: getComputedStyle(ring).display === 'none' };
+        moving.remove();
+        ring.remove();
+        return result;
+      });
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    assert.deepEqual(await motion(), { transition: '1s', animation: 'none-such', ringHidden: false });
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    assert.deepEqual(await motion(), { transition: '0s', animation: 'none', ringHidden: true });
+    await page.emulateMedia({ reducedMotion: 'no-preference', colorScheme: 'light' });
+  });
+
   it('windows a list of 300 tasks: few cards in the DOM, each with its place in the whole list, the focused one kept when scrolled away', async function () {
     const { page, api } = dashboard;
     await page.setViewportSize({ width: WIDTHS.panel, height: 900 });
