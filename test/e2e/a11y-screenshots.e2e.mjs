@@ -90,6 +90,7 @@ describe('dashboard look in a browser: axe-core and screenshots per theme and wi
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.mouse.move(0, 0);
         await page.screenshot({ path: path.join(dir, 'dashboard.png'), fullPage: true });
+        await page.locator('.dashboard-header').screenshot({ path: path.join(dir, 'header.png') });
         await page.getByTestId('overview').screenshot({ path: path.join(dir, 'overview.png') });
         // Every section, whoever added it: panels are found by their test id, not by a list kept here.
         for (const section of await page.locator('[data-testid^="panel-"]').all()) {
