@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { VirtualList } from './VirtualList';
 
-/** Up to this many cards a list renders whole (in the page's flow, found by the browser's search); longer ones are windowed. */
+/** Up to this many cards a list renders whole (in the page's flow, so the browser's Find sees every card); longer ones are windowed. */
 export const WINDOWED_FROM = 40;
 /** Cards in view at once in a windowed list, by the list's height estimate. */
 const VISIBLE_CARDS = 8;

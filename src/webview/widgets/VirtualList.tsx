@@ -102,7 +102,7 @@ export function VirtualList<T>({ items, rowHeight, visibleRows = 10, label, rowK
   );
 }
 
-/** The index of the first row that starts at or after `y` (binary search over the rows' offsets). */
+/** The index of the first row that starts at or after `y` (bisecting the rows' offsets). */
 function firstAtOrAfter(offsets: number[], y: number): number {
   let low = 0;
   let high = offsets.length - 1;
