@@ -1,4 +1,6 @@
+import { Component } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { ChannelSnapshots } from '../shared/channelEvents';
 import type { JsonValue } from '../shared/protocol';
 import type { Endpoint } from './host';
 import { canMove } from './layout/layout';
@@ -6,12 +8,14 @@ import { HiddenSections, Section } from './layout/Section';
 import { useSectionLayout, type SectionAction } from './layout/useSectionLayout';
 import { OverviewStrip } from './overview/OverviewStrip';
 import { panels } from './panels';
-import type { RelayApi } from './panels/types';
+import type { Panel, RelayApi } from './panels/types';
+import type { BrowserThemes } from './theme';
 import { SharedNotes } from './sync/SharedNotes';
 import type { DashboardState, DashboardStore } from './sync/store';
 import { Badge } from './ui/Badge';
 import { Button } from './ui/Button';
 import { ProgressRing } from './ui/ProgressRing';
+import { ThemeSwitch } from './ui/ThemeSwitch';
 
 const PANEL_IDS = panels.map((panel) => panel.id);
 const PANELS_BY_ID = new Map(panels.map((panel) => [panel.id, panel]));
@@ -31,9 +35,11 @@ interface AppProps {
   openInBrowser?: () => void;
   /** Writes one path of the shared state (optimistic; absent until connected to a relay). */
   writeState?: (path: string, value: JsonValue) => void;
+  /** The theme switch of a browser tab; absent in VS Code, whose theme the webview follows. */
+  themes?: BrowserThemes;
 }
 
-export function App({ store, endpoint, api, openInBrowser, writeState }: AppProps) {
+export function App({ store, endpoint, api, openInBrowser, writeState, themes }: AppProps) {
   const [state, setState] = useState(store.snapshot);
   useEffect(() => store.subscribe(setState), [store]);
   const keys = Object.keys(state.state);
@@ -44,6 +50,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
     <main class="dashboard">
       <header class="dashboard-header">
         <h1>Agent Mesh</h1>
+        {themes && <ThemeSwitch themes={themes} />}
         <span class={`status status-${state.status}`} data-testid="connection-status" role="status" aria-live="polite" title={state.statusDetail}>
           {STATUS_TEXT[state.status]}
         </span>
@@ -85,7 +92,7 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
                 act={act(id)}
                 dropped={sections.editable ? (draggedId) => sections.moveTo(draggedId, id) : undefined}
               >
-                {panel.render(state.channels, api)}
+                <PanelBody panel={panel} channels={state.channels} api={api} />
               </Section>
             );
           })}
@@ -139,6 +146,23 @@ export function App({ store, endpoint, api, openInBrowser, writeState }: AppProp
       </footer>
     </main>
   );
+}
+
+interface PanelBodyProps {
+  panel: Panel;
+  channels: ChannelSnapshots;
+  api: RelayApi;
+}
+
+/** A panel renders again only when its own channel's copy changes, not on every other channel's event. */
+class PanelBody extends Component<PanelBodyProps> {
+  override shouldComponentUpdate(next: PanelBodyProps): boolean {
+    return next.channels[next.panel.channel] !== this.props.channels[this.props.panel.channel] || next.api !== this.props.api || next.panel !== this.props.panel;
+  }
+
+  override render({ panel, channels, api }: PanelBodyProps) {
+    return panel.render(channels, api);
+  }
 }
 
 function StateEntry({ name, value }: { name: string; value: JsonValue }) {

@@ -22,6 +22,8 @@ export interface Endpoint {
 
 /** Where the app runs: inside a VS Code webview (endpoint from the ready handshake) or a browser tab. */
 export interface Host {
+  /** In a VS Code webview, which follows the editor's theme; else a browser tab with its own theme switch. */
+  inVsCode: boolean;
   /** Resolves once the host has said where the relay is. */
   endpoint(): Promise<Endpoint>;
   deviceId(): string;
@@ -53,6 +55,7 @@ function vscodeHost(api: VsCodeApi): Host {
     return typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
   };
   return {
+    inVsCode: true,
     endpoint: () => ready,
     deviceId: () => {
       const saved = savedState();
@@ -99,6 +102,7 @@ function browserHost(): Host {
   const wsUrl = `${relayUrl.replace(/^http/, 'ws')}/ws`;
   const session = takeSessionFromFragment() ?? sessionStorage.getItem(SESSION_STORAGE_KEY) ?? undefined;
   return {
+    inVsCode: false,
     endpoint: async () => ({ relayUrl, wsUrl, credential: session ? { kind: 'session', secret: session } : undefined, surface: 'browser' }),
     deviceId: () => {
       const existing = sessionStorage.getItem('agentMesh.deviceId');

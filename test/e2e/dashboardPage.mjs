@@ -21,13 +21,15 @@ export function visible(locator) {
 /**
  * Registers mocha hooks for the suite and returns its fixture: `page`, `openPage(viewport?)`, `serve` ({ url, output, child }),
  * `workspace`, `tempDir` and `api(method, path, body)` (the bearer token; resolves { status, body }).
- * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment.
+ * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment;
+ * `prepare(workspace)` runs before serve starts (to write its config). `token` is serve's API token.
  */
-export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}) }) {
+export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}), prepare = async () => {} }) {
   const token = randomBytes(32).toString('hex');
   const consoleLines = [];
   let browser;
   const fixture = {
+    token,
     tempDir: undefined,
     workspace: undefined,
     serve: undefined,
@@ -59,6 +61,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
     fixture.workspace = path.join(fixture.tempDir, 'workspace');
     await fsp.mkdir(fixture.workspace);
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node esbuild.mjs first`);
+    await prepare(fixture.workspace);
     const started = await startProcess([CLI, 'serve', '--workspace', fixture.workspace, '--port', '0', '--token', token], {
       ready: LISTENING,
       what: 'agent-mesh serve',

@@ -6,6 +6,7 @@ import { approvalFilterOptions, filterApprovals, isFiltering, NO_APPROVAL_FILTER
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
+import { CardList } from '../widgets/CardList';
 import { ElicitationForm, SamplingDetails } from './ElicitationCard';
 import type { PanelProps, RelayApi } from './types';
 
@@ -55,13 +56,14 @@ export function ApprovalsPanel({ data: snapshot, api }: PanelProps<'approvals'>)
         </>
       )}
       {shown.length > 0 && (
-        <ul class="approval-cards" aria-label={`${shown.length} approvals waiting${filtering ? ' that match the filters' : ''}`}>
-          {shown.map((approval) => (
-            <li key={approval.id}>
-              <ApprovalCard approval={approval} api={api} />
-            </li>
-          ))}
-        </ul>
+        <CardList
+          items={shown}
+          label={`${shown.length} approvals waiting${filtering ? ' that match the filters' : ''}`}
+          estimatedHeight={150}
+          cardKey={(approval) => approval.id}
+          renderCard={(approval) => <ApprovalCard approval={approval} api={api} />}
+          class="approval-cards"
+        />
       )}
       {snapshot.rules.length > 0 && <Rules rules={snapshot.rules} api={api} />}
       {recent.length > 0 && (

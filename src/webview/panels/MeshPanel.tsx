@@ -51,7 +51,7 @@ export function MeshPanel({ data: snapshot, api }: PanelProps<'mesh'>) {
           {healthy}/{agents.length} healthy
           {snapshot.cycleMs !== undefined && <span class="muted"> · last cycle {snapshot.cycleMs} ms</span>}
         </span>
-        <Button appearance="secondary" onClick={() => void checkNow()} disabled={checking} title="Check every agent now">
+        <Button appearance="secondary" onClick={() => void checkNow()} disabled={checking} title="Check now: every agent, without waiting for the next cycle">
           Check now
         </Button>
       </div>

@@ -8,6 +8,7 @@ import { filterSessions, isFiltering, NO_SESSION_FILTER, type SessionFilter } fr
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
+import { CardList } from '../widgets/CardList';
 import type { PanelProps, RelayApi } from './types';
 import { formatTokens } from '../../shared/sessions';
 import { filterTranscript, formatCost, orderSessions, STATUS_LABELS, toolsOf, type Outcome } from './sessionView';
@@ -53,13 +54,14 @@ export function SessionsPanel({ data: snapshot, api }: PanelProps<'sessions'>) {
         />
       </FilterBar>
       {shown.length === 0 && <NoMatches what="sessions" clear={clear} testId="sessions-no-match" />}
-      <ul class="session-list">
-        {shown.map((session) => (
-          <li key={session.id}>
-            <SessionRow session={session} expanded={open === session.id} toggle={() => setOpen(open === session.id ? undefined : session.id)} api={api} />
-          </li>
-        ))}
-      </ul>
+      <CardList
+        items={shown}
+        label="Agent sessions"
+        estimatedHeight={70}
+        cardKey={(session) => session.id}
+        renderCard={(session) => <SessionRow session={session} expanded={open === session.id} toggle={() => setOpen(open === session.id ? undefined : session.id)} api={api} />}
+        class="session-list"
+      />
     </div>
   );
 }
@@ -77,7 +79,6 @@ function SessionRow({ session, expanded, toggle, api }: { session: AgentSession;
         class="session-summary"
         aria-expanded={expanded}
         aria-controls={detailId}
-        aria-label={`${agent} in ${folder}, ${STATUS_LABELS[session.status]}${session.currentTool ? `, running ${session.currentTool}` : ''}, cost ${cost}. ${expanded ? 'Hide' : 'Show'} the transcript`}
         onClick={toggle}
       >
         <span class="session-chevron" aria-hidden="true">
@@ -98,6 +99,8 @@ function SessionRow({ session, expanded, toggle, api }: { session: AgentSession;
         <span class="session-cost" data-testid="session-cost" title={session.costApproximate ? 'Part of the usage is of a model without a price' : 'Priced by model from the usage in the transcript'}>
           {cost}
         </span>
+        {/* The name is the visible text (so speech input finds it by what it shows), then what a press does. */}
+        <span class="sr-only">. {expanded ? 'Hide' : 'Show'} the transcript</span>
       </button>
       <div class="session-facts muted">
         <span data-testid="session-counts">

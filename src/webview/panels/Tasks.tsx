@@ -4,6 +4,7 @@ import { formatDuration } from '../../shared/approvals';
 import type { Task } from '../../shared/tasks';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
+import { CardList } from '../widgets/CardList';
 import { ProgressBar } from '../widgets/ProgressBar';
 import type { PanelProps, RelayApi } from './types';
 
@@ -36,13 +37,7 @@ export function TasksPanel({ data: snapshot, api }: PanelProps<'tasks'>) {
   if (snapshot.tasks.length === 0) return <p class="muted">No tasks. Agents report them with POST /api/tasks, the WebSocket or the MCP report_progress tool.</p>;
   const ordered = [...snapshot.tasks].sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || b.createdAt - a.createdAt);
   return (
-    <ul class="task-cards" data-testid="tasks-panel">
-      {ordered.map((task) => (
-        <li key={task.id}>
-          <TaskRow task={task} now={now} api={api} />
-        </li>
-      ))}
-    </ul>
+    <CardList items={ordered} label="Tasks" estimatedHeight={110} cardKey={(task) => task.id} renderCard={(task) => <TaskRow task={task} now={now} api={api} />} class="task-cards" testId="tasks-panel" />
   );
 }
 
