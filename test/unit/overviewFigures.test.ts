@@ -14,6 +14,7 @@ const report = (byDay: CostGroup[], budgets: CostReport['budgets'] = []): CostRe
   byDay,
   topSessions: [],
   budgets,
+  timeline: { range: '24h', bucket: 'hour', bucketStarts: [], byAgent: [] },
 });
 const json = (value: unknown) => value as JsonValue;
 
