@@ -21,7 +21,7 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
     prefix: 'costs',
     viewport: { width: 1440, height: 1000 },
     env: (tempDir) => ({ HOME: tempDir }),
-    config: { 'agentMesh.costs.budgets': { day: 0.000001, month: 1_000_000 } },
+    config: { 'agentMesh.costs.budgets': { day: 0.5, month: 1000 } },
   });
   const { api } = dashboard;
   let page;
@@ -48,9 +48,9 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
   before(async function () {
     ({ page } = dashboard);
     panel = page.getByTestId('panel-costs');
-    await claudeSession('e1f2a3b4-0000-4000-8000-000000000001', 'claude-sonnet-4-5', { input_tokens: 52_000, output_tokens: 4_100, cache_read_input_tokens: 310_000, cache_creation_input_tokens: 24_000 });
-    await claudeSession('e1f2a3b4-0000-4000-8000-000000000002', 'claude-haiku-4-5', { input_tokens: 900, output_tokens: 120, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
-    await claudeSession('e1f2a3b4-0000-4000-8000-000000000003', 'no-such-model', { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    await claudeSession('3f9c1a2e-5b7d-4c8e-9f01-2a3b4c5d6e7f', 'claude-sonnet-4-5', { input_tokens: 52_000, output_tokens: 4_100, cache_read_input_tokens: 310_000, cache_creation_input_tokens: 24_000 });
+    await claudeSession('a84d0c6b-1e2f-4a3b-8c4d-5e6f7a8b9c0d', 'claude-haiku-4-5', { input_tokens: 900, output_tokens: 120, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    await claudeSession('d27e6f10-9a8b-4c7d-a6e5-f4d3c2b1a098', 'no-such-model', { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     await visible(panel.getByTestId('costs-total').filter({ hasText: '3 sessions' }));
   });
 
@@ -72,9 +72,10 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
         const row = rows.and(panel.locator(`[data-key="${group.key}"]`));
         const cells = await row.locator('th, td').evaluateAll((all) => all.map((cell) => [cell.textContent.trim(), cell.getAttribute('title')]));
         assert.equal(cells[0][0], label(group.key));
-        assert.equal(cells[1][0], String(group.sessions));
+        const unpriced = group.unpricedSessions === group.sessions;
+        assert.equal(cells[1][0], unpriced ? '—' : usd(group.costUsd, group.approximate), `${testId} ${group.key} cost`);
         assert.deepEqual(cells.slice(2, 6).map(([, title]) => title), [group.tokens.input, group.tokens.output, group.tokens.cacheRead, group.tokens.cacheWrite].map((n) => n.toLocaleString('en-US')), `${testId} ${group.key} tokens`);
-        assert.equal(cells[6][0], usd(group.costUsd, group.approximate), `${testId} ${group.key} cost`);
+        assert.equal(cells[6][0], String(group.sessions));
       }
     }
     const top = panel.getByTestId('costs-top-sessions').locator('tbody tr');

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { CostTimeline } from '../../shared/costs';
 import { formatCost } from '../../shared/sessions';
-import { agentLabel, bucketLabel, chartSummary } from './costView';
+import { agentLabel, bucketLabel, chartSummary, RANGE_LABELS, sumUsd } from './costView';
 
 const CHART_HEIGHT = 200;
 /** Theme colours the chart reads at draw time: dashboard.css maps each to VS Code's --vscode-* variable with a fallback. */
@@ -35,14 +35,15 @@ function chartOptions(timeline: CostTimeline, width: number, theme: ChartTheme):
       { ...axis, label: 'UTC' },
       { ...axis, size: 64, values: (_chart, ticks) => ticks.map((usd) => formatCost(usd, false)) },
     ],
+    // The legend reads the hovered bucket, and the range and each agent's total while nothing is hovered.
     series: [
-      { label: perDay ? 'Day' : 'Hour', value: (_chart, seconds) => (seconds == null ? '–' : bucketLabel(seconds * 1000, timeline.bucket)) },
+      { label: perDay ? 'Day' : 'Hour', value: (_chart, seconds) => (seconds == null ? RANGE_LABELS[timeline.range] : bucketLabel(seconds * 1000, timeline.bucket)) },
       ...timeline.byAgent.map((series, index) => ({
         label: agentLabel(series.key),
         stroke: theme.series[index % theme.series.length],
         width: 2,
         points: { show: true, size: 5 },
-        value: (_chart: uPlot, usd: number | null) => (usd == null ? '–' : formatCost(usd, series.approximate)),
+        value: (_chart: uPlot, usd: number | null) => (usd == null ? `${formatCost(sumUsd(series.costUsd), series.approximate)} in all` : formatCost(usd, series.approximate)),
       })),
     ],
   };

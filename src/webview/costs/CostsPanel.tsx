@@ -137,23 +137,31 @@ const TOKEN_COLUMNS: { key: keyof SessionTokens; heading: string }[] = [
   { key: 'cacheWrite', heading: 'Cache write' },
 ];
 
-/** The token and cost columns every cost table ends with. */
-function TokenAndCostHeadings() {
+/** The cost right after the row's name, so a narrow sidebar shows it without scrolling; the tokens follow. */
+function CostAndTokenHeadings() {
   return (
     <>
+      <th scope="col" class="num">
+        Cost
+      </th>
       {TOKEN_COLUMNS.map((column) => (
         <th key={column.key} scope="col" class="num">
           {column.heading}
         </th>
       ))}
-      <th scope="col" class="num">
-        Cost
-      </th>
     </>
   );
 }
 
-function TokenAndCostCells({ tokens, costUsd, approximate }: { tokens: SessionTokens; costUsd: number | null; approximate: boolean }) {
+function CostCell({ costUsd, approximate }: { costUsd: number | null; approximate: boolean }) {
+  return (
+    <td class="num cost" data-testid="cost">
+      {formatCost(costUsd, approximate)}
+    </td>
+  );
+}
+
+function TokenCells({ tokens }: { tokens: SessionTokens }) {
   return (
     <>
       {TOKEN_COLUMNS.map((column) => (
@@ -161,9 +169,6 @@ function TokenAndCostCells({ tokens, costUsd, approximate }: { tokens: SessionTo
           {formatCount(tokens[column.key])}
         </td>
       ))}
-      <td class="num cost" data-testid="cost">
-        {formatCost(costUsd, approximate)}
-      </td>
     </>
   );
 }
@@ -176,18 +181,20 @@ function GroupTable({ caption, keyHeading, groups, keyLabel = (key) => key, test
       <thead>
         <tr>
           <th scope="col">{keyHeading}</th>
+          <CostAndTokenHeadings />
           <th scope="col" class="num">
             Sessions
           </th>
-          <TokenAndCostHeadings />
         </tr>
       </thead>
       <tbody>
         {groups.map((group) => (
           <tr key={group.key} data-key={group.key}>
             <th scope="row">{keyLabel(group.key)}</th>
+            {/* A group none of whose sessions has a price has no cost to show, not $0.00. */}
+            <CostCell costUsd={group.unpricedSessions === group.sessions ? null : group.costUsd} approximate={group.approximate} />
+            <TokenCells tokens={group.tokens} />
             <td class="num">{group.sessions}</td>
-            <TokenAndCostCells tokens={group.tokens} costUsd={group.costUsd} approximate={group.approximate} />
           </tr>
         ))}
       </tbody>
@@ -203,8 +210,8 @@ function TopSessions({ sessions }: { sessions: SessionCost[] }) {
       <thead>
         <tr>
           <th scope="col">Session</th>
+          <CostAndTokenHeadings />
           <th scope="col">Model</th>
-          <TokenAndCostHeadings />
         </tr>
       </thead>
       <tbody>
@@ -213,8 +220,9 @@ function TopSessions({ sessions }: { sessions: SessionCost[] }) {
             <th scope="row" title={session.id}>
               {agentLabel(session.agent)} <span class="muted">{session.id.slice(session.id.indexOf(':') + 1, session.id.indexOf(':') + 9)}</span>
             </th>
+            <CostCell costUsd={session.costUsd} approximate={session.approximate} />
+            <TokenCells tokens={session.tokens} />
             <td>{session.model ?? 'unknown'}</td>
-            <TokenAndCostCells tokens={session.tokens} costUsd={session.costUsd} approximate={session.approximate} />
           </tr>
         ))}
       </tbody>
