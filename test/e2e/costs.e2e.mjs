@@ -13,6 +13,20 @@ import { SCREENSHOTS_DIR } from './harness.mjs';
 const HOOK_AGENT_LABELS = { 'claude-code': 'Claude Code', copilot: 'GitHub Copilot', cursor: 'Cursor' };
 /** As formatCost in src/shared/sessions.ts. */
 const usd = (value, approximate) => (value === null ? '—' : `${approximate ? '≈' : ''}$${value.toFixed(value > 0 && value < 0.01 ? 4 : 2)}`);
+const LIGHT_THEME = {
+  '--vscode-foreground': '#616161',
+  '--vscode-descriptionForeground': '#717171',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-sideBar-background': '#f3f3f3',
+  '--vscode-editorWidget-background': '#f3f3f3',
+  '--vscode-widget-border': '#d4d4d4',
+  '--vscode-charts-blue': '#1a85ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-testing-iconPassed': '#388a34',
+  '--vscode-errorForeground': '#a1260d',
+  '--vscode-dropdown-background': '#ffffff',
+  '--vscode-dropdown-foreground': '#616161',
+};
 const squash = (text) => text.replace(/\s+/g, ' ').trim();
 
 describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromium)', function () {
@@ -148,5 +162,19 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
       await panel.scrollIntoViewIfNeeded();
       await panel.screenshot({ path: path.join(SCREENSHOTS_DIR, `costs-${width}.png`) });
     }
+
+    // VS Code's Light+ theme as a webview gets it: variables on the root, the theme's class on the body.
+    await page.setViewportSize({ width: 800, height: 1000 });
+    await page.evaluate((light) => {
+      for (const [name, value] of Object.entries(light)) document.documentElement.style.setProperty(name, value);
+      document.body.className = 'vscode-light';
+    }, LIGHT_THEME);
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector('[data-testid="cost-chart"] canvas');
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < data.length; i += 4) if (data[i] === 0x1a && data[i + 1] === 0x85 && data[i + 2] === 0xff && data[i + 3] === 255) return true;
+      return false;
+    });
+    await panel.screenshot({ path: path.join(SCREENSHOTS_DIR, 'costs-800-light.png') });
   });
 });
