@@ -4,6 +4,7 @@
 // theme changes, and it fits a sidebar. Screenshots at 320, 800 and 1440 px.
 // Run alone: npx mocha --timeout 120000 test/e2e/costs.e2e.mjs (after node esbuild.mjs).
 
+import AxeBuilder from '@axe-core/playwright';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -143,6 +144,12 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
     await panel.getByTestId('cost-range').selectOption('30d');
     await visible(panel.locator('table caption', { hasText: 'Cost per day, last 30 days' }));
     assert.match(await chart.getAttribute('aria-label'), /^Cost per day per agent, last 30 days: /);
+  });
+
+  it('has no serious or critical accessibility violations (axe-core)', async function () {
+    const { violations } = await new AxeBuilder({ page }).include('[data-testid="panel-costs"]').analyze();
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
   });
 
   it('fits a 320 px sidebar, an 800 px panel and a 1440 px browser (screenshots)', async function () {

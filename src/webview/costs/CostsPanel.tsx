@@ -54,28 +54,30 @@ export function CostsPanel({ data, api }: PanelProps) {
   );
 }
 
-/** The report for `range`: asked at once, then again after the sessions change, at most once per REFRESH_MS. */
+/**
+ * The report for `range`: asked at once, then again after the sessions change, at most once per REFRESH_MS.
+ * Only the answer to the latest request is shown, so an older one arriving late never replaces it.
+ */
 function useCostReport(api: RelayApi, sessions: PanelProps['data'], range: CostRange): { report?: CostReport; problem?: string } {
   const [answer, setAnswer] = useState<{ report?: CostReport; problem?: string }>({});
   const lastAsked = useRef(Number.NEGATIVE_INFINITY);
   const askedRange = useRef(range);
+  const latestRequest = useRef(0);
   useEffect(() => {
-    let current = true;
-    const rangeChanged = askedRange.current !== range;
     const ask = () => {
       lastAsked.current = Date.now();
       askedRange.current = range;
+      const request = ++latestRequest.current;
       api.request<CostReport>('GET', `/api/costs?range=${range}`).then(
-        (report) => current && setAnswer({ report }),
-        (error: Error) => current && setAnswer({ problem: error.message }),
+        (report) => request === latestRequest.current && setAnswer({ report }),
+        (error: Error) => request === latestRequest.current && setAnswer({ problem: error.message }),
       );
     };
-    const timer = setTimeout(ask, rangeChanged ? 0 : Math.max(0, lastAsked.current + REFRESH_MS - Date.now()));
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
+    const timer = setTimeout(ask, askedRange.current !== range ? 0 : Math.max(0, lastAsked.current + REFRESH_MS - Date.now()));
+    return () => clearTimeout(timer);
   }, [api, sessions, range]);
+  // Unmounted: no answer in flight is the latest any more.
+  useEffect(() => () => void (latestRequest.current = Number.NaN), []);
   return answer;
 }
 
