@@ -93,6 +93,13 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
         assert.equal(cells[6][0], String(group.sessions));
       }
     }
+    // Per agent, what its sessions do now, from the sessions channel.
+    const sessions = (await api('GET', '/api/sessions')).body;
+    const running = sessions.filter((s) => s.status === 'running').length;
+    const waiting = sessions.filter((s) => s.status === 'waiting').length;
+    const now = [running > 0 && `${running} running`, waiting > 0 && `${waiting} waiting`].filter(Boolean).join(' · ') || 'idle';
+    assert.equal(await panel.getByTestId('costs-by-agent').getByTestId('now').textContent(), now);
+
     const top = panel.getByTestId('costs-top-sessions').locator('tbody tr');
     assert.deepEqual(await top.evaluateAll((trs) => trs.map((tr) => tr.dataset.key)), report.topSessions.map((s) => s.id));
     assert.deepEqual(await top.locator('[data-testid="cost"]').allTextContents(), report.topSessions.map((s) => usd(s.costUsd, s.approximate)));

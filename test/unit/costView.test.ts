@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { BudgetStatus, CostTimeline } from '../../src/shared/costs';
-import { bucketLabel, budgetMeter, chartSummary, sumUsd } from '../../src/webview/costs/costView';
+import { activityByAgent, bucketLabel, budgetMeter, chartSummary, sumUsd } from '../../src/webview/costs/costView';
+import { agentSession } from '../helpers/agentSession';
 
 const HOUR = 3_600_000;
 const start = Date.parse('2026-11-30T10:00:00Z');
@@ -41,5 +42,17 @@ describe('Fleet and costs panel wording', () => {
     });
     assert.equal(budgetMeter({ ...budget, spentUsd: 11, status: 'over' }).spentShare, 1);
     assert.equal(budgetMeter({ ...budget, limitUsd: 0, spentUsd: 0, projectedUsd: 0, status: 'ok' }).spentShare, 1, 'a zero limit is a full bar');
+  });
+
+  it('says per agent how many sessions run and wait for you now, from the sessions channel', () => {
+    const activity = activityByAgent([
+      agentSession('a', { status: 'running' }),
+      agentSession('b', { status: 'waiting' }),
+      agentSession('c', { status: 'running' }),
+      agentSession('d', { status: 'ended' }),
+      agentSession('e', { agent: 'cursor', status: 'idle' }),
+    ]);
+    assert.deepEqual(Object.fromEntries(activity), { 'claude-code': '2 running · 1 waiting', cursor: 'idle' });
+    assert.equal(activityByAgent(undefined).size, 0);
   });
 });

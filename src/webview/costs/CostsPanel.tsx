@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { COST_RANGES, type BudgetStatus, type CostGroup, type CostRange, type CostReport, type CostTimeline, type SessionCost } from '../../shared/costs';
-import { formatCost, formatCount, type SessionTokens } from '../../shared/sessions';
+import { formatCost, formatCount, type AgentSession, type SessionTokens } from '../../shared/sessions';
 import type { PanelProps, RelayApi } from '../panels';
 import { CostChart } from './CostChart';
-import { agentLabel, bucketLabel, budgetMeter, RANGE_LABELS } from './costView';
+import { activityByAgent, agentLabel, bucketLabel, budgetMeter, RANGE_LABELS } from './costView';
 
 /** GET /api/costs is asked again after the sessions change, at most this often. */
 const REFRESH_MS = 1000;
@@ -16,6 +16,7 @@ export function CostsPanel({ data, api }: PanelProps) {
   if (problem) return <p class="notice notice-error" role="alert">Costs are unavailable: {problem}</p>;
   if (!report) return <p class="muted">Loading costs…</p>;
   const total = report.total;
+  const activity = activityByAgent((data as unknown as { sessions: AgentSession[] } | undefined)?.sessions);
   return (
     <div class="costs" data-testid="costs-panel">
       <p class="muted costs-summary" data-testid="costs-total">
@@ -46,7 +47,7 @@ export function CostsPanel({ data, api }: PanelProps) {
           </>
         )}
       </div>
-      <GroupTable caption="Per agent" keyHeading="Agent" groups={report.byAgent} keyLabel={agentLabel} testId="costs-by-agent" />
+      <GroupTable caption="Per agent" keyHeading="Agent" groups={report.byAgent} keyLabel={agentLabel} now={(agent) => activity.get(agent) ?? 'idle'} testId="costs-by-agent" />
       <GroupTable caption="Per model" keyHeading="Model" groups={report.byModel} testId="costs-by-model" />
       <GroupTable caption="Per day (UTC, the day of a session’s last event)" keyHeading="Day" groups={[...report.byDay].reverse()} testId="costs-by-day" />
       <TopSessions sessions={report.topSessions} />
@@ -175,7 +176,17 @@ function TokenCells({ tokens }: { tokens: SessionTokens }) {
   );
 }
 
-function GroupTable({ caption, keyHeading, groups, keyLabel = (key) => key, testId }: { caption: string; keyHeading: string; groups: CostGroup[]; keyLabel?: (key: string) => string; testId: string }) {
+interface GroupTableProps {
+  caption: string;
+  keyHeading: string;
+  groups: CostGroup[];
+  keyLabel?: (key: string) => string;
+  /** A column of what the group does now (per agent: sessions running and waiting). */
+  now?: (key: string) => string;
+  testId: string;
+}
+
+function GroupTable({ caption, keyHeading, groups, keyLabel = (key) => key, now, testId }: GroupTableProps) {
   if (groups.length === 0) return null;
   return (
     <TableRegion label={caption} testId={testId}>
@@ -187,6 +198,7 @@ function GroupTable({ caption, keyHeading, groups, keyLabel = (key) => key, test
           <th scope="col" class="num">
             Sessions
           </th>
+          {now && <th scope="col">Now</th>}
         </tr>
       </thead>
       <tbody>
@@ -197,6 +209,7 @@ function GroupTable({ caption, keyHeading, groups, keyLabel = (key) => key, test
             <CostCell costUsd={group.unpricedSessions === group.sessions ? null : group.costUsd} approximate={group.approximate} />
             <TokenCells tokens={group.tokens} />
             <td class="num">{group.sessions}</td>
+            {now && <td data-testid="now">{now(group.key)}</td>}
           </tr>
         ))}
       </tbody>

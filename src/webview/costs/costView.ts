@@ -1,7 +1,7 @@
 // What the Fleet and costs panel says in words: the chart's text alternative, the budget meters' figures, bucket labels.
 import { HOOK_AGENT_LABELS, type HookAgent } from '../../shared/hooks';
 import type { BudgetPeriod, BudgetStatus, CostRange, CostTimeline } from '../../shared/costs';
-import { formatCost } from '../../shared/sessions';
+import { formatCost, type AgentSession } from '../../shared/sessions';
 
 export const RANGE_LABELS: Record<CostRange, string> = { '24h': 'last 24 hours', '7d': 'last 7 days', '30d': 'last 30 days' };
 export const PERIOD_LABELS: Record<BudgetPeriod, string> = { day: 'Today', week: 'This week', month: 'This month' };
@@ -48,4 +48,18 @@ export function budgetMeter(budget: BudgetStatus): BudgetMeter {
     projectedShare: share(budget.projectedUsd),
     valueText: `${formatCost(budget.spentUsd, false)} spent of ${formatCost(budget.limitUsd, false)}, ${formatCost(budget.projectedUsd, false)} projected by the end of the ${budget.period}: ${state}`,
   };
+}
+
+/** Per agent, what its sessions do now: "2 running · 1 waiting", or "idle" when none runs or waits. */
+export function activityByAgent(sessions: readonly AgentSession[] | undefined): Map<string, string> {
+  const counts = new Map<string, { running: number; waiting: number }>();
+  for (const session of sessions ?? []) {
+    let agent = counts.get(session.agent);
+    if (!agent) counts.set(session.agent, (agent = { running: 0, waiting: 0 }));
+    if (session.status === 'running') agent.running += 1;
+    if (session.status === 'waiting') agent.waiting += 1;
+  }
+  const describe = ({ running, waiting }: { running: number; waiting: number }) =>
+    [running > 0 && `${running} running`, waiting > 0 && `${waiting} waiting`].filter(Boolean).join(' · ') || 'idle';
+  return new Map([...counts].map(([agent, count]) => [agent, describe(count)]));
 }
