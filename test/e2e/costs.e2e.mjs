@@ -153,6 +153,12 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
     assert.match(await chart.getAttribute('aria-label'), /^Cost per day per agent, last 30 days: /);
   });
 
+  it('is where the overview’s cost today jumps', async function () {
+    await page.getByTestId('overview-cost').click();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'panel-costs');
+    assert.match(await page.getByTestId('overview-cost').getAttribute('aria-label'), /Go to the fleet and costs section$/);
+  });
+
   it('has no serious or critical accessibility violations (axe-core)', async function () {
     const { violations } = await new AxeBuilder({ page }).include('[data-testid="panel-costs"]').analyze();
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
