@@ -198,3 +198,22 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
     await panel.screenshot({ path: path.join(SCREENSHOTS_DIR, 'costs-800-light.png') });
   });
 });
+
+describe('Fleet and costs panel before any session, without budgets', function () {
+  this.timeout(60_000);
+  const dashboard = useDashboardPage({ prefix: 'costs-empty', viewport: { width: 320, height: 800 }, env: (tempDir) => ({ HOME: tempDir }) });
+
+  it('says there is no cost yet and how to set a budget', async function () {
+    const report = (await dashboard.api('GET', '/api/costs')).body;
+    assert.deepEqual([report.total.sessions, report.budgets, report.timeline.byAgent], [0, [], []]);
+    const panel = dashboard.page.getByTestId('panel-costs');
+    await visible(panel.getByTestId('costs-total'));
+    assert.equal(squash(await panel.getByTestId('costs-total').textContent()), '0 sessions · $0.00 in total');
+    assert.match(squash(await panel.getByTestId('budgets-none').textContent()), /^No budget set\. Set agentMesh\.costs\.budgets to limits in US dollars per UTC day, ISO week or calendar month/);
+    assert.equal(squash(await panel.getByTestId('cost-chart-empty').textContent()), 'No agent session had its last event in the last 24 hours.');
+    assert.equal(await panel.locator('table').count(), 0);
+    await panel.scrollIntoViewIfNeeded();
+    await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
+    await panel.screenshot({ path: path.join(SCREENSHOTS_DIR, 'costs-empty-320.png') });
+  });
+});

@@ -39,7 +39,7 @@ export function CostsPanel({ data, api }: PanelProps) {
           </label>
         </div>
         {report.timeline.byAgent.length === 0 ? (
-          <p class="muted" data-testid="cost-chart-empty">No agent session ended its last event in the {RANGE_LABELS[report.timeline.range]}.</p>
+          <p class="muted" data-testid="cost-chart-empty">No agent session had its last event in the {RANGE_LABELS[report.timeline.range]}.</p>
         ) : (
           <>
             <CostChart timeline={report.timeline} />
