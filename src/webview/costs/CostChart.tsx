@@ -56,6 +56,8 @@ function chartOptions(timeline: CostTimeline, width: number, theme: ChartTheme):
  */
 export function CostChart({ timeline }: { timeline: CostTimeline }) {
   const container = useRef<HTMLDivElement>(null);
+  // Each refresh brings a new report object: the chart (and the bucket under the pointer) stays unless the figures changed.
+  const figures = JSON.stringify(timeline);
   useEffect(() => {
     const element = container.current;
     if (!element) return;
@@ -79,6 +81,6 @@ export function CostChart({ timeline }: { timeline: CostTimeline }) {
       themeChange.disconnect();
       chart?.destroy();
     };
-  }, [timeline]);
+  }, [figures]);
   return <div class="cost-chart" ref={container} role="img" aria-label={chartSummary(timeline)} data-testid="cost-chart" />;
 }
