@@ -44,6 +44,28 @@ export interface BudgetStatus {
   status: BudgetState;
 }
 
+/** How far back GET /api/costs?range= looks for the cost over time: per UTC hour up to 7 days, per UTC day for 30. */
+export const COST_RANGES = ['24h', '7d', '30d'] as const;
+export type CostRange = (typeof COST_RANGES)[number];
+
+export interface CostSeries {
+  /** The agent. */
+  key: string;
+  /** US dollars per bucket, in the order of `bucketStarts`. */
+  costUsd: number[];
+  /** Some of it is unpriced. */
+  approximate: boolean;
+}
+
+export interface CostTimeline {
+  range: CostRange;
+  bucket: 'hour' | 'day';
+  /** The start of each bucket (ms, UTC), oldest first; the last one holds `generatedAt`. */
+  bucketStarts: number[];
+  /** One series per agent with a session in the range, the costliest first. */
+  byAgent: CostSeries[];
+}
+
 export interface CostReport {
   generatedAt: number;
   total: Omit<CostGroup, 'key'>;
@@ -52,4 +74,5 @@ export interface CostReport {
   byDay: CostGroup[];
   topSessions: SessionCost[];
   budgets: BudgetStatus[];
+  timeline: CostTimeline;
 }

@@ -30,11 +30,17 @@ describe('GET /api/costs from a real agent-mesh serve', function () {
     assert.ok(report.budgets.every((b) => b.projectedUsd >= b.spentUsd));
 
     assert.deepEqual(((await relay.call('GET', '/api/costs?top=1')).body as CostReport).topSessions.map((s) => s.id), ['claude-code:session-a']);
+
+    assert.deepEqual([report.timeline.range, report.timeline.bucket, report.timeline.bucketStarts.length], ['24h', 'hour', 24]);
+    assert.deepEqual(report.timeline.byAgent.map((s) => [s.key, s.costUsd.reduce((sum, usd) => sum + usd, 0), s.approximate]), [['claude-code', priced.costUsd, true]]);
+    const month = ((await relay.call('GET', '/api/costs?range=30d')).body as CostReport).timeline;
+    assert.deepEqual([month.range, month.bucket, month.bucketStarts.length], ['30d', 'day', 30]);
   });
 
   it('refuses a bad query and a caller without the token', async () => {
     assert.equal((await relay.call('GET', '/api/costs?top=0')).status, 400);
     assert.equal((await relay.call('GET', '/api/costs?other=1')).status, 400);
+    assert.equal((await relay.call('GET', '/api/costs?range=1y')).status, 400);
     assert.equal((await fetch(`${relay.serve.url}/api/costs`)).status, 401);
   });
 });

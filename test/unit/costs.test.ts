@@ -110,3 +110,51 @@ describe('budgets with a linear projection to the end of the period', () => {
     assert.equal(budgetStatus('day', 1, spent(0.5, start), start).projectedUsd, 0.5);
   });
 });
+
+describe('cost over time per agent', () => {
+  const now = at('2026-11-30T12:30:00Z');
+  const sessions = [
+    session('a', { costUsd: 0.1, lastEventAt: at('2026-11-30T12:10:00Z') }),
+    session('b', { costUsd: 0.2, lastEventAt: at('2026-11-30T12:20:00Z') }),
+    session('c', { agent: 'cursor', costUsd: 1.5, costApproximate: true, lastEventAt: at('2026-11-30T10:59:59Z') }),
+    session('d', { agent: 'cursor', costUsd: null, lastEventAt: at('2026-11-30T11:00:00Z') }),
+    session('e', { costUsd: 7, lastEventAt: at('2026-11-29T12:59:59Z') }),
+    session('f', { costUsd: 3, lastEventAt: at('2026-11-29T13:00:00Z') }),
+  ];
+
+  it('by default buckets the last 24 hours per UTC hour, the current hour last, summed per agent in micro-dollars', () => {
+    const { timeline } = aggregateCosts(sessions, {}, now);
+    assert.equal(timeline.range, '24h');
+    assert.equal(timeline.bucket, 'hour');
+    assert.equal(timeline.bucketStarts.length, 24);
+    assert.equal(timeline.bucketStarts[0], at('2026-11-29T13:00:00Z'));
+    assert.equal(timeline.bucketStarts[23], at('2026-11-30T12:00:00Z'));
+    const series = Object.fromEntries(timeline.byAgent.map((s) => [s.key, s]));
+    assert.deepEqual(Object.keys(series), ['claude-code', 'cursor'], 'the costliest agent first');
+    assert.equal(series['claude-code'].costUsd[23], 0.3, '0.1 + 0.2 with no float residue');
+    assert.equal(series['claude-code'].costUsd[0], 3, 'the first bucket starts 23 hours before the current one');
+    assert.equal(series['claude-code'].costUsd.reduce((sum, usd) => sum + usd, 0), 3.3, 'a session before the range is left out');
+    assert.equal(series['claude-code'].approximate, false);
+    assert.equal(series.cursor.costUsd[21], 1.5);
+    assert.equal(series.cursor.costUsd[22], 0, 'an unpriced session adds nothing');
+    assert.equal(series.cursor.approximate, true, 'part of it is unpriced');
+  });
+
+  it('buckets 7 days per hour and 30 days per UTC day', () => {
+    const week = aggregateCosts(sessions, {}, now, 10, '7d').timeline;
+    assert.equal(week.bucket, 'hour');
+    assert.equal(week.bucketStarts.length, 7 * 24);
+    assert.equal(week.byAgent.find((s) => s.key === 'claude-code')?.costUsd.reduce((sum, usd) => sum + usd, 0), 10.3);
+    const month = aggregateCosts(sessions, {}, now, 10, '30d').timeline;
+    assert.equal(month.bucket, 'day');
+    assert.equal(month.bucketStarts.length, 30);
+    assert.equal(month.bucketStarts[29], at('2026-11-30T00:00:00Z'));
+    assert.equal(month.bucketStarts[0], at('2026-11-01T00:00:00Z'));
+    const claude = month.byAgent.find((s) => s.key === 'claude-code')?.costUsd;
+    assert.deepEqual([claude?.[28], claude?.[29]], [10, 0.3]);
+  });
+
+  it('has no series when no session falls in the range', () => {
+    assert.deepEqual(aggregateCosts([], {}, now).timeline.byAgent, []);
+  });
+});

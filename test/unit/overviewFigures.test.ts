@@ -14,6 +14,7 @@ const report = (byDay: CostGroup[], budgets: CostReport['budgets'] = []): CostRe
   byDay,
   topSessions: [],
   budgets,
+  timeline: { range: '24h', bucket: 'hour', bucketStarts: [], byAgent: [] },
 });
 /** Snapshots with only the fields the figures read. */
 const partial = (channels: Record<string, unknown>) => channels as ChannelSnapshots;

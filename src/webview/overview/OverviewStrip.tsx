@@ -96,8 +96,8 @@ function overviewItems(channels: ChannelSnapshots, cost: CostToday | undefined, 
     {
       key: 'cost',
       label: 'Cost today',
-      section: 'sessions',
-      sectionName: 'agent sessions',
+      section: 'costs',
+      sectionName: 'fleet and costs',
       ...(costProblem
         ? { value: `unavailable (${costProblem})`, tone: 'problem' }
         : cost

@@ -1,3 +1,4 @@
+import { CostsPanel } from '../costs/CostsPanel';
 import { definePanel, type Panel } from './types';
 import { ApprovalsPanel } from './Approvals';
 import { McpPanel } from './McpPanel';
@@ -14,4 +15,5 @@ export const panels: Panel[] = [
   definePanel({ id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel }),
   definePanel({ id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel }),
   definePanel({ id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel }),
+  definePanel({ id: 'costs', title: 'Fleet and costs', channel: 'sessions', component: CostsPanel }),
 ];

@@ -2,11 +2,17 @@
 // the hooks saw. A session carries one running total (tokens and cost of its whole transcript), not a
 // figure per response, so all of a session's cost is attributed to the UTC day of its last event, and a
 // budget period counts the sessions whose last event falls in it.
-import { BUDGET_PERIODS, type BudgetPeriod, type Budgets, type BudgetStatus, type CostGroup, type CostReport, type SessionCost } from '../../../shared/costs';
+import { BUDGET_PERIODS, type BudgetPeriod, type Budgets, type BudgetStatus, type CostGroup, type CostRange, type CostReport, type CostTimeline, type SessionCost } from '../../../shared/costs';
 import type { AgentSession, SessionTokens } from '../../../shared/sessions';
 
 export const DEFAULT_TOP_SESSIONS = 10;
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+const RANGE_BUCKETS: Record<CostRange, { bucket: 'hour' | 'day'; count: number }> = {
+  '24h': { bucket: 'hour', count: 24 },
+  '7d': { bucket: 'hour', count: 7 * 24 },
+  '30d': { bucket: 'day', count: 30 },
+};
 
 /** Costs are summed in whole micro-dollars so that totals carry no floating-point residue. */
 const toMicro = (usd: number): number => Math.round(usd * 1e6);
@@ -92,7 +98,33 @@ export function budgetStatus(period: BudgetPeriod, limitUsd: number, sessions: A
   return { period, limitUsd, spentUsd, projectedUsd, periodStart: start, periodEnd: end, status };
 }
 
-export function aggregateCosts(sessions: AgentSession[], budgets: Budgets, now: number, top = DEFAULT_TOP_SESSIONS): CostReport {
+/** Each agent's cost per UTC hour or day over the range ending with the bucket that holds `now`, a session counted in the bucket of its last event. */
+export function costTimeline(sessions: AgentSession[], range: CostRange, now: number): CostTimeline {
+  const { bucket, count } = RANGE_BUCKETS[range];
+  const bucketMs = bucket === 'hour' ? HOUR_MS : DAY_MS;
+  const first = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
+  const perAgent = new Map<string, { micro: number[]; totalMicro: number; approximate: boolean }>();
+  for (const session of sessions) {
+    const index = Math.floor((session.lastEventAt - first) / bucketMs);
+    if (index < 0 || index >= count) continue;
+    let series = perAgent.get(session.agent);
+    if (!series) perAgent.set(session.agent, (series = { micro: new Array<number>(count).fill(0), totalMicro: 0, approximate: false }));
+    const micro = session.costUsd === null ? 0 : toMicro(session.costUsd);
+    series.micro[index] += micro;
+    series.totalMicro += micro;
+    if (session.costUsd === null || session.costApproximate) series.approximate = true;
+  }
+  return {
+    range,
+    bucket,
+    bucketStarts: Array.from({ length: count }, (_, index) => first + index * bucketMs),
+    byAgent: [...perAgent]
+      .sort(([keyA, a], [keyB, b]) => b.totalMicro - a.totalMicro || keyA.localeCompare(keyB))
+      .map(([key, { micro, approximate }]) => ({ key, costUsd: micro.map(fromMicro), approximate })),
+  };
+}
+
+export function aggregateCosts(sessions: AgentSession[], budgets: Budgets, now: number, top = DEFAULT_TOP_SESSIONS, range: CostRange = '24h'): CostReport {
   const total = emptyAccumulator();
   for (const session of sessions) add(total, session);
   const topSessions = [...sessions]
@@ -110,5 +142,6 @@ export function aggregateCosts(sessions: AgentSession[], budgets: Budgets, now: 
       const limit = budgets[period];
       return limit === undefined ? [] : [budgetStatus(period, limit, sessions, now)];
     }),
+    timeline: costTimeline(sessions, range, now),
   };
 }
