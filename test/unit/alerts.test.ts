@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { AlertMonitor, MAX_ALERTS } from '../../src/extension/engine/alerts/monitor';
 import { costSpikeRule } from '../../src/extension/engine/alerts/costSpike';
-import { budgetRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
+import { budgetRule, contextWindowRule, FAILURE_WINDOW_MS, repeatedToolFailureRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
+import { contextPercent } from '../../src/shared/sessions';
 import type { AgentSession } from '../../src/shared/sessions';
 import { agentSession } from '../helpers/agentSession';
 
@@ -39,6 +40,67 @@ describe('alert rules', () => {
       ['stalled-session', 'claude-code:wait'],
     ]);
     assert.equal(conditions[0].message, 'The claude-code session run has been running with no event for 10 minutes.');
+  });
+});
+
+describe('context window rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const using = (tokens: number, window?: number) => session('c', { model: 'claude-sonnet-4-5', context: { tokens, ...(window ? { window } : {}) } });
+
+  it('holds while the latest response uses more than 80 % of the window, as a warning; not at 80 %, not without a known window', () => {
+    assert.deepEqual(contextWindowRule({ sessions: [using(160_000, 200_000)], budgets: {}, now: noon }), []);
+    assert.deepEqual(contextWindowRule({ sessions: [using(190_000)], budgets: {}, now: noon }), [], 'no window known');
+    assert.deepEqual(contextWindowRule({ sessions: [session('none', {})], budgets: {}, now: noon }), [], 'no response yet');
+    const [condition, ...others] = contextWindowRule({ sessions: [using(160_001, 200_000)], budgets: {}, now: noon });
+    assert.deepEqual(others, []);
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['context:claude-code:c', 'context-window', 'warning', 'claude-code:c']);
+    assert.equal(condition.message, 'The claude-code session c uses 80 % of the claude-sonnet-4-5 context window (160k of 200k tokens).');
+  });
+
+  it('shows the percentage of the window a session uses', () => {
+    assert.equal(contextPercent(using(170_000, 200_000)), 85);
+    assert.equal(contextPercent(using(170_000)), undefined);
+    assert.equal(contextPercent(session('none', {})), undefined);
+  });
+
+  it('fires once per crossing: not on every cycle, again only after the context fell under 80 % (a compaction) and rose over it', () => {
+    const monitor = new AlertMonitor([contextWindowRule]);
+    const cycle = (tokens: number, minute: number) => monitor.evaluate({ sessions: [using(tokens, 200_000)], budgets: {}, now: noon + minute * MINUTE }).length;
+    assert.deepEqual([cycle(150_000, 0), cycle(170_000, 1), cycle(175_000, 2), cycle(180_000, 3)], [0, 1, 0, 0]);
+    assert.deepEqual([cycle(40_000, 4), cycle(100_000, 5), cycle(165_000, 6), cycle(166_000, 7)], [0, 0, 1, 0]);
+    assert.deepEqual(monitor.list().map((alert) => alert.kind), ['context-window', 'context-window']);
+  });
+});
+
+describe('repeated tool failures rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const failing = (...failures: Array<[string, number]>) => session('f', { toolFailures: failures.map(([tool, minute]) => ({ tool, at: noon + minute * MINUTE })) });
+
+  it('holds for 3 failures of the same tool in one session within 10 minutes', () => {
+    const [condition, ...others] = repeatedToolFailureRule({ sessions: [failing(['Bash', 0], ['Read', 1], ['Bash', 5], ['Bash', 9])], budgets: {}, now: noon + 10 * MINUTE });
+    assert.deepEqual(others, []);
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['tool-failures:claude-code:f:Bash', 'repeated-failures', 'warning', 'claude-code:f']);
+    assert.equal(condition.message, 'Bash failed 3 times in the last 10 minutes in the claude-code session f.');
+  });
+
+  it('does not hold for 2 failures, for 3 failures of different tools, or for 3 spread over more than 10 minutes', () => {
+    const now = noon + 10 * MINUTE;
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', 1], ['Bash', 2])], budgets: {}, now }), []);
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', 1], ['Read', 2], ['Edit', 3])], budgets: {}, now }), []);
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', -1], ['Bash', 2], ['Bash', 3])], budgets: {}, now }), [], 'the first is 11 minutes old');
+    assert.equal(FAILURE_WINDOW_MS, 10 * MINUTE);
+  });
+
+  it('fires once while failures keep coming, and again only after a quiet window and three new failures', () => {
+    const monitor = new AlertMonitor([repeatedToolFailureRule]);
+    const failures: Array<[string, number]> = [];
+    const cycle = (minute: number, fails?: string) => {
+      if (fails) failures.push([fails, minute]);
+      return monitor.evaluate({ sessions: [failing(...failures)], budgets: {}, now: noon + minute * MINUTE }).length;
+    };
+    assert.deepEqual([cycle(0, 'Bash'), cycle(1, 'Bash'), cycle(2, 'Bash'), cycle(3), cycle(4, 'Bash'), cycle(8, 'Bash')], [0, 0, 1, 0, 0, 0]);
+    assert.deepEqual([cycle(16), cycle(19), cycle(30, 'Bash'), cycle(31, 'Bash'), cycle(32, 'Bash')], [0, 0, 0, 0, 1]);
+    assert.deepEqual(monitor.list().map((alert) => alert.subject), ['claude-code:f', 'claude-code:f']);
   });
 });
 
