@@ -1,7 +1,10 @@
 // Alerts from a real `agent-mesh serve`: a day budget exceeded by real Claude Code hook events and a
 // transcript with usage fires one alert, over GET /api/alerts and on the `alerts` channel.
 import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Alert } from '../../src/shared/alerts';
+import type { AgentSession } from '../../src/shared/sessions';
 import { claudeSession } from '../helpers/claudeSession';
 import { useServe } from '../helpers/serveFixture';
 import { RelayClient } from '../helpers/wsClient';
@@ -35,6 +38,34 @@ describe('alerts from a real agent-mesh serve', function () {
     await dashboard.next('event', (f) => f.channel === 'alerts' && f.name === 'dismissed');
     assert.equal(dashboard.frames.filter((f) => f.type === 'event' && f.channel === 'alerts' && f.name === 'fired').length, 1);
     assert.deepEqual(await alerts(), [dismissed.body]);
+  });
+
+  it('fires a context-window alert and a repeated-failures alert once each from a real transcript', async () => {
+    const dashboard = relay.track(await RelayClient.connect(relay.serve.url, { token: relay.token }));
+    dashboard.send({ type: 'subscribe', channel: 'alerts' });
+    await dashboard.next('event', (f) => f.channel === 'alerts' && f.name === 'snapshot');
+    const transcript = path.join(relay.workspace, 'session-full.jsonl');
+    const usage = { input_tokens: 30, output_tokens: 400, cache_read_input_tokens: 168_000, cache_creation_input_tokens: 2_000 };
+    const lines: unknown[] = [{ type: 'assistant', message: { id: 'msg-1', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'building' }], usage } }];
+    for (const id of ['tu1', 'tu2', 'tu3']) {
+      lines.push({ type: 'assistant', message: { id: `msg-${id}`, model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id, name: 'Bash', input: { command: 'make' } }], usage } });
+      lines.push({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'make: *** [all] Error 2', is_error: true }] } });
+    }
+    await writeFile(transcript, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    const event = { session_id: 'session-full', transcript_path: transcript, cwd: relay.workspace };
+    await relay.call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'make' }, tool_response: { stderr: 'Error 2' } });
+
+    const isFired = (kind: string) => (f: { channel?: string; name?: string; payload?: unknown }) => f.channel === 'alerts' && f.name === 'fired' && (f.payload as Alert).kind === kind;
+    const context = (await dashboard.next('event', isFired('context-window'), 10_000)).payload as unknown as Alert;
+    assert.equal(context.message, 'The claude-code session session-full uses 85 % of the claude-sonnet-4-5 context window (170k of 200k tokens).');
+    const failures = (await dashboard.next('event', isFired('repeated-failures'), 10_000)).payload as unknown as Alert;
+    assert.deepEqual([failures.severity, failures.subject, failures.message], ['warning', 'claude-code:session-full', 'Bash failed 3 times in the last 10 minutes in the claude-code session session-full.']);
+
+    await relay.call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'Stop', stop_hook_active: false });
+    const session = (await relay.call('GET', '/api/sessions/claude-code%3Asession-full')).body as AgentSession;
+    assert.deepEqual(session.context, { tokens: 170_030, window: 200_000 });
+    const listed = await alerts();
+    assert.deepEqual(listed.filter((a) => a.subject === 'claude-code:session-full').map((a) => a.kind).sort(), ['context-window', 'repeated-failures'], 'each once');
   });
 
   it('refuses an unknown alert and a caller without the token', async () => {
