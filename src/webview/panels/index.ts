@@ -1,5 +1,6 @@
 import type { FunctionComponent } from 'preact';
 import type { EventChannel, JsonValue } from '../../shared/protocol';
+import { AlertsPanel } from '../alerts/AlertsPanel';
 import { ApprovalsPanel } from './Approvals';
 import { McpPanel } from './McpPanel';
 import { MeshPanel } from './MeshPanel';
@@ -36,4 +37,5 @@ export const panels: PanelDefinition[] = [
   { id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel },
   { id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel },
   { id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel },
+  { id: 'alerts', title: 'Alerts', channel: 'alerts', component: AlertsPanel },
 ];
