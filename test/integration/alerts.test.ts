@@ -68,6 +68,23 @@ describe('alerts from a real agent-mesh serve', function () {
     assert.deepEqual(listed.filter((a) => a.subject === 'claude-code:session-full').map((a) => a.kind).sort(), ['context-window', 'repeated-failures'], 'each once');
   });
 
+  it('fires a repeated-failures alert once when a step of a task fails a third time', async () => {
+    const dashboard = relay.track(await RelayClient.connect(relay.serve.url, { token: relay.token }));
+    dashboard.send({ type: 'subscribe', channel: 'alerts' });
+    await dashboard.next('event', (f) => f.channel === 'alerts' && f.name === 'snapshot');
+    const created = await relay.call('POST', '/api/tasks', { title: 'Flaky migration', agent: 'migrator', steps: [{ name: 'migrate', retries: 5 }] });
+    assert.equal(created.status, 201);
+    const id = (created.body as { id: string }).id;
+    for (let failure = 1; failure <= 4; failure++) {
+      assert.equal((await relay.call('PATCH', `/api/tasks/${id}`, { step: 'migrate', state: 'failed', message: `attempt ${failure}` })).status, 200);
+    }
+    const fired = (await dashboard.next('event', (f) => f.channel === 'alerts' && f.name === 'fired' && (f.payload as unknown as Alert).kind === 'repeated-failures', 10_000)).payload as unknown as Alert;
+    assert.equal(fired.subject, id);
+    assert.match(fired.message, /^The step "migrate" of the task "Flaky migration" \(migrator\) failed [34] times\.$/);
+    const listed = (await alerts()).filter((alert) => alert.kind === 'repeated-failures');
+    assert.deepEqual(listed.map((alert) => alert.id), [fired.id], 'once, however many failures followed');
+  });
+
   it('refuses an unknown alert and a caller without the token', async () => {
     assert.equal((await relay.call('POST', '/api/alerts/nope/dismiss', {})).status, 404);
     assert.equal((await fetch(`${relay.serve.url}/api/alerts`)).status, 401);

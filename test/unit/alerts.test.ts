@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { AlertMonitor, MAX_ALERTS } from '../../src/extension/engine/alerts/monitor';
 import { costSpikeRule } from '../../src/extension/engine/alerts/costSpike';
+import { repeatedTaskFailureRule } from '../../src/extension/engine/alerts/taskFailures';
+import type { Task, TaskStep } from '../../src/shared/tasks';
 import { budgetRule, contextWindowRule, FAILURE_WINDOW_MS, repeatedToolFailureRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
 import { contextPercent } from '../../src/shared/sessions';
 import type { AgentSession } from '../../src/shared/sessions';
@@ -101,6 +103,45 @@ describe('repeated tool failures rule', () => {
     assert.deepEqual([cycle(0, 'Bash'), cycle(1, 'Bash'), cycle(2, 'Bash'), cycle(3), cycle(4, 'Bash'), cycle(8, 'Bash')], [0, 0, 1, 0, 0, 0]);
     assert.deepEqual([cycle(16), cycle(19), cycle(30, 'Bash'), cycle(31, 'Bash'), cycle(32, 'Bash')], [0, 0, 0, 0, 1]);
     assert.deepEqual(monitor.list().map((alert) => alert.subject), ['claude-code:f', 'claude-code:f']);
+  });
+});
+
+describe('repeated task failures rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const step = (fields: Partial<TaskStep> = {}): TaskStep => ({ name: 'build', weight: 1, state: 'running', progress: 0, retries: 0, attempts: 0, ...fields });
+  const task = (id: string, fields: Partial<Task> = {}): Task => ({
+    id, title: 'Nightly build', agent: 'builder', steps: [step()], status: 'running', percent: 0, timeoutMs: 60 * MINUTE,
+    lastReportAt: noon, stale: false, createdAt: noon, updatedAt: noon, ...fields,
+  });
+  const ended = (id: string, minute: number, status: Task['status'] = 'failed', fields: Partial<Task> = {}) => task(id, { status, finishedAt: noon + minute * MINUTE, ...fields });
+
+  it('holds when 3 runs of the same task (agent and title) ended failed or timed out within 10 minutes', () => {
+    const monitor = new AlertMonitor([repeatedTaskFailureRule()]);
+    const listed: Task[] = [];
+    const cycle = (minute: number, ...tasks: Task[]) => {
+      listed.push(...tasks);
+      return monitor.evaluate({ sessions: [], budgets: {}, tasks: listed, now: noon + minute * MINUTE }).map((alert) => alert.message);
+    };
+    assert.deepEqual(cycle(1, ended('t1', 1)), []);
+    assert.deepEqual(cycle(2, ended('t2', 2, 'completed'), ended('other', 2, 'failed', { title: 'Deploy' })), [], 'a completed run and another task do not count');
+    assert.deepEqual(cycle(3, ended('t3', 3, 'timeout')), []);
+    // Finished tasks leave the list after a while; the rule remembers the runs it saw.
+    listed.splice(0, listed.length);
+    assert.deepEqual(cycle(5, ended('t4', 5)), ['The task "Nightly build" of builder failed 3 times in the last 10 minutes.']);
+    assert.deepEqual(cycle(6, ended('t4', 5)), [], 'the same run is counted once, and a holding condition fires nothing');
+    assert.deepEqual(cycle(14), [], 'at minute 14 only the run of minute 5 is within 10 minutes: cleared');
+    assert.deepEqual([cycle(20, ended('t5', 20)), cycle(21, ended('t6', 21))], [[], []]);
+    assert.deepEqual(cycle(22, ended('t7', 22, 'timeout')), ['The task "Nightly build" of builder failed 3 times in the last 10 minutes.'], 'again after it cleared');
+  });
+
+  it('holds when one step of a running task failed 3 times (retried twice and failing again)', () => {
+    const rule = repeatedTaskFailureRule();
+    const inputs = (attempts: number, state: TaskStep['state']) => ({ sessions: [], budgets: {}, tasks: [task('r1', { steps: [step({ retries: 5, attempts, state })] })], now: noon });
+    assert.deepEqual(rule(inputs(2, 'running')), [], 'two failures, retried');
+    const [condition] = rule(inputs(3, 'running'));
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['step-failures:r1:build', 'repeated-failures', 'warning', 'r1']);
+    assert.equal(condition.message, 'The step "build" of the task "Nightly build" (builder) failed 3 times.');
+    assert.equal(rule(inputs(2, 'failed')).length, 1, 'two retries used and failed again: 3 failures');
   });
 });
 

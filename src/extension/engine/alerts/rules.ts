@@ -2,6 +2,7 @@
 // is identified by its key; the monitor fires an alert when a key appears and forgets it once it is gone.
 import type { AlertKind, AlertSeverity } from '../../../shared/alerts';
 import type { Budgets } from '../../../shared/costs';
+import type { Task } from '../../../shared/tasks';
 import { contextPercent, formatCost, formatCount, type AgentSession } from '../../../shared/sessions';
 import { aggregateCosts } from '../costs/aggregate';
 
@@ -16,6 +17,8 @@ export interface AlertCondition {
 export interface AlertInputs {
   sessions: AgentSession[];
   budgets: Budgets;
+  /** The tasks listed now (running, and finished ones for a few minutes); none when absent. */
+  tasks?: Task[];
   now: number;
 }
 
