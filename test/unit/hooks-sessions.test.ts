@@ -84,6 +84,10 @@ describe('Claude Code transcript', () => {
     await appendFile(file, `${sidechain}\n`);
     await tail.readNew();
     assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, "a subagent's response has its own context");
+    const synthetic = JSON.stringify({ type: 'assistant', message: { id: 'msg_err', model: '<synthetic>', content: [{ type: 'text', text: 'API Error' }], usage: usage(0, 0, 0) } });
+    await appendFile(file, `${synthetic}\n`);
+    await tail.readNew();
+    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, 'a message Claude Code wrote itself (no tokens sent) is no context');
     await appendFile(file, `${unknownModel}\n`);
     await tail.readNew();
     assert.deepEqual(tail.context, { tokens: 6 }, 'no window for a model no table knows');

@@ -143,8 +143,10 @@ export class TranscriptTail {
     this.tokens.output += response.output;
     this.tokens.cacheRead += response.cacheRead;
     this.tokens.cacheWrite += response.cacheWrite;
-    // A subagent's responses (sidechain) run in a context of their own.
-    if (parsed.isSidechain !== true) this.context = this.contextOf(response, typeof message.model === 'string' ? message.model : undefined);
+    // A subagent's responses (sidechain) run in a context of their own; a message without input tokens
+    // is one Claude Code wrote itself (an API error), not a response.
+    const sent = response.input + response.cacheRead + response.cacheWrite;
+    if (parsed.isSidechain !== true && sent > 0) this.context = this.contextOf(sent, typeof message.model === 'string' ? message.model : undefined);
     const price = typeof message.model === 'string' ? responsePriceUsd(message.model, response) : undefined;
     if (price === undefined) this.unpricedResponses += 1;
     else {
@@ -154,11 +156,10 @@ export class TranscriptTail {
   }
 
   /**
-   * A response's context: everything it was sent (input, cache read, cache write). A response larger than
+   * A response's context: the tokens it was sent (input, cache read, cache write). A response larger than
    * its model's known window ran with a larger one (a long-context option), so that window is not claimed.
    */
-  private contextOf(response: SessionTokens, model: string | undefined): SessionContext {
-    const tokens = response.input + response.cacheRead + response.cacheWrite;
+  private contextOf(tokens: number, model: string | undefined): SessionContext {
     if (model !== this.windowOf.model) this.windowOf = { model, window: model === undefined ? undefined : contextWindowOf(model) };
     const { window } = this.windowOf;
     return window !== undefined && tokens <= window ? { tokens, window } : { tokens };
@@ -182,7 +183,6 @@ export class TranscriptTail {
     }
   }
 }
-
 
 /**
  * A page of the transcript from byte `cursor`: messages, tool calls with their inputs, tool results,
