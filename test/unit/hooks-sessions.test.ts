@@ -83,7 +83,7 @@ describe('Claude Code transcript', () => {
     const unknownModel = JSON.stringify({ type: 'assistant', message: { id: 'msg_3', model: 'a-model-no-table-knows', content: [{ type: 'text', text: 'd' }], usage: usage(1, 2, 3) } });
     await appendFile(file, `${sidechain}\n`);
     await tail.readNew();
-    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, "a subagent's response has its own context");
+    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, 'a sidechain response (a delegated task) has its own context');
     const synthetic = JSON.stringify({ type: 'assistant', message: { id: 'msg_err', model: '<synthetic>', content: [{ type: 'text', text: 'API Error' }], usage: usage(0, 0, 0) } });
     await appendFile(file, `${synthetic}\n`);
     await tail.readNew();

@@ -143,7 +143,7 @@ export class TranscriptTail {
     this.tokens.output += response.output;
     this.tokens.cacheRead += response.cacheRead;
     this.tokens.cacheWrite += response.cacheWrite;
-    // A subagent's responses (sidechain) run in a context of their own; a message without input tokens
+    // A sidechain's responses (a task Claude delegated) run in a context of their own; a message without input tokens
     // is one Claude Code wrote itself (an API error), not a response.
     const sent = response.input + response.cacheRead + response.cacheWrite;
     if (parsed.isSidechain !== true && sent > 0) this.context = this.contextOf(sent, typeof message.model === 'string' ? message.model : undefined);
