@@ -1,7 +1,7 @@
 // Alerts: what GET /api/alerts answers and the `alerts` channel carries (events `snapshot` { alerts },
 // `fired` Alert, `dismissed` Alert).
 
-export const ALERT_KINDS = ['budget', 'stalled-session', 'cost-spike'] as const;
+export const ALERT_KINDS = ['budget', 'stalled-session', 'cost-spike', 'context-window', 'repeated-failures'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = 'warning' | 'info';
 

@@ -38,6 +38,26 @@ export interface AgentSession {
   /** Lines of the transcript that were not JSON. */
   malformedLines: number;
   transcriptPath?: string;
+  /** The latest response's context: its input, cache read and cache write tokens, and its model's window when known. */
+  context?: SessionContext;
+  /** The latest failed tool results (oldest first): the tool of the call and when it failed. */
+  toolFailures?: ToolFailure[];
+}
+
+export interface SessionContext {
+  tokens: number;
+  window?: number;
+}
+
+export interface ToolFailure {
+  tool: string;
+  at: number;
+}
+
+/** How much of its model's context window the session's latest response used, in whole percent; undefined without a known window. */
+export function contextPercent(session: Pick<AgentSession, 'context'>): number | undefined {
+  const { tokens, window } = session.context ?? {};
+  return tokens === undefined || !window ? undefined : Math.floor((tokens / window) * 100);
 }
 
 export interface SessionEvent {

@@ -27,6 +27,8 @@ export interface ClaudeRunOptions {
   modelUrl: string;
   /** Added to the environment, e.g. AGENT_MESH_TOKEN for an HTTP hook. */
   env?: Record<string, string>;
+  /** Added to Claude's arguments, e.g. `--resume <session id>`. */
+  args?: string[];
 }
 
 /** Claude Code's command hook that runs `agent-mesh hook claude-code`. */
@@ -51,7 +53,7 @@ export async function runClaude(prompt: string, options: ClaudeRunOptions): Prom
     NO_PROXY: '127.0.0.1,localhost',
     ...options.env,
   });
-  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json'], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', ...(options.args ?? [])], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -117,6 +117,30 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
     await reader.flush();
     assert.equal(await client.exists('agent-mesh:session:retention:claude-code:old', 'agent-mesh:session-events:retention:claude-code:old'), 0);
     assert.deepEqual(await client.zrange('agent-mesh:sessions:retention', 0, -1), ['claude-code:recent']);
+  });
+
+  it("keeps a session's latest context and failed tool results in Redis for the next relay", async () => {
+    const transcript = path.join(workspace, 'ctx.jsonl');
+    const usage = { input_tokens: 20, output_tokens: 5, cache_read_input_tokens: 170_000, cache_creation_input_tokens: 1_000 };
+    writeFileSync(
+      transcript,
+      `${JSON.stringify({ type: 'assistant', message: { id: 'msg_1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'make' } }], usage } })}\n` +
+        `${JSON.stringify({ type: 'user', timestamp: '2026-11-30T12:00:00.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'exit 2', is_error: true }] } })}\n`,
+    );
+    const open = async () => {
+      const tracker = new SessionTracker(new RedisSessionStore(redis.url, 'context', silentLogger), silentLogger, 7, () => Date.parse('2026-11-30T12:01:00Z'));
+      await tracker.load();
+      closers.push(() => tracker.close());
+      return tracker;
+    };
+    const writer = await open();
+    writer.observe(readHookEvent('claude-code', { session_id: 'ctx', cwd: workspace, transcript_path: transcript, hook_event_name: 'Stop' }));
+    await writer.settled();
+    await writer.flush();
+    const written = writer.get('claude-code:ctx');
+    assert.deepEqual([written.context, written.toolFailures], [{ tokens: 171_020, window: 200_000 }, [{ tool: 'Bash', at: Date.parse('2026-11-30T12:00:00.000Z') }]]);
+    const reader = await open();
+    assert.deepEqual(reader.get('claude-code:ctx'), written);
   });
 
   it('says in the relay condition when Redis cannot take sessions, and recovers', async () => {

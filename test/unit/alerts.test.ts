@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { AlertMonitor, MAX_ALERTS } from '../../src/extension/engine/alerts/monitor';
 import { costSpikeRule } from '../../src/extension/engine/alerts/costSpike';
-import { budgetRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
+import { repeatedTaskFailureRule } from '../../src/extension/engine/alerts/taskFailures';
+import type { Task, TaskStep } from '../../src/shared/tasks';
+import { budgetRule, contextWindowRule, FAILURE_WINDOW_MS, repeatedToolFailureRule, stalledSessionRule, type AlertRule } from '../../src/extension/engine/alerts/rules';
+import { contextPercent } from '../../src/shared/sessions';
 import type { AgentSession } from '../../src/shared/sessions';
 import { agentSession } from '../helpers/agentSession';
 
@@ -39,6 +42,106 @@ describe('alert rules', () => {
       ['stalled-session', 'claude-code:wait'],
     ]);
     assert.equal(conditions[0].message, 'The claude-code session run has been running with no event for 10 minutes.');
+  });
+});
+
+describe('context window rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const using = (tokens: number, window?: number) => session('c', { model: 'claude-sonnet-4-5', context: { tokens, ...(window ? { window } : {}) } });
+
+  it('holds while the latest response uses more than 80 % of the window, as a warning; not at 80 %, not without a known window', () => {
+    assert.deepEqual(contextWindowRule({ sessions: [using(160_000, 200_000)], budgets: {}, now: noon }), []);
+    assert.deepEqual(contextWindowRule({ sessions: [using(190_000)], budgets: {}, now: noon }), [], 'no window known');
+    assert.deepEqual(contextWindowRule({ sessions: [session('none', {})], budgets: {}, now: noon }), [], 'no response yet');
+    const [condition, ...others] = contextWindowRule({ sessions: [using(160_001, 200_000)], budgets: {}, now: noon });
+    assert.deepEqual(others, []);
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['context:claude-code:c', 'context-window', 'warning', 'claude-code:c']);
+    assert.equal(condition.message, 'The claude-code session c uses 80 % of the claude-sonnet-4-5 context window (160k of 200k tokens).');
+  });
+
+  it('shows the percentage of the window a session uses', () => {
+    assert.equal(contextPercent(using(170_000, 200_000)), 85);
+    assert.equal(contextPercent(using(170_000)), undefined);
+    assert.equal(contextPercent(session('none', {})), undefined);
+  });
+
+  it('fires once per crossing: not on every cycle, again only after the context fell under 80 % (a compaction) and rose over it', () => {
+    const monitor = new AlertMonitor([contextWindowRule]);
+    const cycle = (tokens: number, minute: number) => monitor.evaluate({ sessions: [using(tokens, 200_000)], budgets: {}, now: noon + minute * MINUTE }).length;
+    assert.deepEqual([cycle(150_000, 0), cycle(170_000, 1), cycle(175_000, 2), cycle(180_000, 3)], [0, 1, 0, 0]);
+    assert.deepEqual([cycle(40_000, 4), cycle(100_000, 5), cycle(165_000, 6), cycle(166_000, 7)], [0, 0, 1, 0]);
+    assert.deepEqual(monitor.list().map((alert) => alert.kind), ['context-window', 'context-window']);
+  });
+});
+
+describe('repeated tool failures rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const failing = (...failures: Array<[string, number]>) => session('f', { toolFailures: failures.map(([tool, minute]) => ({ tool, at: noon + minute * MINUTE })) });
+
+  it('holds for 3 failures of the same tool in one session within 10 minutes', () => {
+    const [condition, ...others] = repeatedToolFailureRule({ sessions: [failing(['Bash', 0], ['Read', 1], ['Bash', 5], ['Bash', 9])], budgets: {}, now: noon + 10 * MINUTE });
+    assert.deepEqual(others, []);
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['tool-failures:claude-code:f:Bash', 'repeated-failures', 'warning', 'claude-code:f']);
+    assert.equal(condition.message, 'Bash failed 3 times in the last 10 minutes in the claude-code session f.');
+  });
+
+  it('does not hold for 2 failures, for 3 failures of different tools, or for 3 spread over more than 10 minutes', () => {
+    const now = noon + 10 * MINUTE;
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', 1], ['Bash', 2])], budgets: {}, now }), []);
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', 1], ['Read', 2], ['Edit', 3])], budgets: {}, now }), []);
+    assert.deepEqual(repeatedToolFailureRule({ sessions: [failing(['Bash', -1], ['Bash', 2], ['Bash', 3])], budgets: {}, now }), [], 'the first is 11 minutes old');
+    assert.equal(FAILURE_WINDOW_MS, 10 * MINUTE);
+  });
+
+  it('fires once while failures keep coming, and again only after a quiet window and three new failures', () => {
+    const monitor = new AlertMonitor([repeatedToolFailureRule]);
+    const failures: Array<[string, number]> = [];
+    const cycle = (minute: number, fails?: string) => {
+      if (fails) failures.push([fails, minute]);
+      return monitor.evaluate({ sessions: [failing(...failures)], budgets: {}, now: noon + minute * MINUTE }).length;
+    };
+    assert.deepEqual([cycle(0, 'Bash'), cycle(1, 'Bash'), cycle(2, 'Bash'), cycle(3), cycle(4, 'Bash'), cycle(8, 'Bash')], [0, 0, 1, 0, 0, 0]);
+    assert.deepEqual([cycle(16), cycle(19), cycle(30, 'Bash'), cycle(31, 'Bash'), cycle(32, 'Bash')], [0, 0, 0, 0, 1]);
+    assert.deepEqual(monitor.list().map((alert) => alert.subject), ['claude-code:f', 'claude-code:f']);
+  });
+});
+
+describe('repeated task failures rule', () => {
+  const noon = at('2026-11-30T12:00:00Z');
+  const step = (fields: Partial<TaskStep> = {}): TaskStep => ({ name: 'build', weight: 1, state: 'running', progress: 0, retries: 0, attempts: 0, ...fields });
+  const task = (id: string, fields: Partial<Task> = {}): Task => ({
+    id, title: 'Nightly build', agent: 'builder', steps: [step()], status: 'running', percent: 0, timeoutMs: 60 * MINUTE,
+    lastReportAt: noon, stale: false, createdAt: noon, updatedAt: noon, ...fields,
+  });
+  const ended = (id: string, minute: number, status: Task['status'] = 'failed', fields: Partial<Task> = {}) => task(id, { status, finishedAt: noon + minute * MINUTE, ...fields });
+
+  it('holds when 3 runs of the same task (agent and title) ended failed or timed out within 10 minutes', () => {
+    const monitor = new AlertMonitor([repeatedTaskFailureRule()]);
+    const listed: Task[] = [];
+    const cycle = (minute: number, ...tasks: Task[]) => {
+      listed.push(...tasks);
+      return monitor.evaluate({ sessions: [], budgets: {}, tasks: listed, now: noon + minute * MINUTE }).map((alert) => alert.message);
+    };
+    assert.deepEqual(cycle(1, ended('t1', 1)), []);
+    assert.deepEqual(cycle(2, ended('t2', 2, 'completed'), ended('other', 2, 'failed', { title: 'Deploy' })), [], 'a completed run and another task do not count');
+    assert.deepEqual(cycle(3, ended('t3', 3, 'timeout')), []);
+    // Finished tasks leave the list after a while; the rule remembers the runs it saw.
+    listed.splice(0, listed.length);
+    assert.deepEqual(cycle(5, ended('t4', 5)), ['The task "Nightly build" of builder failed 3 times in the last 10 minutes.']);
+    assert.deepEqual(cycle(6, ended('t4', 5)), [], 'the same run is counted once, and a holding condition fires nothing');
+    assert.deepEqual(cycle(14), [], 'at minute 14 only the run of minute 5 is within 10 minutes: cleared');
+    assert.deepEqual([cycle(20, ended('t5', 20)), cycle(21, ended('t6', 21))], [[], []]);
+    assert.deepEqual(cycle(22, ended('t7', 22, 'timeout')), ['The task "Nightly build" of builder failed 3 times in the last 10 minutes.'], 'again after it cleared');
+  });
+
+  it('holds when one step of a running task failed 3 times (retried twice and failing again)', () => {
+    const rule = repeatedTaskFailureRule();
+    const inputs = (attempts: number, state: TaskStep['state']) => ({ sessions: [], budgets: {}, tasks: [task('r1', { steps: [step({ retries: 5, attempts, state })] })], now: noon });
+    assert.deepEqual(rule(inputs(2, 'running')), [], 'two failures, retried');
+    const [condition] = rule(inputs(3, 'running'));
+    assert.deepEqual([condition.key, condition.kind, condition.severity, condition.subject], ['step-failures:r1:build', 'repeated-failures', 'warning', 'r1']);
+    assert.equal(condition.message, 'The step "build" of the task "Nightly build" (builder) failed 3 times.');
+    assert.equal(rule(inputs(2, 'failed')).length, 1, 'two retries used and failed again: 3 failures');
   });
 });
 

@@ -38,6 +38,8 @@ describe('how an agent session reads in VS Code', () => {
     });
     assert.deepEqual(sessionUsage(session()), { label: '1.2k in · 300 out · 10k cache read · 0 cache write', description: '' });
     assert.equal(sessionUsage(session({ tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } })), undefined);
+    assert.equal(sessionUsage(session({ model: 'claude-sonnet-4-5', context: { tokens: 170_000, window: 200_000 } }))?.description, 'claude-sonnet-4-5 · 85 % of the context window', 'the latest response against the window');
+    assert.equal(sessionUsage(session({ context: { tokens: 170_000 } }))?.description, '', 'no share without a known window');
   });
 
   it('counts live sessions and those waiting for a person for the status bar', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { readHookEvent } from '../../src/extension/engine/hooks/adapters';
 import { FileSessionStore } from '../../src/extension/engine/hooks/sessionFileStore';
 import { SessionTracker } from '../../src/extension/engine/hooks/sessions';
-import { readTranscriptPage, TranscriptTail } from '../../src/extension/engine/hooks/transcript';
+import { MAX_TOOL_FAILURES, readTranscriptPage, TranscriptTail } from '../../src/extension/engine/hooks/transcript';
 import { silentLogger } from '../../src/extension/engine/log';
 import { useTempDir } from '../helpers/tempDir';
 
@@ -70,6 +70,52 @@ describe('Claude Code transcript', () => {
     await appendFile(file, response('msg_new', [{ type: 'text', text: 'more' }]));
     await tail.readNew();
     assert.equal(tail.tokens.input, 100_010);
+  });
+
+  it("keeps the latest response's context (input, cache read and cache write) against its model's context window", async () => {
+    const file = path.join(temp.dir, 't.jsonl');
+    const usage = (input: number, cacheRead: number, cacheWrite: number) => ({ input_tokens: input, output_tokens: 900, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite });
+    await writeFile(file, response('msg_1', [{ type: 'text', text: 'a' }], usage(10, 50_000, 2_000)) + response('msg_2', [{ type: 'text', text: 'b' }, { type: 'text', text: 'c' }], usage(5, 150_000, 7_000)));
+    const tail = new TranscriptTail(file);
+    await tail.readNew();
+    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, 'the last response, not the session total; the window from the price table');
+    const sidechain = JSON.stringify({ type: 'assistant', isSidechain: true, message: { id: 'msg_sub', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 's' }], usage: usage(1, 10, 0) } });
+    const unknownModel = JSON.stringify({ type: 'assistant', message: { id: 'msg_3', model: 'a-model-no-table-knows', content: [{ type: 'text', text: 'd' }], usage: usage(1, 2, 3) } });
+    await appendFile(file, `${sidechain}\n`);
+    await tail.readNew();
+    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, 'a sidechain response (a delegated task) has its own context');
+    const synthetic = JSON.stringify({ type: 'assistant', message: { id: 'msg_err', model: '<synthetic>', content: [{ type: 'text', text: 'API Error' }], usage: usage(0, 0, 0) } });
+    await appendFile(file, `${synthetic}\n`);
+    await tail.readNew();
+    assert.deepEqual(tail.context, { tokens: 157_005, window: 200_000 }, 'a message Claude Code wrote itself (no tokens sent) is no context');
+    await appendFile(file, `${unknownModel}\n`);
+    await tail.readNew();
+    assert.deepEqual(tail.context, { tokens: 6 }, 'no window for a model no table knows');
+  });
+
+  it('records failed tool results with the tool of their call and the time of their line, the latest ones only', async () => {
+    const file = path.join(temp.dir, 't.jsonl');
+    const result = (id: string, isError: boolean, timestamp?: string) =>
+      `${JSON.stringify({ type: 'user', ...(timestamp ? { timestamp } : {}), message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'exit 1', is_error: isError }] } })}\n`;
+    await writeFile(
+      file,
+      response('msg_1', [{ type: 'text', text: 'try' }, { type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'make' } }, { type: 'tool_use', id: 'tu2', name: 'Read', input: {} }]) +
+        result('tu1', true, '2026-11-30T12:00:00.000Z') +
+        result('tu2', false, '2026-11-30T12:00:01.000Z') +
+        result('tu-unknown', true, '2026-11-30T12:00:02.000Z'),
+    );
+    const tail = new TranscriptTail(file, () => 42);
+    await tail.readNew();
+    assert.deepEqual(tail.toolFailures, [
+      { tool: 'Bash', at: Date.parse('2026-11-30T12:00:00.000Z') },
+      { tool: 'unknown tool', at: Date.parse('2026-11-30T12:00:02.000Z') },
+    ]);
+    let more = '';
+    for (let i = 0; i < MAX_TOOL_FAILURES + 3; i++) more += response(`msg_r${i}`, [{ type: 'tool_use', id: `r${i}`, name: 'Edit', input: {} }]) + result(`r${i}`, true);
+    await appendFile(file, more);
+    await tail.readNew();
+    assert.equal(tail.toolFailures.length, MAX_TOOL_FAILURES);
+    assert.deepEqual(tail.toolFailures.at(-1), { tool: 'Edit', at: 42 }, 'a line without a time: the time it was read');
   });
 
   it('pages entries: messages, tool calls with inputs and results, thinking collapsed, malformed lines kept', async () => {

@@ -154,6 +154,28 @@ describe('agent sessions in the file store (snapshot + append-only journal)', ()
     await withLongerRetention.close();
   });
 
+  it("keeps a session's latest context and failed tool results across restarts, from the journal and from the snapshot", async () => {
+    const transcript = path.join(temp.dir, 'failing.jsonl');
+    const usage = { input_tokens: 20, output_tokens: 5, cache_read_input_tokens: 170_000, cache_creation_input_tokens: 1_000 };
+    await writeFile(
+      transcript,
+      `${JSON.stringify({ type: 'assistant', message: { id: 'msg_1', model: 'claude-sonnet-4-5', content: [{ type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'make' } }], usage } })}\n` +
+        `${JSON.stringify({ type: 'user', timestamp: '2026-11-30T12:00:00.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'exit 2', is_error: true }] } })}\n`,
+    );
+    for (const compactAfterBytes of [undefined, 1]) {
+      const tracker = await open({ compactAfterBytes });
+      tracker.observe(readHookEvent('claude-code', { session_id: 'ctx', cwd: temp.dir, transcript_path: transcript, hook_event_name: 'Stop' }));
+      await tracker.settled();
+      const session = tracker.get('claude-code:ctx');
+      assert.deepEqual(session.context, { tokens: 171_020, window: 200_000 });
+      assert.deepEqual(session.toolFailures, [{ tool: 'Bash', at: Date.parse('2026-11-30T12:00:00.000Z') }]);
+      await tracker.close();
+      const reloaded = await open({ compactAfterBytes });
+      assert.deepEqual(reloaded.get('claude-code:ctx'), session);
+      await reloaded.close();
+    }
+  });
+
   it('reads the sessions a previous version kept in agent-sessions.json, then moves them into the journal store', async () => {
     const legacy = path.join(temp.dir, 'agent-sessions.json');
     const session = {

@@ -245,11 +245,18 @@ export class Engine {
     registerHookRoutes(this.router, this.hooks, this.hookRules, this.sessions);
     this.costBudgets = options.settings['agentMesh.costs.budgets'];
     registerCostRoutes(this.router, this.sessions, () => this.costBudgets);
-    const evaluateAlerts = (): void => void this.alerts.evaluate({ sessions: this.sessions.list(), budgets: this.costBudgets, now: Date.now() });
+    const evaluateAlerts = (): void => void this.alerts.evaluate({ sessions: this.sessions.list(), budgets: this.costBudgets, tasks: this.tasks.list(), now: Date.now() });
     this.alerts.onEvent(({ kind, alert }) => this.publish('alerts', kind, alert));
     this.provideSnapshot('alerts', () => ({ alerts: this.alerts.list() }));
     registerAlertRoutes(this.router, this.alerts, evaluateAlerts);
-    this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => this.sessions.onChange(listener));
+    this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => {
+      const stopSessions = this.sessions.onChange(listener);
+      const stopTasks = this.tasks.onEvent(listener);
+      return () => {
+        stopSessions();
+        stopTasks();
+      };
+    });
 
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }

@@ -1,5 +1,6 @@
 // Each newly fired alert once as a VS Code notification: a warning for severity `warning` (a budget
-// spent over), information otherwise; its Dismiss button dismisses the alert in the engine.
+// spent over, a context window over 80 %, repeated failures), information otherwise; its Dismiss
+// button dismisses the alert in the engine.
 import * as vscode from 'vscode';
 import type { Alert } from '../../shared/alerts';
 import type { AlertMonitor } from '../engine/alerts/monitor';

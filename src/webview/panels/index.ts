@@ -1,3 +1,4 @@
+import { AlertsPanel } from '../alerts/AlertsPanel';
 import { CostsPanel } from '../costs/CostsPanel';
 import { definePanel, type Panel } from './types';
 import { ApprovalsPanel } from './Approvals';
@@ -10,6 +11,7 @@ import { WidgetsPanel } from './WidgetsPanel';
 /** The dashboard's panels, in display order. Each capability adds one line here. */
 export const panels: Panel[] = [
   definePanel({ id: 'approvals', title: 'Approvals', channel: 'approvals', component: ApprovalsPanel }),
+  definePanel({ id: 'alerts', title: 'Alerts', channel: 'alerts', component: AlertsPanel }),
   definePanel({ id: 'sessions', title: 'Agent sessions', channel: 'sessions', component: SessionsPanel }),
   definePanel({ id: 'tasks', title: 'Tasks', channel: 'tasks', component: TasksPanel }),
   definePanel({ id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel }),

@@ -4,7 +4,8 @@
 import type { Alert } from '../../../shared/alerts';
 import { HttpError } from '../relay/http';
 import { costSpikeRule } from './costSpike';
-import { budgetRule, stalledSessionRule, type AlertInputs, type AlertRule } from './rules';
+import { repeatedTaskFailureRule } from './taskFailures';
+import { budgetRule, contextWindowRule, repeatedToolFailureRule, stalledSessionRule, type AlertInputs, type AlertRule } from './rules';
 
 export const MAX_ALERTS = 200;
 
@@ -17,7 +18,7 @@ export class AlertMonitor {
   private active = new Map<string, string>();
   private readonly listeners = new Set<(event: AlertEvent) => void>();
 
-  constructor(private readonly rules: AlertRule[] = [budgetRule, stalledSessionRule, costSpikeRule()]) {}
+  constructor(private readonly rules: AlertRule[] = [budgetRule, stalledSessionRule, costSpikeRule(), contextWindowRule, repeatedToolFailureRule, repeatedTaskFailureRule()]) {}
 
   onEvent(listener: (event: AlertEvent) => void): () => void {
     this.listeners.add(listener);

@@ -2,7 +2,8 @@
 // is identified by its key; the monitor fires an alert when a key appears and forgets it once it is gone.
 import type { AlertKind, AlertSeverity } from '../../../shared/alerts';
 import type { Budgets } from '../../../shared/costs';
-import { formatCost, type AgentSession } from '../../../shared/sessions';
+import type { Task } from '../../../shared/tasks';
+import { contextPercent, formatCost, formatCount, type AgentSession } from '../../../shared/sessions';
 import { aggregateCosts } from '../costs/aggregate';
 
 export interface AlertCondition {
@@ -16,6 +17,8 @@ export interface AlertCondition {
 export interface AlertInputs {
   sessions: AgentSession[];
   budgets: Budgets;
+  /** The tasks listed now (running, and finished ones for a few minutes); none when absent. */
+  tasks?: Task[];
   now: number;
 }
 
@@ -55,3 +58,36 @@ export const stalledSessionRule: AlertRule = ({ sessions, now }) =>
       subject: session.id,
       message: `The ${session.agent} session ${session.sessionId} has been ${session.status} with no event for ${Math.floor((now - session.lastEventAt) / 60_000)} minutes.`,
     }));
+
+export const CONTEXT_ALERT_PERCENT = 80;
+
+/** A session whose latest response used more than 80 % of its model's context window. */
+export const contextWindowRule: AlertRule = ({ sessions }) =>
+  sessions
+    .filter(({ context }) => context?.window !== undefined && context.tokens > (context.window * CONTEXT_ALERT_PERCENT) / 100)
+    .map((session) => ({
+      key: `context:${session.id}`,
+      kind: 'context-window',
+      severity: 'warning',
+      subject: session.id,
+      message: `The ${session.agent} session ${session.sessionId} uses ${contextPercent(session)} % of ${session.model ? `the ${session.model}` : 'its'} context window (${formatCount(session.context!.tokens)} of ${formatCount(session.context!.window!)} tokens).`,
+    }));
+
+export const REPEATED_FAILURES = 3;
+export const FAILURE_WINDOW_MS = 10 * 60 * 1000;
+
+/** The same tool failing (a failed tool result) at least 3 times in one session within the last 10 minutes. */
+export const repeatedToolFailureRule: AlertRule = ({ sessions, now }) =>
+  sessions.flatMap((session) => {
+    const recent = new Map<string, number>();
+    for (const { tool, at } of session.toolFailures ?? []) if (at >= now - FAILURE_WINDOW_MS && at <= now) recent.set(tool, (recent.get(tool) ?? 0) + 1);
+    return [...recent]
+      .filter(([, failures]) => failures >= REPEATED_FAILURES)
+      .map(([tool, failures]) => ({
+        key: `tool-failures:${session.id}:${tool}`,
+        kind: 'repeated-failures' as const,
+        severity: 'warning' as const,
+        subject: session.id,
+        message: `${tool} failed ${failures} times in the last 10 minutes in the ${session.agent} session ${session.sessionId}.`,
+      }));
+  });

@@ -22,3 +22,17 @@ export function responsePriceUsd(model: string, tokens: SessionTokens): number |
     return undefined;
   }
 }
+
+/** Claude models the price table does not know yet: every Claude model so far has at least this window. */
+const DEFAULT_CLAUDE_CONTEXT_WINDOW = 200_000;
+
+/** A model's context window in tokens, from the same table; 200k for other Claude models; undefined for the rest. */
+export function contextWindowOf(model: string): number | undefined {
+  try {
+    const known = calcPrice({ input_tokens: 0, output_tokens: 0 }, model.slice(0, 200), { providerId: 'anthropic' })?.model.context_window;
+    if (known) return known;
+  } catch {
+    // A model id the table cannot match is answered like an unknown one.
+  }
+  return model.startsWith('claude-') ? DEFAULT_CLAUDE_CONTEXT_WINDOW : undefined;
+}

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { HOOK_AGENTS } from '../../../shared/hooks';
 import { SESSION_STATUSES, type AgentSession, type SessionEvent } from '../../../shared/sessions';
+import { MAX_TOOL_FAILURES } from './transcript';
 
 /** Events kept per session (the oldest go first). */
 export const MAX_EVENTS = 200;
@@ -20,6 +21,8 @@ export const storedSessionSchema = z.looseObject({
   lastEventAt: z.number(),
   counts: z.object({ toolCalls: count, approvals: count, denials: count, events: count }),
   tokens: z.object({ input: count, output: count, cacheRead: count, cacheWrite: count }),
+  context: z.object({ tokens: count, window: count.optional() }).optional(),
+  toolFailures: z.array(z.object({ tool: z.string().max(300), at: z.number() })).max(MAX_TOOL_FAILURES).optional(),
 });
 export const storedEventSchema = z.looseObject({ at: z.number(), name: z.string() });
 

@@ -1,7 +1,7 @@
 // How a coding-agent session reads in VS Code: its one-line summary and its transcript as markdown.
 import { HOOK_AGENT_LABELS } from '../../../shared/hooks';
 import { escapeMarkdown } from '../../../shared/markdown';
-import { formatCost, formatCount, formatTokens, type AgentSession, type TranscriptEntry } from '../../../shared/sessions';
+import { contextPercent, formatCost, formatCount, formatTokens, type AgentSession, type TranscriptEntry } from '../../../shared/sessions';
 import { folderName } from './origin';
 
 /** "$0.42", "≈$0.0013" when part of the usage has no price, "" when nothing has one. */
@@ -19,10 +19,12 @@ export function sessionSummary(session: AgentSession): { label: string; descript
   };
 }
 
-/** The tokens by kind, then cost · model; undefined before the session used any. */
+/** The tokens by kind, then cost · model · share of the context window; undefined before the session used any. */
 export function sessionUsage(session: AgentSession): { label: string; description: string } | undefined {
   if (Object.values(session.tokens).every((count) => count === 0)) return undefined;
-  return { label: formatTokens(session.tokens), description: [sessionCost(session), session.model].filter(Boolean).join(' · ') };
+  const percent = contextPercent(session);
+  const context = percent === undefined ? '' : `${percent} % of the context window`;
+  return { label: formatTokens(session.tokens), description: [sessionCost(session), session.model, context].filter(Boolean).join(' · ') };
 }
 
 /** "2 agents · 1 waiting for you"; undefined when no session is live. */

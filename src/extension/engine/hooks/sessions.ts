@@ -180,6 +180,8 @@ export class SessionTracker {
         if (this.state.sessions.get(session.id) !== session) return;
         session.tokens = { ...tail.tokens };
         session.malformedLines = tail.malformedLines;
+        if (tail.context) session.context = { ...tail.context };
+        if (tail.toolFailures.length > 0) session.toolFailures = [...tail.toolFailures];
         if (tail.model) session.model = tail.model;
         const nonepriced = tail.pricedResponses === 0 && tail.unpricedResponses > 0;
         session.costUsd = nonepriced ? null : tail.costUsd;

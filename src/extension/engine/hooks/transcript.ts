@@ -1,9 +1,10 @@
 // Claude Code's transcript (JSONL): token usage read incrementally, and pages of readable entries.
 // One API response is written as several lines repeating the same `message.id` and usage, so each
-// message id counts once; a last line without its newline is left for the next read.
+// message id counts once; a last line without its newline is left for the next read. The latest
+// response's context and the failed tool results (with the tool of their call) are kept for the alerts.
 import { open, stat } from 'node:fs/promises';
-import type { SessionTokens, TranscriptEntry, TranscriptPage } from '../../../shared/sessions';
-import { responsePriceUsd } from './pricing';
+import type { SessionContext, SessionTokens, ToolFailure, TranscriptEntry, TranscriptPage } from '../../../shared/sessions';
+import { contextWindowOf, responsePriceUsd } from './pricing';
 
 /** Bytes read per step; a line longer than this is reported malformed rather than buffered without end. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -15,6 +16,22 @@ const PAGE_BYTES = 2 * CHUNK_BYTES;
 const MAX_ENTRY_TEXT = 8000;
 /** Message ids remembered to count each once; far more than one session's responses. */
 const MAX_SEEN_IDS = 200_000;
+/** Failed tool results kept per session, the latest. */
+export const MAX_TOOL_FAILURES = 20;
+/** Tool call ids remembered to name the tool of a failed result; results follow their calls closely. */
+const MAX_TOOL_CALLS = 10_000;
+const MAX_TOOL_NAME = 300;
+
+interface TranscriptLine {
+  type?: unknown;
+  isSidechain?: unknown;
+  timestamp?: unknown;
+  message?: { id?: unknown; model?: unknown; usage?: Usage; content?: unknown };
+}
+
+type ContentBlock = { type?: unknown; id?: unknown; name?: unknown; tool_use_id?: unknown; is_error?: unknown };
+
+const blocksOf = (content: unknown): ContentBlock[] => (Array.isArray(content) ? content.filter((block) => typeof block === 'object' && block !== null) : []);
 
 interface Usage {
   input_tokens?: unknown;
@@ -36,10 +53,20 @@ export class TranscriptTail {
   pricedResponses = 0;
   /** Responses whose model has no price (their tokens are counted, their cost is not). */
   unpricedResponses = 0;
+  context: SessionContext | undefined;
+  toolFailures: ToolFailure[] = [];
   private readonly seen = new Set<string>();
+  /** Tool call id → tool name. */
+  private readonly toolCalls = new Map<string, string>();
+  /** The window of the model of the latest response, looked up once per change of model. */
+  private windowOf: { model: string | undefined; window: number | undefined } = { model: undefined, window: undefined };
   private pending = Buffer.alloc(0);
 
-  constructor(readonly file: string) {}
+  /** `now` dates a failed result whose line carries no time. */
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Reads what was appended since the last call; resolves once the file's current end is reached. */
   async readNew(): Promise<void> {
@@ -63,6 +90,9 @@ export class TranscriptTail {
     this.offset = 0;
     this.pending = Buffer.alloc(0);
     this.seen.clear();
+    this.toolCalls.clear();
+    this.context = undefined;
+    this.toolFailures = [];
     Object.assign(this.tokens, { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
     this.costUsd = 0;
     this.pricedResponses = 0;
@@ -86,7 +116,7 @@ export class TranscriptTail {
 
   private line(text: string): void {
     if (text.trim().length === 0) return;
-    let parsed: { type?: unknown; message?: { id?: unknown; model?: unknown; usage?: Usage } };
+    let parsed: TranscriptLine;
     try {
       parsed = JSON.parse(text);
     } catch {
@@ -94,7 +124,10 @@ export class TranscriptTail {
       return;
     }
     const message = parsed?.message;
-    if (parsed?.type !== 'assistant' || typeof message?.id !== 'string' || !message.usage) return;
+    if (parsed?.type === 'user') this.failedResults(blocksOf(message?.content), parsed.timestamp);
+    if (parsed?.type !== 'assistant' || typeof message?.id !== 'string') return;
+    this.rememberToolCalls(blocksOf(message.content));
+    if (!message.usage) return;
     if (typeof message.model === 'string') this.model = message.model;
     if (this.seen.has(message.id)) return;
     if (this.seen.size >= MAX_SEEN_IDS) this.seen.clear();
@@ -110,11 +143,43 @@ export class TranscriptTail {
     this.tokens.output += response.output;
     this.tokens.cacheRead += response.cacheRead;
     this.tokens.cacheWrite += response.cacheWrite;
+    // A sidechain's responses (a task Claude delegated) run in a context of their own; a message without input tokens
+    // is one Claude Code wrote itself (an API error), not a response.
+    const sent = response.input + response.cacheRead + response.cacheWrite;
+    if (parsed.isSidechain !== true && sent > 0) this.context = this.contextOf(sent, typeof message.model === 'string' ? message.model : undefined);
     const price = typeof message.model === 'string' ? responsePriceUsd(message.model, response) : undefined;
     if (price === undefined) this.unpricedResponses += 1;
     else {
       this.costUsd += price;
       this.pricedResponses += 1;
+    }
+  }
+
+  /**
+   * A response's context: the tokens it was sent (input, cache read, cache write). A response larger than
+   * its model's known window ran with a larger one (a long-context option), so that window is not claimed.
+   */
+  private contextOf(tokens: number, model: string | undefined): SessionContext {
+    if (model !== this.windowOf.model) this.windowOf = { model, window: model === undefined ? undefined : contextWindowOf(model) };
+    const { window } = this.windowOf;
+    return window !== undefined && tokens <= window ? { tokens, window } : { tokens };
+  }
+
+  private rememberToolCalls(blocks: ContentBlock[]): void {
+    for (const block of blocks) {
+      if (block.type !== 'tool_use' || typeof block.id !== 'string' || typeof block.name !== 'string') continue;
+      if (this.toolCalls.size >= MAX_TOOL_CALLS) this.toolCalls.clear();
+      this.toolCalls.set(block.id, block.name.slice(0, MAX_TOOL_NAME));
+    }
+  }
+
+  private failedResults(blocks: ContentBlock[], timestamp: unknown): void {
+    for (const block of blocks) {
+      if (block.type !== 'tool_result' || block.is_error !== true) continue;
+      const tool = (typeof block.tool_use_id === 'string' && this.toolCalls.get(block.tool_use_id)) || 'unknown tool';
+      const at = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
+      this.toolFailures.push({ tool, at: Number.isFinite(at) ? at : this.now() });
+      if (this.toolFailures.length > MAX_TOOL_FAILURES) this.toolFailures.shift();
     }
   }
 }
