@@ -6,6 +6,7 @@ import { MeshPanel } from './MeshPanel';
 import { SessionsPanel } from './Sessions';
 import { TasksPanel } from './Tasks';
 import { WidgetsPanel } from './WidgetsPanel';
+import { LogsPanel } from '../logs/LogsPanel';
 
 /** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
 export interface PanelProps {
@@ -36,4 +37,5 @@ export const panels: PanelDefinition[] = [
   { id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel },
   { id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel },
   { id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel },
+  { id: 'logs', title: 'Agent logs', channel: 'sessions', component: LogsPanel },
 ];
