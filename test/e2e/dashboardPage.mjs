@@ -21,9 +21,10 @@ export function visible(locator) {
 /**
  * Registers mocha hooks for the suite and returns its fixture: `page`, `serve` ({ url, output, child }),
  * `workspace`, `tempDir` and `api(method, path, body)` (the bearer token; resolves { status, body }).
- * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment.
+ * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment;
+ * `config`, when given, is written as the workspace's agent-mesh.config.json before serve starts.
  */
-export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}) }) {
+export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}), config }) {
   const token = randomBytes(32).toString('hex');
   const consoleLines = [];
   let browser;
@@ -47,6 +48,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
     fixture.tempDir = await fsp.mkdtemp(path.join(os.tmpdir(), `agent-mesh-${prefix}-e2e-`));
     fixture.workspace = path.join(fixture.tempDir, 'workspace');
     await fsp.mkdir(fixture.workspace);
+    if (config) await fsp.writeFile(path.join(fixture.workspace, 'agent-mesh.config.json'), JSON.stringify(config));
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run node esbuild.mjs first`);
     const started = await startProcess([CLI, 'serve', '--workspace', fixture.workspace, '--port', '0', '--token', token], {
       ready: LISTENING,

@@ -166,7 +166,8 @@ function EntryView({ entry }: { entry: LogEntry }) {
         <details>
           <summary>
             <code class="log-tool">{entry.tool}</code> <span class={`log-outcome log-outcome-${entry.outcome}`}>{OUTCOME_LABELS[entry.outcome]}</span>{' '}
-            <span class="log-input">{oneLine(entry.input)}</span> <span class="muted log-meta">{time} {entry.durationMs !== undefined ? `${entry.durationMs} ms` : ''}</span> {place}
+            <span class="muted log-meta">{time} {entry.durationMs !== undefined ? `${entry.durationMs} ms` : ''}</span> {place}
+            <span class="log-input">{oneLine(entry.input)}</span>
           </summary>
           <h4 class="log-part">Input</h4>
           <pre class="entry-code">{entry.input || '(none)'}</pre>
