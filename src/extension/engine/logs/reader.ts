@@ -218,7 +218,8 @@ export async function readLogPage(file: string, format: LogFormat, request: Page
       const lineBytes = (newline < 0 ? data.length : newline) - pos;
       if (lineBytes > MAX_LINE_BYTES) {
         if (!collecting) break;
-        candidates.push(malformed(where, 'oversize', data.toString('utf8', pos, pos + MAX_RAW_CHARS * 4)));
+        // Only the line's start is decoded; the excerpt says it goes on.
+        candidates.push({ kind: 'malformed', ...where, reason: 'oversize', raw: `${data.toString('utf8', pos, pos + MAX_RAW_CHARS)}… (longer than ${MAX_LINE_BYTES} bytes)` });
         matched += matches(candidates.at(-1)!, request, false) ? 1 : 0;
         const after = newline < 0 ? await skipLine(handle, base + data.length, size) : base + newline + 1;
         resume = { offset: after, line: where.line };
