@@ -4,7 +4,9 @@
  *
  *   - Release Bot asks for approvals at each level (auto / quick / full), each with a timeout so
  *     none waits forever;
- *   - Migration Agent runs a task and reports its steps;
+ *   - Migration Agent runs a task and reports its steps, and keeps its own log in the seed's format:
+ *     `logs/migration-agent/tools.jsonl` (one line per tool call) and `summary.jsonl` (one per run)
+ *     in the demo's data folder, which the demo's config lists in `agentMesh.logs.directories`;
  *   - Mesh Monitor pushes vitals (real health checks of the demo services), metrics and activity;
  *   - a coding-agent session in Claude Code's hook format, with a Claude Code-format transcript
  *     (assistant lines with message ids, model and usage) written in the demo's data folder, so the
@@ -68,6 +70,15 @@ const TASK_STEPS = [
   { name: 'Verify row counts', weight: 1 },
   { name: 'Switch readers to events_v2', weight: 1 },
 ];
+
+/** The tool call behind each step, as the Migration Agent's tools.jsonl records it. */
+const STEP_CALLS: Record<string, { tool: string; input: Record<string, unknown>; output: string }> = {
+  'Snapshot the staging database': { tool: 'pg_dump', input: { database: 'staging', format: 'custom' }, output: 'staging.dump written (84 MB)' },
+  'Copy events to events_v2': { tool: 'copy_rows', input: { from: 'staging_events', to: 'events_v2', batch: 10_000 }, output: '1,204,311 rows copied' },
+  'Rebuild indexes': { tool: 'rebuild_indexes', input: { table: 'events_v2' }, output: '4 indexes rebuilt' },
+  'Verify row counts': { tool: 'count_rows', input: { tables: ['staging_events', 'events_v2'] }, output: 'staging_events 1,204,311 = events_v2 1,204,311' },
+  'Switch readers to events_v2': { tool: 'update_config', input: { key: 'events.table', value: 'events_v2' }, output: 'readers switched' },
+};
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -166,14 +177,23 @@ class DemoAgents {
     const task = await this.call<{ id: string }>('POST', '/api/tasks', { title: 'Migrate staging events to events_v2', agent: AGENT.tasks, steps: TASK_STEPS });
     this.note(AGENT.tasks, 'started: Migrate staging events to events_v2');
     const report = (update: Record<string, unknown>) => this.call('PATCH', `/api/tasks/${encodeURIComponent(task.id)}`, update);
-    for (const step of TASK_STEPS) {
+    const logDir = path.join(this.options.dataDir, 'logs', 'migration-agent');
+    await mkdir(logDir, { recursive: true });
+    const logLine = (file: string, entry: Record<string, unknown>) => appendFile(path.join(logDir, file), `${JSON.stringify({ timestamp: new Date().toISOString(), agent: AGENT.tasks, task: task.id, ...entry })}\n`);
+    const outcome = '1.2 M rows copied, counts match';
+    for (const [index, step] of TASK_STEPS.entries()) {
+      const started = Date.now();
+      // The last step's report ends the task (all steps done), so it carries the task's message.
+      const ending = index === TASK_STEPS.length - 1 ? { status: 'completed', message: outcome } : {};
       for (const progress of [0.25, 0.6, 1]) {
         if (this.signal.aborted) return;
-        await report(progress < 1 ? { step: step.name, state: 'running', progress, message: `${step.name}…` } : { step: step.name, state: 'done' });
+        await report(progress < 1 ? { step: step.name, state: 'running', progress, message: `${step.name}…` } : { step: step.name, state: 'done', ...ending });
         await this.pause(this.stepMs);
       }
+      const { tool, input, output } = STEP_CALLS[step.name];
+      await logLine('tools.jsonl', { tool, input, output, success: true, duration_ms: Date.now() - started });
     }
-    await report({ status: 'completed', message: '1.2 M rows copied, counts match' });
+    await logLine('summary.jsonl', { summary: `Migrated staging events to events_v2 in ${TASK_STEPS.length} steps: ${outcome}.` });
     this.stats.tasksDone += 1;
     this.note(AGENT.tasks, 'completed: Migrate staging events to events_v2', 'success');
   }

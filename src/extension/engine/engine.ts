@@ -13,6 +13,8 @@ import { registerHookRoutes } from './hooks/routes';
 import { registerCostRoutes } from './costs/routes';
 import { AlertMonitor, scheduleEvaluations } from './alerts/monitor';
 import { registerAlertRoutes } from './alerts/routes';
+import { LogCatalogue } from './logs/catalogue';
+import { registerLogRoutes } from './logs/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
 import { createSessionStore } from './hooks/sessionStores';
@@ -57,6 +59,11 @@ function hookSettingsFrom(settings: Settings): HookSettings {
     onTimeout: settings['agentMesh.hooks.onTimeout'],
     thresholds: thresholdsFrom(settings),
   };
+}
+
+/** `agentMesh.logs.directories` as absolute folders; a relative one needs a workspace folder. */
+function logDirectoriesFrom(settings: Settings, workspaceDir: string | undefined): string[] {
+  return settings['agentMesh.logs.directories'].flatMap((folder) => (path.isAbsolute(folder) ? [folder] : workspaceDir ? [path.resolve(workspaceDir, folder)] : []));
 }
 
 export interface EngineOptions {
@@ -116,6 +123,7 @@ export class Engine {
   readonly hooks: HookIntake;
   readonly sessions: SessionTracker;
   private costBudgets: Budgets;
+  private logDirectories: string[];
   readonly alerts = new AlertMonitor();
   private readonly stopAlerts: () => void;
   private readonly approvalFrames: ApprovalFrameIntake;
@@ -249,6 +257,8 @@ export class Engine {
     this.alerts.onEvent(({ kind, alert }) => this.publish('alerts', kind, alert));
     this.provideSnapshot('alerts', () => ({ alerts: this.alerts.list() }));
     registerAlertRoutes(this.router, this.alerts, evaluateAlerts);
+    this.logDirectories = logDirectoriesFrom(options.settings, options.workspaceDir);
+    registerLogRoutes(this.router, new LogCatalogue({ sessions: () => this.sessions.list(), directories: () => this.logDirectories }));
     this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => {
       const stopSessions = this.sessions.onChange(listener);
       const stopTasks = this.tasks.onEvent(listener);
@@ -268,6 +278,7 @@ export class Engine {
     this.hooks.configure(hookSettingsFrom(settings));
     this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
     this.costBudgets = settings['agentMesh.costs.budgets'];
+    this.logDirectories = logDirectoriesFrom(settings, this.options.workspaceDir);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {

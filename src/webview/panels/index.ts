@@ -1,5 +1,6 @@
 import { AlertsPanel } from '../alerts/AlertsPanel';
 import { CostsPanel } from '../costs/CostsPanel';
+import { LogsPanel } from '../logs/LogsPanel';
 import { definePanel, type Panel } from './types';
 import { ApprovalsPanel } from './Approvals';
 import { McpPanel } from './McpPanel';
@@ -18,4 +19,5 @@ export const panels: Panel[] = [
   definePanel({ id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel }),
   definePanel({ id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel }),
   definePanel({ id: 'costs', title: 'Fleet and costs', channel: 'sessions', component: CostsPanel }),
+  definePanel({ id: 'logs', title: 'Agent logs', channel: 'sessions', component: LogsPanel }),
 ];

@@ -60,6 +60,7 @@ export const settingSchemas = {
   'agentMesh.costs.budgets': z
     .strictObject({ day: budgetUsd, week: budgetUsd, month: budgetUsd } satisfies Record<BudgetPeriod, unknown>)
     .default({}),
+  'agentMesh.logs.directories': z.array(z.string().min(1).max(1024)).max(32).default([]),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

@@ -29,6 +29,7 @@ const bySection = (key: SettingKey): SettingEffect => {
     case 'tasks':
     case 'hooks':
     case 'costs':
+    case 'logs':
       return 'humanLoop';
     default:
       // A section not classified here: the rebuild applies it, whatever it is.

@@ -4,7 +4,8 @@ import type { SettingKey } from './settings';
 
 /**
  * Settings a workspace could use to weaken the relay: expose it, point it at another store, open
- * metrics, approve more on its own, or start servers and reach hosts. Listed in package.json's
+ * metrics, approve more on its own, start servers and reach hosts, or
+ * open more files to the log viewer. Listed in package.json's
  * `capabilities.untrustedWorkspaces.restrictedConfigurations`.
  */
 export const RESTRICTED_SETTING_KEYS = [
@@ -18,6 +19,7 @@ export const RESTRICTED_SETTING_KEYS = [
   'agentMesh.mcp.servers',
   'agentMesh.mcp.serverOptions',
   'agentMesh.mesh.agents',
+  'agentMesh.logs.directories',
 ] as const satisfies readonly SettingKey[];
 
 const RESTRICTED: ReadonlySet<SettingKey> = new Set(RESTRICTED_SETTING_KEYS);

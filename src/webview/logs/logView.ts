@@ -1,0 +1,39 @@
+// What the log viewer computes without the DOM: its requests and how entries are shortened.
+import type { LogEntry, LogOutcome } from '../../shared/logs';
+
+/** Entries asked per page. */
+export const PAGE_SIZE = 100;
+
+export interface LogFilters {
+  tool: string;
+  outcome: LogOutcome | '';
+  q: string;
+}
+
+export function entriesPath(id: string, filters: LogFilters, cursor?: string): string {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (filters.tool) query.set('tool', filters.tool);
+  if (filters.outcome) query.set('outcome', filters.outcome);
+  if (filters.q) query.set('q', filters.q);
+  if (cursor) query.set('cursor', cursor);
+  return `/api/logs/${encodeURIComponent(id)}/entries?${query}`;
+}
+
+/** The text on one line, cut to `max` characters. */
+export function oneLine(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** The tools of the loaded entries, sorted, with `selected` kept so the filter stays visible. */
+export function toolsSeen(entries: LogEntry[], selected: string): string[] {
+  const names = new Set(entries.flatMap((entry) => (entry.kind === 'tool' ? [entry.tool] : [])));
+  if (selected) names.add(selected);
+  return [...names].sort();
+}
