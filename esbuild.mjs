@@ -2,7 +2,7 @@
 // bundle (browser) and the demo services. `--watch` rebuilds on change with a problem-matcher
 // friendly log; `--production` minifies and drops sourcemaps.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -91,7 +91,10 @@ const builds = [
     entryPoints: { webview: 'src/webview/main.tsx' },
     outdir: 'dist',
     platform: 'browser',
-    format: 'iife',
+    // A module, so that what only one panel needs (the chart library) loads as its own chunk when shown.
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     target: ['chrome120'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
@@ -99,8 +102,15 @@ const builds = [
   { ...nodeCommon, entryPoints: demoEntries(), outdir: 'dist' },
 ];
 
+/** Chunks of earlier builds have other hashes: removed, so that neither the page nor the package picks up a stale one. */
+function removeOldWebviewChunks() {
+  if (!existsSync('dist')) return;
+  for (const name of readdirSync('dist')) if (/^chunk-\w+\.js(\.map)?$/.test(name)) rmSync(path.join('dist', name));
+}
+
 async function main() {
   copyTiktokenRanks();
+  removeOldWebviewChunks();
   const contexts = await Promise.all(builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)));
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

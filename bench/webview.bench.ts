@@ -41,6 +41,28 @@ async function bundle(entry: string): Promise<string> {
   return result.outputFiles![0].text;
 }
 
+/**
+ * The production webview as esbuild.mjs builds it: an ES module whose chunks load either with it
+ * (static imports) or when a panel first needs them (dynamic imports: the chart library).
+ */
+async function productionWebview(): Promise<{ firstLoad: Buffer[]; onDemand: Buffer[] }> {
+  const result = await esbuild.build({ ...webviewBuild, absWorkingDir: ROOT, format: 'esm', splitting: true, chunkNames: 'chunk-[hash]', outdir: path.join(ROOT, 'dist'), metafile: true, entryPoints: { webview: path.join(ROOT, 'src/webview/main.tsx') } });
+  const byPath = new Map(result.outputFiles!.map((file) => [path.relative(ROOT, file.path), Buffer.from(file.contents)]));
+  const outputs = result.metafile!.outputs;
+  const firstLoad = new Set<string>();
+  const visit = (file: string) => {
+    if (firstLoad.has(file)) return;
+    firstLoad.add(file);
+    for (const imported of outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit('dist/webview.js');
+  const scripts = Object.keys(outputs).filter((file) => file.endsWith('.js'));
+  return { firstLoad: [...firstLoad].map((file) => byPath.get(file)!), onDemand: scripts.filter((file) => !firstLoad.has(file)).map((file) => byPath.get(file)!) };
+}
+
+const gzippedKbOf = (files: Buffer[]) => files.reduce((sum, file) => sum + gzipSync(file).length, 0) / 1024;
+const rawKbOf = (files: Buffer[]) => files.reduce((sum, file) => sum + file.length, 0) / 1024;
+
 function event(channel: 'tasks' | 'approvals' | 'sessions' | 'widgets', name: string, payload: unknown): ServerFrame {
   return { type: 'event', channel, name, payload: payload as JsonValue };
 }
@@ -127,8 +149,8 @@ function frames(now: number): ServerFrame[] {
 const bench: Bench = {
   name: 'webview',
   async run() {
-    const production = await bundle('src/webview/main.tsx');
-    const gzippedKb = gzipSync(production).length / 1024;
+    const production = await productionWebview();
+    const gzippedKb = gzippedKbOf(production.firstLoad);
     const page = await bundle('bench/webview/page.tsx');
     const css = readFileSync(path.join(ROOT, 'media', 'dashboard.css'), 'utf8');
     const html = `<!DOCTYPE html><html lang="en" data-am-theme="dark"><head><meta charset="UTF-8"><style>${css}</style></head><body><div id="app"></div><script>${page}</script></body></html>`;
@@ -166,11 +188,12 @@ const bench: Bench = {
       const cases: BenchCase[] = [
         { label: `first render, ${TASKS} tasks + ${ACTIVITY} activity + ${APPROVALS} approvals + ${SESSIONS} sessions`, metrics: { medianMs: figures['first render median (ms)'], p95Ms: figures['first render p95 (ms)'], maxMs: Math.max(...firstRenders), runs: FIRST_RENDERS, domElements: rendered } },
         { label: 'one task progress update', metrics: { medianMs: figures['update median (ms)'], p95Ms: figures['update p95 (ms)'], maxMs: Math.max(...updates), runs: UPDATES } },
-        { label: 'production webview bundle', metrics: { rawKB: production.length / 1024, gzippedKB: gzippedKb } },
+        { label: 'production webview bundle, loaded with the page', metrics: { rawKB: rawKbOf(production.firstLoad), gzippedKB: gzippedKb } },
+        { label: 'production webview chunks loaded on demand (the cost chart)', metrics: { rawKB: rawKbOf(production.onDemand), gzippedKB: gzippedKbOf(production.onDemand) } },
       ];
       return {
         name: 'webview',
-        description: `The dashboard in headless Chromium (1280×900, dark theme) with ${TASKS} tasks (1 in 10 running), ${ACTIVITY} activity items, ${APPROVALS} pending approvals and ${SESSIONS} sessions as the relay's channel snapshots: first render (${FIRST_RENDERS} runs, each in a fresh document after ${WARM_UPS} warm-ups) = App mounted on the store holding the snapshots, effects run, style and layout; one update (${UPDATES} runs) = one running task's progress event through the store to the laid-out DOM. Production bundle (minified esbuild build of src/webview/main.tsx) gzipped at zlib's default level.`,
+        description: `The dashboard in headless Chromium (1280×900, dark theme) with ${TASKS} tasks (1 in 10 running), ${ACTIVITY} activity items, ${APPROVALS} pending approvals and ${SESSIONS} sessions as the relay's channel snapshots: first render (${FIRST_RENDERS} runs, each in a fresh document after ${WARM_UPS} warm-ups) = App mounted on the store holding the snapshots, effects run, style and layout; one update (${UPDATES} runs) = one running task's progress event through the store to the laid-out DOM. Production bundle (minified esbuild build of src/webview/main.tsx, an ES module) gzipped at zlib's default level: what loads with the page (the module and its static imports), and apart from it the chunks a panel loads when first shown (the chart library).`,
         cases,
         ratios: {},
         figures,

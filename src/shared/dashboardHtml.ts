@@ -39,7 +39,7 @@ ${o.iconUri ? `<link rel="icon" type="image/svg+xml" href="${escapeAttr(o.iconUr
 </head>
 <body>
 <div id="app" role="application" aria-label="${escapeAttr(o.title)}"></div>
-<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+<script type="module" nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>`;
 }

@@ -3,6 +3,7 @@
 // the budget alert once as a warning notification, and its Dismiss button dismisses the alert. Then a
 // transcript whose latest response fills 85 % of the context window fires an alert that shows in the
 // dashboard's alert widget, in VS Code and in a second (browser) page; Dismiss in one removes it in both.
+// The sessions' cost chart is drawn in VS Code's webview too (its library is a chunk loaded on demand).
 // Run alone: npx mocha --timeout 120000 test/e2e/alerts.e2e.mjs (after node esbuild.mjs).
 
 import assert from 'node:assert/strict';
@@ -94,5 +95,12 @@ describe('Alerts in a real VS Code (code-server)', function () {
     const [contextAlert] = (await api('GET', '/api/alerts')).body.filter((alert) => alert.kind === 'context-window');
     assert.equal(typeof contextAlert.dismissedAt, 'number');
     await browser.close();
+  });
+
+  it("draws the sessions' cost chart inside VS Code's webview, whose chart library loads as a chunk of its own", async function () {
+    const costs = session.webview({ extensionId: productExtensionId() }).getByTestId('panel-costs');
+    await costs.scrollIntoViewIfNeeded();
+    await costs.locator('[data-testid="cost-chart"] canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await costs.getByTestId('cost-chart-problem').count(), 0);
   });
 });

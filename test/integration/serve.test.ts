@@ -62,6 +62,22 @@ describe('agent-mesh serve (headless relay over real sockets)', () => {
     assert.match(script.headers.get('content-type')!, /javascript/);
   });
 
+  it('serves the webview as a module whose lazily loaded chunks (the cost chart) it names, and no other file of the build', async () => {
+    const page = await (await fetch(`${relay.serve.url}/`)).text();
+    assert.match(page, /<script type="module" nonce="[^"]+" src="assets\/webview\.js">/);
+    const script = await (await fetch(`${relay.serve.url}/assets/webview.js`)).text();
+    const chunks = [...script.matchAll(/"\.\/(chunk-[A-Z0-9]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(chunks.length > 0, 'the webview loads its chart library as a separate chunk');
+    for (const chunk of chunks) {
+      const answer = await fetch(`${relay.serve.url}/assets/${chunk}`);
+      assert.equal(answer.status, 200, chunk);
+      assert.match(answer.headers.get('content-type')!, /javascript/);
+    }
+    for (const other of ['cli.js', 'extension.js', 'chunk-.js', 'chunk-ABC.js.map', 'chunk-%2E%2E%2Fcli.js', 'chunk-NOTTHERE.js']) {
+      assert.equal((await fetch(`${relay.serve.url}/assets/${other}`)).status, 404, other);
+    }
+  });
+
   it('refuses WebSocket connections without the token or with a wrong one', async () => {
     await assert.rejects(RelayClient.connect(relay.serve.url, {}), (e: { statusCode?: number }) => e.statusCode === 401);
     await assert.rejects(RelayClient.connect(relay.serve.url, { token: 'wrong' }), (e: { statusCode?: number }) => e.statusCode === 401);

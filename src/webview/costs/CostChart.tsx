@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import type { CostTimeline } from '../../shared/costs';
 import { formatCost } from '../../shared/sessions';
 import { agentLabel, bucketLabel, chartSummary, RANGE_LABELS, sumUsd } from './costView';
@@ -20,14 +20,14 @@ function readTheme(): ChartTheme {
   return { foreground: read('--am-fg'), grid: read('--am-border'), series: SERIES_COLOUR_VARIABLES.map(read) };
 }
 
-function chartOptions(timeline: CostTimeline, width: number, theme: ChartTheme): uPlot.Options {
+function chartOptions(UPlot: typeof uPlot, timeline: CostTimeline, width: number, theme: ChartTheme): uPlot.Options {
   const axis = { stroke: theme.foreground, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 } };
   const perDay = timeline.bucket === 'day';
   return {
     width,
     height: CHART_HEIGHT,
     // The buckets are UTC hours and days: show them in UTC, like the per-day table.
-    tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+    tzDate: (seconds) => UPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     cursor: { drag: { x: false, y: false } },
     legend: { show: true, live: true },
     scales: { x: { time: true }, y: { range: (_chart, _min, max) => [0, max > 0 ? max * 1.1 : 0.01] } },
@@ -56,6 +56,7 @@ function chartOptions(timeline: CostTimeline, width: number, theme: ChartTheme):
  */
 export function CostChart({ timeline }: { timeline: CostTimeline }) {
   const container = useRef<HTMLDivElement>(null);
+  const [problem, setProblem] = useState<string | undefined>();
   // Each refresh brings a new report object: the chart (and the bucket under the pointer) stays unless the figures changed.
   const figures = JSON.stringify(timeline);
   useEffect(() => {
@@ -63,24 +64,42 @@ export function CostChart({ timeline }: { timeline: CostTimeline }) {
     if (!element) return;
     const data: uPlot.AlignedData = [timeline.bucketStarts.map((ms) => ms / 1000), ...timeline.byAgent.map((series) => series.costUsd)];
     let chart: uPlot | undefined;
-    const draw = () => {
-      chart?.destroy();
-      chart = new uPlot(chartOptions(timeline, Math.max(200, element.clientWidth), readTheme()), data, element);
-    };
-    draw();
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(200, element.clientWidth);
-      if (chart && chart.width !== width) chart.setSize({ width, height: CHART_HEIGHT });
-    });
-    resize.observe(element);
-    const themeChange = new MutationObserver(draw);
-    themeChange.observe(document.body, { attributes: true, attributeFilter: ['class'] });
-    themeChange.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+    let stopped = false;
+    const observers: { disconnect(): void }[] = [];
+    loadUPlot().then(
+      (UPlot) => {
+        if (stopped) return;
+        const draw = () => {
+          chart?.destroy();
+          chart = new UPlot(chartOptions(UPlot, timeline, Math.max(200, element.clientWidth), readTheme()), data, element);
+        };
+        draw();
+        const resize = new ResizeObserver(() => {
+          const width = Math.max(200, element.clientWidth);
+          if (chart && chart.width !== width) chart.setSize({ width, height: CHART_HEIGHT });
+        });
+        resize.observe(element);
+        const themeChange = new MutationObserver(draw);
+        themeChange.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+        themeChange.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+        observers.push(resize, themeChange);
+      },
+      (error: unknown) => !stopped && setProblem(`The chart could not load (${error instanceof Error ? error.message : String(error)}); the figures are in the table below.`),
+    );
     return () => {
-      resize.disconnect();
-      themeChange.disconnect();
+      stopped = true;
+      observers.forEach((observer) => observer.disconnect());
       chart?.destroy();
     };
   }, [figures]);
+  if (problem) return <p class="notice notice-warning" role="status" data-testid="cost-chart-problem">{problem}</p>;
   return <div class="cost-chart" ref={container} role="img" aria-label={chartSummary(timeline)} data-testid="cost-chart" />;
+}
+
+let uPlotModule: Promise<typeof uPlot> | undefined;
+
+/** The chart library is a chunk of its own (about a fifth of the dashboard), loaded when the first chart is drawn. */
+function loadUPlot(): Promise<typeof uPlot> {
+  uPlotModule ??= import('uplot').then((module) => module.default);
+  return uPlotModule;
 }

@@ -15,6 +15,14 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'favicon.svg': { file: 'media/favicon.svg', type: 'image/svg+xml' },
 };
 
+/** A chunk of the webview module that loads when a panel needs it (esbuild's `chunk-[hash]` names). */
+const WEBVIEW_CHUNK = /^chunk-[A-Z0-9]{1,32}\.js$/;
+
+function assetOf(name: string): { file: string; type: string } | undefined {
+  if (Object.hasOwn(ASSETS, name)) return ASSETS[name];
+  return WEBVIEW_CHUNK.test(name) ? { file: `dist/${name}`, type: 'text/javascript; charset=utf-8' } : undefined;
+}
+
 /** Earlier versions kept the token in this cookie; every answer to the token link clears it. */
 const LEGACY_TOKEN_COOKIE_CLEARED = 'agent_mesh_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict';
 
@@ -64,7 +72,7 @@ export function registerDashboardRoutes(router: Router, token: string, extension
     'GET',
     '/assets/:name',
     async ({ res, params }) => {
-      const asset = Object.hasOwn(ASSETS, params.name) ? ASSETS[params.name] : undefined;
+      const asset = assetOf(params.name);
       if (!asset) throw new HttpError(404, 'not_found', `no asset ${params.name}`);
       let body: Buffer;
       try {
