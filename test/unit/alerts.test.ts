@@ -192,7 +192,7 @@ describe('alert monitor', () => {
     assert.equal(monitor.dismiss(alert.id, noon + 9).dismissedAt, noon + 5, 'a second dismiss changes nothing');
     assert.equal(monitor.list()[0].dismissedAt, noon + 5);
     assert.deepEqual(events, ['fired', 'dismissed']);
-    assert.throws(() => monitor.dismiss('nope', noon), (error: { status?: number }) => error.status === 404);
+    assert.throws(() => monitor.dismiss('nope', noon), (error: { kind?: string }) => error.kind === 'not_found');
     assert.deepEqual(monitor.evaluate({ sessions: overBudget, budgets: { day: 10 }, now: noon + 10 }), [], 'dismissed is not cleared');
   });
 

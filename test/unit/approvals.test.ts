@@ -7,7 +7,7 @@ import { ApprovalQueue } from '../../src/extension/engine/approvals/queue';
 import { FileApprovalStore } from '../../src/extension/engine/approvals/store';
 import { silentLogger } from '../../src/extension/engine/log';
 import { parseClientFrame } from '../../src/shared/protocol';
-import { HttpError } from '../../src/extension/engine/relay/http';
+import { EngineError, type EngineErrorKind } from '../../src/extension/engine/errors';
 import { confirmationTarget, DEFAULT_THRESHOLDS, dueAtFor, isDestructiveTool, priorityFor, routeByConfidence, routeRequest } from '../../src/extension/engine/approvals/routing';
 import type { ApprovalRequest } from '../../src/shared/approvals';
 
@@ -118,7 +118,7 @@ describe('approval queue', () => {
     return q;
   };
   const ask = (over: Partial<ApprovalRequest> = {}) => queue.request({ title: 'Deploy', confidence: 50, risk: 'medium', ...over });
-  const rejectsWith = (status: number) => (error: unknown) => error instanceof HttpError && error.status === status;
+  const rejectsWith = (kind: EngineErrorKind) => (error: unknown) => error instanceof EngineError && error.kind === kind;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'am-approvals-'));
@@ -159,8 +159,8 @@ describe('approval queue', () => {
       clock += 1000;
       const decided = await queue.decide(id, { decision, comment: 'looked fine', by: 'alice' });
       assert.deepEqual([decided.status, decided.decidedBy, decided.comment, decided.decidedAt], [status, 'alice', 'looked fine', NOW + 1000]);
-      await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith(409));
-      await assert.rejects(queue.cancel(id, {}), rejectsWith(409));
+      await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith('conflict'));
+      await assert.rejects(queue.cancel(id, {}), rejectsWith('conflict'));
       assert.equal(queue.get(id)!.status, status, 'the refused decisions changed nothing');
     });
   }
@@ -169,7 +169,7 @@ describe('approval queue', () => {
     const { id } = await ask();
     const cancelled = await queue.cancel(id, { reason: 'no longer needed', by: 'bob' });
     assert.deepEqual([cancelled.status, cancelled.decidedBy, cancelled.reason], ['cancelled', 'bob', 'no longer needed']);
-    await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith(409));
+    await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith('conflict'));
   });
 
   it('moves pending → expired when its timeout passes and wakes the waiter', async () => {
@@ -177,12 +177,12 @@ describe('approval queue', () => {
     const settled = await queue.waitFor(id);
     assert.equal(settled.status, 'expired');
     assert.equal(settled.decidedBy, 'timeout');
-    await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith(409));
+    await assert.rejects(queue.decide(id, { decision: 'approve' }), rejectsWith('conflict'));
   });
 
   it('answers 404 for an unknown approval', async () => {
-    await assert.rejects(queue.decide('nope', { decision: 'approve' }), rejectsWith(404));
-    await assert.rejects(queue.waitFor('nope', 10), rejectsWith(404));
+    await assert.rejects(queue.decide('nope', { decision: 'approve' }), rejectsWith('not_found'));
+    await assert.rejects(queue.waitFor('nope', 10), rejectsWith('not_found'));
   });
 
   it('wakes every waiter with the decision and keeps no waiter afterwards', async () => {
@@ -235,7 +235,7 @@ describe('approval queue', () => {
     assert.deepEqual(queue.rules().map((r) => `${r.tool}/${r.scope}`), ['run_tests/workspace'], 'session rules end with the session');
     await queue.revokeRule('run_tests', 'workspace', 'alice');
     assert.equal((await ask({ tool: 'run_tests' })).status, 'pending');
-    await assert.rejects(queue.revokeRule('run_tests', 'workspace', 'alice'), rejectsWith(404));
+    await assert.rejects(queue.revokeRule('run_tests', 'workspace', 'alice'), rejectsWith('not_found'));
   });
 
   it('stores arguments redacted and writes a redacted audit line per request and decision', async () => {
@@ -300,9 +300,9 @@ describe('approval queue', () => {
     assert.match(queue.problem ?? '', /approvals audit log cannot be written/);
     const seen: string[] = [];
     queue.onChange((a) => seen.push(a.id));
-    await assert.rejects(ask({ title: 'refused' }), (error: unknown) => error instanceof HttpError && error.status === 503 && error.code === 'store_unavailable');
-    await assert.rejects(queue.decide(first.id, { decision: 'approve' }), rejectsWith(503));
-    await assert.rejects(queue.addRule('x', 'session', 'a'), rejectsWith(503));
+    await assert.rejects(ask({ title: 'refused' }), (error: unknown) => error instanceof EngineError && error.kind === 'unavailable' && error.code === 'store_unavailable');
+    await assert.rejects(queue.decide(first.id, { decision: 'approve' }), rejectsWith('unavailable'));
+    await assert.rejects(queue.addRule('x', 'session', 'a'), rejectsWith('unavailable'));
     assert.deepEqual([queue.pendingCount, queue.get(first.id)!.status, seen, queue.rules()], [1, 'pending', [], []], 'refused writes changed nothing and told no one');
 
     await rm(audit, { recursive: true });
@@ -341,8 +341,8 @@ describe('approval queue', () => {
 
     it('takes an accepted answer with defaults filled in, kept across a restart; the audit names the fields, never the values', async () => {
       const item = await question();
-      await assert.rejects(queue.decide(item.id, { decision: 'approve' }), rejectsWith(400));
-      await assert.rejects(queue.answer(item.id, { action: 'accept', content: { seats: 'many' } }), rejectsWith(400));
+      await assert.rejects(queue.decide(item.id, { decision: 'approve' }), rejectsWith('invalid'));
+      await assert.rejects(queue.answer(item.id, { action: 'accept', content: { seats: 'many' } }), rejectsWith('invalid'));
       const answered = await queue.answer(item.id, { action: 'accept', content: { name: `Grace ${RELAY_TOKEN}` }, by: 'dashboard' });
       assert.equal(answered.status, 'approved');
       assert.deepEqual(answered.content, { name: 'Grace [redacted]', seats: 2 });
@@ -370,8 +370,8 @@ describe('approval queue', () => {
       assert.equal(declined.status, 'rejected');
       const cancelled = await queue.answer((await question()).id, { action: 'cancel' });
       assert.equal(cancelled.status, 'cancelled');
-      await assert.rejects(queue.answer((await ask()).id, { action: 'decline' }), rejectsWith(400));
-      await assert.rejects(queue.answer(declined.id, { action: 'cancel' }), rejectsWith(409));
+      await assert.rejects(queue.answer((await ask()).id, { action: 'decline' }), rejectsWith('invalid'));
+      await assert.rejects(queue.answer(declined.id, { action: 'cancel' }), rejectsWith('conflict'));
     });
   });
 });

@@ -5,7 +5,7 @@ import { decisionAnswer, readHookEvent } from '../../src/extension/engine/hooks/
 import type { ToolCall } from '../../src/extension/engine/hooks/policy';
 import { globMatches, HookRules, parseRulePattern, ruleMatches } from '../../src/extension/engine/hooks/rules';
 import { silentLogger } from '../../src/extension/engine/log';
-import { HttpError } from '../../src/extension/engine/relay/http';
+import { EngineError } from '../../src/extension/engine/errors';
 import { useTempDir } from '../helpers/tempDir';
 
 const workspace = '/home/dev/project';
@@ -77,13 +77,13 @@ describe('hook rules store', () => {
     await reloaded.revoke(allow.id);
     assert.equal(reloaded.decide(bash('git log'), 'claude-code', 's1'), undefined);
     assert.equal(JSON.parse(await readFile(file, 'utf8')).length, 1);
-    await assert.rejects(reloaded.revoke(allow.id), (e: unknown) => e instanceof HttpError && e.status === 404);
+    await assert.rejects(reloaded.revoke(allow.id), (e: unknown) => e instanceof EngineError && e.kind === 'not_found');
   });
 
   it('refuses a malformed pattern and a session rule without its session', async () => {
     const rules = new HookRules(path.join(temp.dir, 'r.json'), silentLogger, workspace);
     await rules.load();
-    await assert.rejects(rules.add({ decision: 'allow', pattern: 'Bash(ls', scope: 'workspace' }), (e: unknown) => e instanceof HttpError && e.status === 400);
+    await assert.rejects(rules.add({ decision: 'allow', pattern: 'Bash(ls', scope: 'workspace' }), (e: unknown) => e instanceof EngineError && e.kind === 'invalid');
     await assert.rejects(rules.add({ decision: 'allow', pattern: 'Bash(ls)', scope: 'session' }), /sessionId/);
   });
 });

@@ -3,14 +3,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
-import { HttpError } from '../../src/extension/engine/relay/http';
+import { EngineError } from '../../src/extension/engine/errors';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import { TaskCancelledError, TaskService, type TaskEvent } from '../../src/extension/engine/tasks/taskService';
 import { taskCreateSchema, weightedPercent, type Task } from '../../src/shared/tasks';
 import { assertRecovered } from '../helpers/recoveries';
 
 const steps = [{ name: 'build', weight: 3 }, { name: 'test', weight: 1 }, { name: 'publish' }];
-const status = (error: unknown) => (error instanceof HttpError ? error.status : undefined);
+const kind = (error: unknown) => (error instanceof EngineError ? error.kind : undefined);
 
 describe('tasks', () => {
   let tasks: TaskService;
@@ -42,15 +42,15 @@ describe('tasks', () => {
     await tasks.update(task.id, { step: 'test', state: 'done' });
     next = await tasks.update(task.id, { step: 2, state: 'done' });
     assert.deepEqual([next.status, next.percent], ['completed', 100]);
-    assert.equal(status(await rejection(tasks.update(task.id, { message: 'late' }))), 409);
+    assert.equal(kind(await rejection(tasks.update(task.id, { message: 'late' }))), 'conflict');
   });
 
   it('refuses reports that name no step or an unknown one', async () => {
     const task = await start();
-    assert.equal(status(await rejection(tasks.update(task.id, {}))), 400);
-    assert.equal(status(await rejection(tasks.update(task.id, { progress: 0.5 }))), 400);
-    assert.equal(status(await rejection(tasks.update(task.id, { step: 'deploy', state: 'done' }))), 400);
-    assert.equal(status(await rejection(tasks.update(task.id, { step: 7, state: 'done' }))), 400);
+    assert.equal(kind(await rejection(tasks.update(task.id, {}))), 'invalid');
+    assert.equal(kind(await rejection(tasks.update(task.id, { progress: 0.5 }))), 'invalid');
+    assert.equal(kind(await rejection(tasks.update(task.id, { step: 'deploy', state: 'done' }))), 'invalid');
+    assert.equal(kind(await rejection(tasks.update(task.id, { step: 7, state: 'done' }))), 'invalid');
     assert.equal(tasks.get(task.id).updatedAt, task.updatedAt, 'refused reports change nothing');
   });
 
@@ -60,15 +60,15 @@ describe('tasks', () => {
     assert.deepEqual([cancelled.status, cancelled.cancelledBy, cancelled.cancelReason], ['cancelled', 'erin', 'wrong branch']);
     const error = await rejection(tasks.update(task.id, { step: 'build', progress: 0.9 }));
     assert.ok(error instanceof TaskCancelledError);
-    assert.equal(error.status, 409);
+    assert.equal(error.kind, 'conflict');
     assert.equal(error.task.status, 'cancelled');
-    assert.equal(status(await rejection(tasks.cancel(task.id, {}))), 409);
+    assert.equal(kind(await rejection(tasks.cancel(task.id, {}))), 'conflict');
   });
 
   it('limits running tasks per agent', async () => {
     const first = await start('a');
     await start('a');
-    assert.equal(status(await rejection(start('a'))), 429);
+    assert.equal(kind(await rejection(start('a'))), 'limit');
     await start('b');
     await tasks.update(first.id, { status: 'failed', message: 'boom' });
     await start('a');
@@ -79,7 +79,7 @@ describe('tasks', () => {
     await tasks.update(task.id, { status: 'completed' });
     assert.equal(tasks.get(task.id).percent, 100);
     await new Promise<void>((resolve) => tasks.onEvent((e) => e.kind === 'removed' && resolve()));
-    assert.throws(() => tasks.get(task.id), (error) => status(error) === 404);
+    assert.throws(() => tasks.get(task.id), (error) => kind(error) === 'not_found');
     assert.deepEqual(events.map((e) => e.kind), ['upsert', 'upsert', 'removed']);
   });
 });
@@ -114,7 +114,7 @@ describe('task timeouts, retries and staleness', () => {
     assert.equal(ended.status, 'timeout');
     assert.match(ended.message ?? '', /timed out: no end reported within 150 ms/);
     assert.ok(ended.finishedAt !== undefined);
-    assert.equal(status(await rejection(tasks.update(task.id, { message: 'late' }))), 409);
+    assert.equal(kind(await rejection(tasks.update(task.id, { message: 'late' }))), 'conflict');
     await tasks.create(taskCreateSchema.parse({ title: 'Next', agent: 'a', steps }));
   });
 
@@ -144,7 +144,7 @@ describe('task timeouts, retries and staleness', () => {
   it('marks a task that reports nothing for the stale time as stale and frees its slot; its next report brings it back', async () => {
     const tasks = service({ limits: { defaultTimeoutMs: 60_000, maxTimeoutMs: 60_000, staleAfterMs: 100 } });
     const task = await tasks.create(taskCreateSchema.parse({ title: 'Quiet', agent: 'a', steps }));
-    assert.equal(status(await rejection(tasks.create(taskCreateSchema.parse({ title: 'Second', agent: 'a', steps })))), 429);
+    assert.equal(kind(await rejection(tasks.create(taskCreateSchema.parse({ title: 'Second', agent: 'a', steps })))), 'limit');
     const stale = await upsert(tasks, (t) => t.id === task.id && t.stale === true);
     assert.equal(stale.status, 'running');
     assert.equal(tasks.activeCount, 0);
@@ -158,7 +158,7 @@ describe('task timeouts, retries and staleness', () => {
     assert.equal((await tasks.create(taskCreateSchema.parse({ title: 'Default', steps }))).timeoutMs, 5000);
     for (const body of [{ title: 'Long', timeoutMs: 20_000, steps }, { title: 'Long step', steps: [{ name: 's', timeoutMs: 20_000 }] }]) {
       const error = await rejection(tasks.create(taskCreateSchema.parse(body)));
-      assert.equal(status(error), 400);
+      assert.equal(kind(error), 'invalid');
       assert.match((error as Error).message, /over the relay's maximum of 10000 ms/);
     }
     assert.equal(tasks.list().length, 1);
@@ -200,7 +200,7 @@ describe('tasks on disk', () => {
     assert.deepEqual(after.get(running.id), before.get(running.id));
     assert.equal((await after.update(running.id, { step: 'test', state: 'done' })).percent, 80, 'the agent reports on where it was');
     assert.equal(after.get(finished.id).status, 'completed');
-    assert.equal(status(await rejection(after.update(cancelled.id, { message: 'still here?' }))), 409, 'a cancelled task stays cancelled');
+    assert.equal(kind(await rejection(after.update(cancelled.id, { message: 'still here?' }))), 'conflict', 'a cancelled task stays cancelled');
     after.close();
 
     now += 31_000; // past the finished tasks' retention
@@ -234,8 +234,8 @@ describe('tasks on disk', () => {
     const events: TaskEvent[] = [];
     tasks.onEvent((e) => events.push(e));
     const error = await rejection(tasks.create(taskCreateSchema.parse({ title: 'Doomed write', steps })));
-    assert.equal(status(error), 503);
-    assert.equal((error as HttpError).code, 'store_unavailable');
+    assert.equal(kind(error), 'unavailable');
+    assert.equal((error as EngineError).code, 'store_unavailable');
     assert.match((error as Error).message, /not saved/);
     assert.deepEqual(tasks.list(), []);
     assert.deepEqual(events, []);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
-import { HttpError } from '../../src/extension/engine/relay/http';
+import { EngineError } from '../../src/extension/engine/errors';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import { WidgetService } from '../../src/extension/engine/widgets/service';
 import { checkWidgetData, weightedProgress, WIDGET_TYPES, type WidgetEvent, type WidgetType } from '../../src/shared/widgets';
@@ -82,13 +82,13 @@ describe('widget service', () => {
     assert.deepEqual(reloaded.get('build')?.data, { severity: 'error', title: 'two' });
   });
 
-  it('throws HttpError 400 naming the fields for invalid data, and changes nothing', async () => {
+  it('throws an invalid EngineError naming the fields for invalid data, and changes nothing', async () => {
     await assert.rejects(
       service.render({ id: 'p', type: 'task_progress', data: { title: 'x', steps: [] } }),
-      (e: HttpError) => e instanceof HttpError && e.status === 400 && e.code === 'invalid_widget' && /data\.steps/.test(e.message),
+      (e: EngineError) => e instanceof EngineError && e.kind === 'invalid' && e.code === 'invalid_widget' && /data\.steps/.test(e.message),
     );
-    await assert.rejects(service.render({ id: '../etc', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 400 && /^id: /.test(e.message));
-    await assert.rejects(service.render({ id: 'x', type: 'nope', data: {} }), (e: HttpError) => e.status === 400 && /^type: /.test(e.message));
+    await assert.rejects(service.render({ id: '../etc', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: EngineError) => e.kind === 'invalid' && /^id: /.test(e.message));
+    await assert.rejects(service.render({ id: 'x', type: 'nope', data: {} }), (e: EngineError) => e.kind === 'invalid' && /^type: /.test(e.message));
     assert.equal(service.list().length, 0);
     assert.equal(events.length, 0);
     await assert.rejects(readFile(file), { code: 'ENOENT' });
@@ -98,10 +98,10 @@ describe('widget service', () => {
     await service.render({ id: 'e', type: 'error', data: { message: 'failed', attemptsLeft: 1 } });
     assert.deepEqual(await service.retry('e'), { id: 'e', attemptsLeft: 0 });
     assert.deepEqual(events.slice(-2).map((e) => e.name), ['upsert', 'retry']);
-    await assert.rejects(service.retry('e'), (e: HttpError) => e.status === 409 && e.code === 'no_attempts_left');
+    await assert.rejects(service.retry('e'), (e: EngineError) => e.kind === 'conflict' && e.code === 'no_attempts_left');
     await service.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } });
-    await assert.rejects(service.retry('a'), (e: HttpError) => e.status === 409 && e.code === 'not_retryable');
-    await assert.rejects(service.retry('missing'), (e: HttpError) => e.status === 404);
+    await assert.rejects(service.retry('a'), (e: EngineError) => e.kind === 'conflict' && e.code === 'not_retryable');
+    await assert.rejects(service.retry('missing'), (e: EngineError) => e.kind === 'not_found');
   });
 
   it('removes a widget and 404s an unknown one', async () => {
@@ -109,7 +109,7 @@ describe('widget service', () => {
     await service.remove('a');
     assert.equal(service.list().length, 0);
     assert.deepEqual(events.at(-1), { name: 'removed', payload: { id: 'a' } });
-    await assert.rejects(service.remove('a'), (e: HttpError) => e.status === 404);
+    await assert.rejects(service.remove('a'), (e: EngineError) => e.kind === 'not_found');
   });
 
   it('answers 503 store_unavailable when the file cannot be written, changing and broadcasting nothing, and says why until a write succeeds', async () => {
@@ -118,7 +118,7 @@ describe('widget service', () => {
     // A non-empty directory where the file should be: every write fails, as on a read-only folder.
     await rm(file);
     await mkdir(path.join(file, 'blocked'), { recursive: true });
-    const refused = (e: HttpError) => e instanceof HttpError && e.status === 503 && e.code === 'store_unavailable' && !e.message.includes(dir);
+    const refused = (e: EngineError) => e instanceof EngineError && e.kind === 'unavailable' && e.code === 'store_unavailable' && !e.message.includes(dir);
     await assert.rejects(service.render({ id: 'new', type: 'alert', data: { severity: 'info', title: 'x' } }), refused);
     await assert.rejects(service.render({ id: 'kept', type: 'alert', data: { severity: 'error', title: 'changed' } }), refused);
     await assert.rejects(service.remove('kept'), refused);
@@ -165,13 +165,13 @@ describe('widget service', () => {
     assert.deepEqual(fresh.list(), []);
     assertRecovered(recoveries, []);
     assert.match(fresh.storeProblem ?? '', /^widgets store: cannot read or set aside /);
-    await assert.rejects(fresh.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 503 && e.code === 'store_unavailable');
+    await assert.rejects(fresh.render({ id: 'a', type: 'alert', data: { severity: 'info', title: 'x' } }), (e: EngineError) => e.kind === 'unavailable' && e.code === 'store_unavailable');
     assert.deepEqual(await readdir(file), ['unreadable']);
   });
 
   it('refuses widget ids that name prototype properties', async () => {
     for (const id of ['__proto__', 'constructor', 'prototype']) {
-      await assert.rejects(service.render({ id, type: 'alert', data: { severity: 'info', title: 'x' } }), (e: HttpError) => e.status === 400 && /^id: /.test(e.message), id);
+      await assert.rejects(service.render({ id, type: 'alert', data: { severity: 'info', title: 'x' } }), (e: EngineError) => e.kind === 'invalid' && /^id: /.test(e.message), id);
     }
   });
 

@@ -1,5 +1,5 @@
 import type { Logger } from './log';
-import { HttpError } from './relay/http';
+import { EngineError } from './errors';
 import type { Recoveries } from './state/recoveries';
 import { SnapshotFile } from './state/snapshotFile';
 
@@ -63,8 +63,8 @@ export class CollectionFile {
     return () => this.listeners.delete(listener);
   }
 
-  private refusal(change: string, why: string): HttpError {
-    return new HttpError(503, 'store_unavailable', `${change} was not saved: the ${this.what} store cannot write (${why}); nothing changed`);
+  private refusal(change: string, why: string): EngineError {
+    return new EngineError('unavailable', 'store_unavailable', `${change} was not saved: the ${this.what} store cannot write (${why}); nothing changed`);
   }
 
   private setFailure(failure: string | undefined): void {

@@ -6,7 +6,7 @@ import type { ApprovalQueue } from '../engine/approvals/queue';
 import type { Settings } from '../engine/config/settings';
 import { hookApprovalMessage, hookApprovalOrigin, type HookApprovalOrigin } from '../engine/hooks/origin';
 import { parseRulePattern, type HookRules } from '../engine/hooks/rules';
-import { HttpError } from '../engine/relay/http';
+import { EngineError } from '../engine/errors';
 import { askElicitation, samplingDetail } from './elicitationFlow';
 import { APPROVALS_VIEW_ID, ApprovalsTreeProvider, type ApprovalsTreeNode } from './approvalsTree';
 
@@ -229,7 +229,7 @@ export class ApprovalsViews implements vscode.Disposable {
       await action();
       vscode.window.setStatusBarMessage(`$(check) ${done}`, 4000);
     } catch (error) {
-      const message = error instanceof HttpError && error.status === 409 ? `Agent Mesh: ${error.message}; nothing changed.` : `Agent Mesh: ${(error as Error).message}`;
+      const message = error instanceof EngineError && error.kind === 'conflict' ? `Agent Mesh: ${error.message}; nothing changed.` : `Agent Mesh: ${(error as Error).message}`;
       void vscode.window.showWarningMessage(message);
     }
   }

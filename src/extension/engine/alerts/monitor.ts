@@ -2,7 +2,7 @@
 // at the next evaluation fires nothing; once it has cleared it may fire again as a new alert.
 // Fired alerts are kept in memory, the newest MAX_ALERTS.
 import type { Alert } from '../../../shared/alerts';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import { costSpikeRule } from './costSpike';
 import { repeatedTaskFailureRule } from './taskFailures';
 import { budgetRule, contextWindowRule, repeatedToolFailureRule, stalledSessionRule, type AlertInputs, type AlertRule } from './rules';
@@ -55,7 +55,7 @@ export class AlertMonitor {
 
   dismiss(id: string, now: number): Alert {
     const index = this.alerts.findIndex((alert) => alert.id === id);
-    if (index < 0) throw new HttpError(404, 'not_found', 'no such alert');
+    if (index < 0) throw new EngineError('not_found', 'not_found', 'no such alert');
     const alert = this.alerts[index];
     if (alert.dismissedAt !== undefined) return alert;
     const dismissed = { ...alert, dismissedAt: now };

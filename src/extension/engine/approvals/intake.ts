@@ -1,7 +1,7 @@
-import type { ClientFrame, ErrorCode, ServerFrame } from '../../../shared/protocol';
+import type { ClientFrame } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { closingSignal } from '../relay/closingSignal';
-import { HttpError } from '../relay/http';
+import { errorFrame } from '../relay/errors';
 import type { HubClient } from '../relay/hub';
 import type { ApprovalQueue } from './queue';
 
@@ -9,19 +9,6 @@ import type { ApprovalQueue } from './queue';
 export const MAX_WAITS_PER_CLIENT = 1_000;
 
 export type ApprovalFrame = Extract<ClientFrame, { type: `approval:${string}` }>;
-
-const ERROR_CODES: Record<number, ErrorCode> = { 400: 'invalid_frame', 404: 'not_found', 409: 'conflict', 429: 'too_many_tasks', 503: 'store_unavailable' };
-
-/** The WebSocket `error` frame for a failed request: the API error's code where the protocol has one. */
-export function errorFrame(error: unknown, id: string | undefined, logger: Logger): ServerFrame {
-  const idField = id ? { id } : {};
-  if (error instanceof HttpError) {
-    const code: ErrorCode = error.code === 'cancelled' ? 'cancelled' : (ERROR_CODES[error.status] ?? 'internal');
-    return { type: 'error', code, message: error.message, ...idField };
-  }
-  logger.error(`frame handling failed: ${(error as Error).message}`);
-  return { type: 'error', code: 'internal', message: 'the relay could not apply this frame', ...idField };
-}
 
 /**
  * Approval frames over the relay's WebSocket: request, decide, cancel and watch. A client that

@@ -18,7 +18,7 @@ import type { JsonObject } from '../../../shared/protocol';
 import { redactSecrets, redactText } from '../../../shared/redact';
 import { confirmationTarget, dueAtFor, isDestructiveTool, isTerminal, priorityFor, routeRequest, type ApprovalThresholds } from './routing';
 import type { Logger } from '../log';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import type { AuditEvent, AuditLog } from './audit';
 import type { ApprovalStore, RemoteChange } from './store';
 
@@ -178,7 +178,7 @@ export class ApprovalQueue {
   /** The approval, from this relay or the shared store; 404 when neither knows it. */
   async find(id: string): Promise<Approval> {
     const known = this.approvals.get(id) ?? (await this.storeCall('read', () => this.options.store.fetch(id)));
-    if (!known) throw new HttpError(404, 'not_found', `no approval ${id}`);
+    if (!known) throw new EngineError('not_found', 'not_found', `no approval ${id}`);
     if (!this.approvals.has(id)) this.remember(known);
     return this.approvals.get(id)!;
   }
@@ -274,7 +274,7 @@ export class ApprovalQueue {
 
   async decide(id: string, input: DecisionInput): Promise<Approval> {
     if (input.decision === 'approve' && (await this.find(id)).kind === 'elicitation') {
-      throw new HttpError(400, 'invalid_request', `approval ${id} is a server's question: answer it with POST /api/approvals/${id}/answer and the form's content`);
+      throw new EngineError('invalid', 'invalid_request', `approval ${id} is a server's question: answer it with POST /api/approvals/${id}/answer and the form's content`);
     }
     const status = input.decision === 'approve' ? 'approved' : 'rejected';
     return this.settle(id, status, { decidedBy: this.who(input.by), ...(input.comment ? { comment: redactText(input.comment, this.secrets) } : {}) });
@@ -286,12 +286,12 @@ export class ApprovalQueue {
    */
   async answer(id: string, input: ElicitationAnswer): Promise<Approval> {
     const current = await this.find(id);
-    if (current.kind !== 'elicitation' || !current.elicitation) throw new HttpError(400, 'invalid_request', `approval ${id} is not a server's question`);
+    if (current.kind !== 'elicitation' || !current.elicitation) throw new EngineError('invalid', 'invalid_request', `approval ${id} is not a server's question`);
     const decidedBy = this.who(input.by);
     if (input.action === 'decline') return this.settle(id, 'rejected', { decidedBy });
     if (input.action === 'cancel') return this.settle(id, 'cancelled', { decidedBy, reason: 'cancelled by the person' });
     const checked = checkElicitationContent(elicitationFields(current.elicitation.requestedSchema), input.content ?? {});
-    if (!checked.ok) throw new HttpError(400, 'invalid_request', `the answer does not fit the form: ${checked.errors.join('; ')}`);
+    if (!checked.ok) throw new EngineError('invalid', 'invalid_request', `the answer does not fit the form: ${checked.errors.join('; ')}`);
     const content = Object.fromEntries(Object.entries(checked.content).map(([key, value]) => [key, typeof value === 'string' ? redactText(value, this.secrets) : value]));
     return this.settle(id, 'approved', { decidedBy, content });
   }
@@ -351,7 +351,7 @@ export class ApprovalQueue {
   /** Removes a rule; 404 when there is none for that tool and scope. */
   async revokeRule(tool: string, scope: RuleScope, by: string): Promise<void> {
     const list = scope === 'session' ? this.sessionRules : this.workspaceRules;
-    if (!list.some((r) => r.tool === tool)) throw new HttpError(404, 'not_found', `no ${scope} rule for ${tool}`);
+    if (!list.some((r) => r.tool === tool)) throw new EngineError('not_found', 'not_found', `no ${scope} rule for ${tool}`);
     const next = list.filter((r) => r.tool !== tool);
     if (scope === 'session') {
       await this.assertWritable();
@@ -415,7 +415,7 @@ export class ApprovalQueue {
       this.expiryTimers.delete(approval.id);
       this.settle(approval.id, 'expired', { decidedBy: 'timeout' }).catch((error: unknown) => {
         // Another relay may have decided or expired it first; that is the expected race.
-        if (error instanceof HttpError && error.status === 409) return;
+        if (error instanceof EngineError && error.kind === 'conflict') return;
         this.options.logger.warn(`could not expire approval ${approval.id}, trying again: ${(error as Error).message}`);
         if (this.approvals.get(approval.id)?.status === 'pending') this.armExpiry(approval, WRITE_PROBE_MS);
       });
@@ -491,18 +491,18 @@ export class ApprovalQueue {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof HttpError) throw error;
+      if (error instanceof EngineError) throw error;
       const message = (error as Error).message;
       this.options.logger.error(`approvals store (${this.options.store.kind}) failed: ${message}`);
       if (kind === 'write') this.failedWrite(`approvals store (${this.options.store.kind}) cannot write: ${message}; approvals answer 503 until it can`);
-      throw new HttpError(503, 'store_unavailable', `the approvals store is unavailable: ${message}`);
+      throw new EngineError('unavailable', 'store_unavailable', `the approvals store is unavailable: ${message}`);
     }
   }
 
   /** Refuses (503) before the store is loaded, and while the last write failed and a fresh probe says it still would. */
   private async assertWritable(): Promise<void> {
     if (!this.loaded) throw notReachableYet(this.options.store.kind);
-    if (this.writeProblem !== undefined && !(await this.probe())) throw new HttpError(503, 'store_unavailable', this.writeProblem);
+    if (this.writeProblem !== undefined && !(await this.probe())) throw new EngineError('unavailable', 'store_unavailable', this.writeProblem);
   }
 
   private failedWrite(problem: string): void {
@@ -542,12 +542,12 @@ function redactedSampling(sampling: SamplingPreview, text: (value: string) => st
   };
 }
 
-function notReachableYet(kind: string): HttpError {
-  return new HttpError(503, 'store_unavailable', `the approvals store (${kind}) is not reachable yet; retry shortly`);
+function notReachableYet(kind: string): EngineError {
+  return new EngineError('unavailable', 'store_unavailable', `the approvals store (${kind}) is not reachable yet; retry shortly`);
 }
 
-function alreadyTerminal(approval: Approval): HttpError {
-  return new HttpError(409, 'conflict', `approval ${approval.id} is already ${approval.status}`);
+function alreadyTerminal(approval: Approval): EngineError {
+  return new EngineError('conflict', 'conflict', `approval ${approval.id} is already ${approval.status}`);
 }
 
 function dropUndefined(fields: Record<string, JsonObject[string] | undefined>): JsonObject {

@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import { claudeCodeEventSchema, copilotEventSchema, cursorEventSchema, type HookAgent } from '../../../shared/hooks';
 import type { JsonObject, JsonValue } from '../../../shared/json';
-import { HttpError, validate } from '../relay/http';
+import { validate } from '../relay/http';
+import { EngineError } from '../errors';
 import type { ToolCall } from './policy';
 
 export type HookPermission = 'allow' | 'deny' | 'ask';
@@ -51,14 +52,14 @@ function toolInput(value: string | Record<string, JsonValue> | undefined, field:
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new HttpError(400, 'invalid_request', `${field}: not valid JSON`);
+    throw new EngineError('invalid', 'invalid_request', `${field}: not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'invalid_request', `${field}: must be a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new EngineError('invalid', 'invalid_request', `${field}: must be a JSON object`);
   return parsed as Record<string, JsonValue>;
 }
 
 function requireTool(name: string | undefined, field: string, event: string): string {
-  if (name === undefined || name.length === 0) throw new HttpError(400, 'invalid_request', `${field}: required for ${event}`);
+  if (name === undefined || name.length === 0) throw new EngineError('invalid', 'invalid_request', `${field}: required for ${event}`);
   return name;
 }
 
@@ -104,7 +105,7 @@ function readCopilot(event: z.output<typeof copilotEventSchema>): HookEvent {
 
 function readCursor(event: z.output<typeof cursorEventSchema>): HookEvent {
   const cwd = event.cwd ?? event.workspace_roots?.[0];
-  if (cwd === undefined || cwd.length === 0) throw new HttpError(400, 'invalid_request', 'cwd or workspace_roots: required');
+  if (cwd === undefined || cwd.length === 0) throw new EngineError('invalid', 'invalid_request', 'cwd or workspace_roots: required');
   const name = event.hook_event_name;
   const base = { agent: 'cursor' as const, name, sessionId: event.conversation_id ?? `cursor:${cwd}`, cwd, ...(event.model ? { model: event.model } : {}) };
   switch (name) {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { HOOK_AGENTS, type HookAgent } from '../../../shared/hooks';
-import { hangUpSignal, HttpError, readJsonBody, sendJson, validate } from '../relay/http';
+import { hangUpSignal, readJsonBody, sendJson, validate } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import type { HookIntake } from './intake';
 import type { HookRules } from './rules';
@@ -9,7 +10,7 @@ import type { SessionTracker } from './sessions';
 const transcriptQuerySchema = z.strictObject({ cursor: z.coerce.number().int().min(0).default(0) });
 
 function hookAgent(name: string): HookAgent {
-  if (!(HOOK_AGENTS as readonly string[]).includes(name)) throw new HttpError(404, 'not_found', `no hook intake for "${name}" (one of ${HOOK_AGENTS.join(', ')})`);
+  if (!(HOOK_AGENTS as readonly string[]).includes(name)) throw new EngineError('not_found', 'not_found', `no hook intake for "${name}" (one of ${HOOK_AGENTS.join(', ')})`);
   return name as HookAgent;
 }
 
@@ -18,7 +19,7 @@ export function registerHookRoutes(router: Router, intake: HookIntake, rules: Ho
   router.add('POST', '/api/hooks/:agent', async ({ req, res, params }) => {
     // Agents send the bearer header; a dashboard page's session secret is not enough here, so no page
     // a browser shows can feed this door (the relay already checked that the presented token is right).
-    if (!req.headers.authorization?.startsWith('Bearer ')) throw new HttpError(401, 'unauthorized', 'agent hooks must send Authorization: Bearer <token>');
+    if (!req.headers.authorization?.startsWith('Bearer ')) throw new EngineError('unauthorized', 'unauthorized', 'agent hooks must send Authorization: Bearer <token>');
     const agent = hookAgent(params.agent);
     const body = await readJsonBody(req);
     // The agent hanging up (its own hook timeout) ends the wait; the approval is cancelled then.

@@ -7,7 +7,8 @@ import * as z from 'zod';
 import { hookRuleInputSchema, hookRuleSchema, type HookAgent, type HookRule, type HookRuleDecision } from '../../../shared/hooks';
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
-import { HttpError, validate } from '../relay/http';
+import { validate } from '../relay/http';
+import { EngineError } from '../errors';
 import { splitMcpName, workspaceRoot, type ToolCall } from './policy';
 import { MAX_SCANNED_COMMAND, parseShell } from './shell';
 
@@ -198,8 +199,8 @@ export class HookRules {
   async add(raw: unknown): Promise<HookRule> {
     const input = validate(hookRuleInputSchema, raw);
     const pattern = parseRulePattern(input.pattern);
-    if (typeof pattern === 'string') throw new HttpError(400, 'invalid_request', `pattern: ${pattern}`);
-    if (input.scope === 'session' && input.sessionId === undefined) throw new HttpError(400, 'invalid_request', 'sessionId: required for a session rule');
+    if (typeof pattern === 'string') throw new EngineError('invalid', 'invalid_request', `pattern: ${pattern}`);
+    if (input.scope === 'session' && input.sessionId === undefined) throw new EngineError('invalid', 'invalid_request', 'sessionId: required for a session rule');
     const rule: HookRule = {
       id: randomUUID(),
       decision: input.decision,
@@ -215,7 +216,7 @@ export class HookRules {
   }
 
   async revoke(id: string): Promise<void> {
-    if (!this.rules.some((r) => r.id === id)) throw new HttpError(404, 'not_found', `no hook rule ${id}`);
+    if (!this.rules.some((r) => r.id === id)) throw new EngineError('not_found', 'not_found', `no hook rule ${id}`);
     await this.commit(
       this.rules.filter((r) => r.id !== id),
       'revoking the rule',

@@ -2,7 +2,7 @@
 // transcript, kept in the session store (the data folder or Redis) for `agentMesh.hooks.sessionRetentionDays`.
 import type { AgentSession, SessionEvent, SessionStatus, TranscriptPage } from '../../../shared/sessions';
 import type { Logger } from '../log';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import type { HookDecision, HookEvent } from './adapters';
 import { applyChange, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
 import { readTranscriptPage, TranscriptTail } from './transcript';
@@ -49,7 +49,7 @@ export class SessionTracker {
 
   get(id: string): AgentSession {
     const session = this.state.sessions.get(id);
-    if (!session) throw new HttpError(404, 'not_found', `no agent session ${id}`);
+    if (!session) throw new EngineError('not_found', 'not_found', `no agent session ${id}`);
     return session;
   }
 
@@ -60,11 +60,11 @@ export class SessionTracker {
 
   async transcript(id: string, cursor: number): Promise<TranscriptPage> {
     const session = this.get(id);
-    if (!session.transcriptPath) throw new HttpError(404, 'not_found', `session ${id} has no transcript`);
+    if (!session.transcriptPath) throw new EngineError('not_found', 'not_found', `session ${id} has no transcript`);
     try {
       return await readTranscriptPage(session.transcriptPath, cursor);
     } catch (error) {
-      throw new HttpError(404, 'not_found', `the transcript of session ${id} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new EngineError('not_found', 'not_found', `the transcript of session ${id} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
 

@@ -8,7 +8,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogSource } from '../../../shared/logs';
 import type { AgentSession } from '../../../shared/sessions';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import { formatOf } from './reader';
 
 /** Files listed at most, and folder levels walked below each log directory. */
@@ -53,7 +53,7 @@ export class LogCatalogue {
   /** The file behind an id from `list()`; 404 for any other id. */
   async resolve(id: string): Promise<KnownLog> {
     const log = (await this.known()).find((candidate) => candidate.source.id === id);
-    if (!log) throw new HttpError(404, 'not_found', `no log ${id}`);
+    if (!log) throw new EngineError('not_found', 'not_found', `no log ${id}`);
     return log;
   }
 

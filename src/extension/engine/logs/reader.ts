@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogEntry, LogFormat, LogOutcome, LogPage } from '../../../shared/logs';
 import { parseJson } from '../jsonText';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 
 /** Bytes a page reads its entries from; a Claude transcript reads as many again to find results. */
 const WINDOW_BYTES = 1024 * 1024;
@@ -48,7 +48,7 @@ const cursorOf = (place: Place): string => `${place.offset}.${place.line}`;
 function parseCursor(cursor: string | undefined): Place {
   if (cursor === undefined) return { offset: 0, line: 0 };
   const match = CURSOR.exec(cursor);
-  if (!match) throw new HttpError(400, 'invalid_request', 'cursor: not one this relay issued');
+  if (!match) throw new EngineError('invalid', 'invalid_request', 'cursor: not one this relay issued');
   return { offset: Number(match[1]), line: Number(match[2]) };
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { LOG_OUTCOMES, type LogPage, type LogSource } from '../../../shared/logs';
-import { HttpError, validate } from '../relay/http';
+import { validate } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import type { LogCatalogue } from './catalogue';
 import { readLogPage } from './reader';
@@ -20,14 +21,14 @@ const entriesQuerySchema = z.strictObject({
 export function registerLogRoutes(router: Router, catalogue: LogCatalogue): void {
   router.add('GET', '/api/logs', async (): Promise<{ logs: LogSource[] }> => ({ logs: await catalogue.list() }));
   router.add('GET', '/api/logs/:id/entries', async ({ params, url }): Promise<LogPage> => {
-    if (!LOG_ID.test(params.id)) throw new HttpError(400, 'invalid_request', 'id: not a log id (GET /api/logs lists them)');
+    if (!LOG_ID.test(params.id)) throw new EngineError('invalid', 'invalid_request', 'id: not a log id (GET /api/logs lists them)');
     const request = validate(entriesQuerySchema, Object.fromEntries(url.searchParams));
     const log = await catalogue.resolve(params.id);
     try {
       return await readLogPage(log.file, log.source.format, request);
     } catch (error) {
-      if (error instanceof HttpError) throw error;
-      throw new HttpError(404, 'not_found', `log ${params.id} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      if (error instanceof EngineError) throw error;
+      throw new EngineError('not_found', 'not_found', `log ${params.id} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   });
 }

@@ -17,7 +17,8 @@ import { jsonValueSchema } from '../../../shared/json';
 import { TASK_STATUSES, taskCreateSchema, taskStepInputSchema, taskUpdateSchema, type Task } from '../../../shared/tasks';
 import type { ApprovalQueue } from '../approvals/queue';
 import type { Logger } from '../log';
-import { HttpError, readJsonBody } from '../relay/http';
+import { readJsonBody } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import { TaskCancelledError, type TaskService } from '../tasks/taskService';
 
@@ -26,7 +27,7 @@ export const MCP_SERVER_NAME = 'agent-mesh';
 export interface BuiltInMcpDependencies {
   approvals: ApprovalQueue;
   tasks: TaskService;
-  /** The dashboard widgets service: throws HttpError 400 when data does not fit the widget's schema. */
+  /** The dashboard widgets service: throws an invalid EngineError when data does not fit the widget's schema. */
   widgets: { render(request: { id: string; type: string; data: unknown }): Promise<unknown> };
   logger: Logger;
   version: string;
@@ -137,7 +138,7 @@ export function registerBuiltInMcpServer(router: Router, deps: BuiltInMcpDepende
   const openResponses = new Set<Promise<void>>();
   const logLevel = { minimum: 'info' as LoggingLevel };
   router.add('POST', '/mcp', async ({ req, res }) => {
-    if (stopping.signal.aborted) throw new HttpError(503, 'stopping', 'the relay is stopping');
+    if (stopping.signal.aborted) throw new EngineError('unavailable', 'stopping', 'the relay is stopping');
     const body = await readJsonBody(req);
     const hungUp = new AbortController();
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
@@ -278,7 +279,7 @@ function failure(message: string): CallToolResult {
 }
 
 function failureFrom(error: unknown, logger: Logger): CallToolResult {
-  if (error instanceof HttpError) return failure(`${error.code}: ${error.message}`);
+  if (error instanceof EngineError) return failure(`${error.code}: ${error.message}`);
   logger.error(`built-in MCP tool failed: ${(error as Error).message}`);
   return failure('internal error in the relay');
 }

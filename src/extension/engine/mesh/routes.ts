@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { HttpError, readJsonBody, validate } from '../relay/http';
+import { readJsonBody, validate } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import type { MeshMonitor } from './monitor';
 
@@ -11,7 +12,7 @@ export function registerMeshRoutes(router: Router, mesh: MeshMonitor): void {
   router.add('POST', '/api/mesh/check', async ({ req }) => {
     const { ids } = validate(checkBodySchema, await readJsonBody(req));
     const unknown = ids?.filter((id) => !mesh.has(id)) ?? [];
-    if (unknown.length > 0) throw new HttpError(404, 'unknown_agent', `no agent with id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+    if (unknown.length > 0) throw new EngineError('not_found', 'unknown_agent', `no agent with id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
     return mesh.checkNow(ids);
   });
 }

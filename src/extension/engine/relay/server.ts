@@ -5,6 +5,8 @@ import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { APP_SUBPROTOCOL, isAuthorized } from './auth';
+import { EngineError } from '../errors';
+import { httpErrorOf } from './errors';
 import { hasBody, headerBytes, HttpError, isJsonContentType, limitBody, MAX_HEADER_BYTES, MAX_URL_BYTES, PARSER_MAX_HEADER_BYTES, PROTECTIVE_HEADERS, sendError, sendJson } from './http';
 import type { Hub } from './hub';
 import { OriginPolicy } from './origin';
@@ -117,8 +119,9 @@ export class RelayServer {
         res.destroy();
         return;
       }
-      if (error instanceof HttpError) {
-        sendError(res, error, error.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      const refusal = error instanceof EngineError ? httpErrorOf(error) : error;
+      if (refusal instanceof HttpError) {
+        sendError(res, refusal, refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
       } else {
         this.options.logger.error(`${method} ${target?.pathname ?? '(unreadable path)'} failed: ${(error as Error).message}`);
         sendError(res, new HttpError(500, 'internal', 'internal error'));

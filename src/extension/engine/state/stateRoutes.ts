@@ -6,7 +6,8 @@ import {
   type DashboardStatePostResult,
 } from '../../../shared/state';
 import type { JsonObject } from '../../../shared/protocol';
-import { HttpError, readJsonBody, sendJson, validate } from '../relay/http';
+import { readJsonBody, sendJson, validate } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import { StateNotSavedError, type ReplaceOutcome, type StateService } from './stateService';
 
@@ -29,7 +30,7 @@ export function registerStateRoutes(router: Router, state: StateService): void {
     if (body.checksum) {
       const actual = createHash('sha256').update(canonicalJson(body.state)).digest('hex');
       if (actual !== body.checksum.toLowerCase()) {
-        throw new HttpError(400, 'checksum_mismatch', `checksum ${body.checksum} does not match the state sent (sha256 of its canonical JSON is ${actual})`);
+        throw new EngineError('invalid', 'checksum_mismatch', `checksum ${body.checksum} does not match the state sent (sha256 of its canonical JSON is ${actual})`);
       }
     }
     const outcome = await replaceOr503(state, body.state, body.version);
@@ -55,7 +56,7 @@ async function replaceOr503(state: StateService, replacement: JsonObject, expect
   try {
     return await state.replace(replacement, REST_DEVICE_ID, expectedVersion);
   } catch (error) {
-    if (error instanceof StateNotSavedError) throw new HttpError(503, 'store_unavailable', error.message);
+    if (error instanceof StateNotSavedError) throw new EngineError('unavailable', 'store_unavailable', error.message);
     throw error;
   }
 }

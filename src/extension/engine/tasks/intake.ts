@@ -1,6 +1,6 @@
 import type { ClientFrame } from '../../../shared/protocol';
 import type { Task } from '../../../shared/tasks';
-import { errorFrame } from '../approvals/intake';
+import { errorFrame } from '../relay/errors';
 import type { Logger } from '../log';
 import type { HubClient } from '../relay/hub';
 import type { TaskService } from './taskService';

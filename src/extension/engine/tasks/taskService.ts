@@ -16,7 +16,7 @@ import {
 import { CollectionFile } from '../collectionFile';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Recoveries } from '../state/recoveries';
 
 export const ANONYMOUS_AGENT = 'anonymous';
@@ -24,9 +24,9 @@ export const ANONYMOUS_AGENT = 'anonymous';
 export type TaskEvent = { kind: 'upsert'; task: Task } | { kind: 'removed'; id: string };
 
 /** Thrown when an agent reports on a task the person cancelled: the agent should stop. */
-export class TaskCancelledError extends HttpError {
+export class TaskCancelledError extends EngineError {
   constructor(readonly task: Task) {
-    super(409, 'cancelled', `task ${task.id} was cancelled${task.cancelledBy ? ` by ${task.cancelledBy}` : ''}${task.cancelReason ? `: ${task.cancelReason}` : ''}`);
+    super('conflict', 'cancelled', `task ${task.id} was cancelled${task.cancelledBy ? ` by ${task.cancelledBy}` : ''}${task.cancelReason ? `: ${task.cancelReason}` : ''}`);
   }
 }
 
@@ -166,7 +166,7 @@ export class TaskService {
 
   get(id: string): Task {
     const task = this.tasks.get(id);
-    if (!task) throw new HttpError(404, 'not_found', `no task ${id} (finished tasks are kept ${Math.round(this.finishedTtlMs / 60000)} minutes)`);
+    if (!task) throw new EngineError('not_found', 'not_found', `no task ${id} (finished tasks are kept ${Math.round(this.finishedTtlMs / 60000)} minutes)`);
     return task;
   }
 
@@ -176,7 +176,7 @@ export class TaskService {
     const agent = input.agent ?? ANONYMOUS_AGENT;
     const active = this.list().filter((t) => t.agent === agent && holdsSlot(t)).length;
     if (active >= this.maxActivePerAgent) {
-      throw new HttpError(429, 'too_many_tasks', `agent ${agent} already has ${active} active tasks (the limit is ${this.maxActivePerAgent}); finish or cancel one first`);
+      throw new EngineError('limit', 'too_many_tasks', `agent ${agent} already has ${active} active tasks (the limit is ${this.maxActivePerAgent}); finish or cancel one first`);
     }
     const now = this.now();
     const task: Task = {
@@ -212,17 +212,17 @@ export class TaskService {
   async update(id: string, input: TaskUpdate): Promise<Task> {
     const current = this.get(id);
     if (current.status === 'cancelled') throw new TaskCancelledError(current);
-    if (current.status !== 'running') throw new HttpError(409, 'conflict', `task ${id} is already ${current.status}`);
-    if (Object.values(input).every((v) => v === undefined)) throw new HttpError(400, 'invalid_request', 'a report needs at least one of step, state, progress, message, status');
+    if (current.status !== 'running') throw new EngineError('conflict', 'conflict', `task ${id} is already ${current.status}`);
+    if (Object.values(input).every((v) => v === undefined)) throw new EngineError('invalid', 'invalid_request', 'a report needs at least one of step, state, progress, message, status');
     if ((input.state !== undefined || input.progress !== undefined) && input.step === undefined) {
-      throw new HttpError(400, 'invalid_request', 'state and progress describe a step: name it with "step"');
+      throw new EngineError('invalid', 'invalid_request', 'state and progress describe a step: name it with "step"');
     }
     const now = this.now();
     const steps = current.steps.map((s) => ({ ...s }));
     if (input.step !== undefined) {
       const index = typeof input.step === 'number' ? input.step : steps.findIndex((s) => s.name === input.step);
       const step = steps[index];
-      if (!step) throw new HttpError(400, 'invalid_request', `task ${id} has no step ${JSON.stringify(input.step)}`);
+      if (!step) throw new EngineError('invalid', 'invalid_request', `task ${id} has no step ${JSON.stringify(input.step)}`);
       const wasRunning = step.state === 'running';
       if (input.progress !== undefined) step.progress = input.progress;
       step.state = input.state ?? (step.state === 'pending' ? 'running' : step.state);
@@ -257,7 +257,7 @@ export class TaskService {
   /** DELETE /api/tasks/:id: marks a running task cancelled and records who and why; 409 otherwise. */
   async cancel(id: string, input: TaskCancel): Promise<Task> {
     const current = this.get(id);
-    if (current.status !== 'running') throw new HttpError(409, 'conflict', `task ${id} is already ${current.status}`);
+    if (current.status !== 'running') throw new EngineError('conflict', 'conflict', `task ${id} is already ${current.status}`);
     const now = this.now();
     const next: Task = {
       ...current,
@@ -316,7 +316,7 @@ export class TaskService {
   /** A declared timeout over the relay's maximum is refused, naming the field. */
   private checkTimeout(field: string, timeoutMs: number | undefined): void {
     if (timeoutMs !== undefined && timeoutMs > this.limits.maxTimeoutMs) {
-      throw new HttpError(400, 'invalid_request', `${field}: ${timeoutMs} ms is over the relay's maximum of ${this.limits.maxTimeoutMs} ms (agentMesh.tasks.maxTimeoutSeconds)`);
+      throw new EngineError('invalid', 'invalid_request', `${field}: ${timeoutMs} ms is over the relay's maximum of ${this.limits.maxTimeoutMs} ms (agentMesh.tasks.maxTimeoutSeconds)`);
     }
   }
 

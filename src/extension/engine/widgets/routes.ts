@@ -1,4 +1,5 @@
-import { HttpError, readJsonBody } from '../relay/http';
+import { readJsonBody } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Router } from '../relay/router';
 import type { WidgetService } from './service';
 
@@ -7,7 +8,7 @@ export function registerWidgetRoutes(router: Router, widgets: WidgetService): vo
   router.add('GET', '/api/widgets', () => widgets.list());
   router.add('POST', '/api/widgets', async ({ req }) => {
     const body = await readJsonBody(req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_widget', '(body): must be an object { id, type, data }');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new EngineError('invalid', 'invalid_widget', '(body): must be an object { id, type, data }');
     return widgets.render(body as { id: string; type: string; data: unknown });
   });
   router.add('DELETE', '/api/widgets/:id', async ({ params }) => {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { checkWidgetData, widgetRequestSchema, type StoredWidget, type WidgetData, type WidgetEvent, type WidgetsSnapshot } from '../../../shared/widgets';
 import { CollectionFile } from '../collectionFile';
 import type { Logger } from '../log';
-import { HttpError } from '../relay/http';
+import { EngineError } from '../errors';
 import type { Recoveries } from '../state/recoveries';
 
 export const MAX_WIDGETS = 500;
@@ -67,19 +67,19 @@ export class WidgetService {
   }
 
   /**
-   * Shows (or replaces) a widget on every dashboard. Throws HttpError 400 naming the fields when
+   * Shows (or replaces) a widget on every dashboard. Throws an invalid EngineError naming the fields when
    * the request or its data does not fit the widget type's schema; nothing changes then.
    */
   async render(request: { id: string; type: string; data: unknown }): Promise<StoredWidget> {
     const envelope = widgetRequestSchema.safeParse(request);
     if (!envelope.success) {
-      throw new HttpError(400, 'invalid_widget', envelope.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      throw new EngineError('invalid', 'invalid_widget', envelope.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
     }
     const { id, type } = envelope.data;
     const checked = checkWidgetData(type, envelope.data.data);
-    if (!checked.ok) throw new HttpError(400, 'invalid_widget', `${type} widget "${id}": ${checked.problems.join('; ')}`);
+    if (!checked.ok) throw new EngineError('invalid', 'invalid_widget', `${type} widget "${id}": ${checked.problems.join('; ')}`);
     if (!this.widgets.has(id) && this.widgets.size >= MAX_WIDGETS) {
-      throw new HttpError(409, 'too_many_widgets', `the dashboard holds ${MAX_WIDGETS} widgets already; delete some first`);
+      throw new EngineError('conflict', 'too_many_widgets', `the dashboard holds ${MAX_WIDGETS} widgets already; delete some first`);
     }
     const widget: StoredWidget = { id, type, data: checked.data, updatedAt: new Date().toISOString() };
     await this.commit(id, widget);
@@ -88,7 +88,7 @@ export class WidgetService {
   }
 
   async remove(id: string): Promise<void> {
-    if (!this.widgets.has(id)) throw new HttpError(404, 'not_found', `no widget "${id}"`);
+    if (!this.widgets.has(id)) throw new EngineError('not_found', 'not_found', `no widget "${id}"`);
     await this.commit(id, undefined);
     this.emit({ name: 'removed', payload: { id } });
   }
@@ -99,10 +99,10 @@ export class WidgetService {
    */
   async retry(id: string): Promise<{ id: string; attemptsLeft: number }> {
     const widget = this.widgets.get(id);
-    if (!widget) throw new HttpError(404, 'not_found', `no widget "${id}"`);
-    if (widget.type !== 'error') throw new HttpError(409, 'not_retryable', `widget "${id}" is a ${widget.type} widget; only error widgets retry`);
+    if (!widget) throw new EngineError('not_found', 'not_found', `no widget "${id}"`);
+    if (widget.type !== 'error') throw new EngineError('conflict', 'not_retryable', `widget "${id}" is a ${widget.type} widget; only error widgets retry`);
     const data = widget.data as WidgetData<'error'>;
-    if (data.attemptsLeft === 0) throw new HttpError(409, 'no_attempts_left', `widget "${id}" has no attempts left`);
+    if (data.attemptsLeft === 0) throw new EngineError('conflict', 'no_attempts_left', `widget "${id}" has no attempts left`);
     const updated: StoredWidget = { ...widget, data: { ...data, attemptsLeft: data.attemptsLeft - 1 }, updatedAt: new Date().toISOString() };
     await this.commit(id, updated);
     this.emit({ name: 'upsert', payload: updated });
