@@ -15,6 +15,10 @@ import { registerHookRoutes } from './hooks/routes';
 import { registerCostRoutes } from './costs/routes';
 import { AlertMonitor, scheduleEvaluations } from './alerts/monitor';
 import { registerAlertRoutes } from './alerts/routes';
+import { createHistoryStore } from './history/createStore';
+import { recordHistory } from './history/recorder';
+import { registerHistoryRoutes } from './history/routes';
+import { HistoryService } from './history/service';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
 import { createSessionStore } from './hooks/sessionStores';
@@ -120,6 +124,8 @@ export class Engine {
   private costBudgets: Budgets;
   readonly alerts = new AlertMonitor();
   private readonly stopAlerts: () => void;
+  readonly history: HistoryService;
+  private readonly stopHistory: () => void;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
@@ -250,6 +256,21 @@ export class Engine {
     registerAlertRoutes(this.router, this.alerts, evaluateAlerts);
     this.stopAlerts = scheduleEvaluations(evaluateAlerts, (listener) => this.sessions.onChange(listener));
 
+    this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries }), options.logger, options.settings['agentMesh.history.retentionDays']);
+    this.history.onRecorded((record) => this.publish('history', 'recorded', record as unknown as JsonValue));
+    this.provideSnapshot('history', () => ({ store: this.history.kind }));
+    registerHistoryRoutes(this.router, this.history);
+    this.stopHistory = recordHistory(
+      this.history,
+      {
+        tasks: (listener) => this.tasks.onEvent(listener),
+        approvals: (listener) => this.approvals.onChange(listener),
+        sessions: (listener) => this.sessions.onChange(listener),
+        alerts: (listener) => this.alerts.onEvent(listener),
+      },
+      options.logger,
+    );
+
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
 
@@ -260,6 +281,7 @@ export class Engine {
     this.hooks.configure(hookSettingsFrom(settings));
     this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
     this.costBudgets = settings['agentMesh.costs.budgets'];
+    this.history.configure(settings['agentMesh.history.retentionDays']);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -270,6 +292,7 @@ export class Engine {
     await engine.approvals.load();
     await engine.hookRules.load();
     await engine.sessions.load();
+    await engine.history.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],
@@ -344,7 +367,7 @@ export class Engine {
     const state = this.state.status();
     const problems = [
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
-      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
+      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem, this.history.problem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems, recovered: this.recoveries.list() };
   }
@@ -357,7 +380,9 @@ export class Engine {
     const stopTasks = this.tasks.onStoreProblemChange(listener);
     const stopHookRules = this.hookRules.onProblemChange(listener);
     const stopSessions = this.sessions.onProblemChange(listener);
+    const stopHistory = this.history.onProblemChange(listener);
     return () => {
+      stopHistory();
       stopSessions();
       stopHookRules();
       stopState();
@@ -398,6 +423,8 @@ export class Engine {
     await this.widgets.flush();
     await this.hookRules.flush();
     await this.sessions.close();
+    this.stopHistory();
+    await this.history.close();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {
