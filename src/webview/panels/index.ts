@@ -6,6 +6,7 @@ import { MeshPanel } from './MeshPanel';
 import { SessionsPanel } from './Sessions';
 import { TasksPanel } from './Tasks';
 import { WidgetsPanel } from './WidgetsPanel';
+import { HistoryPanel } from '../history/HistoryPanel';
 
 /** What a panel gets: its channel's latest copy, and a way to call the relay's HTTP API. */
 export interface PanelProps {
@@ -18,6 +19,8 @@ export interface RelayApi {
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Calls a streaming route (NDJSON), handing each line over as it arrives; resolves when the stream ends. */
   stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
+  /** GETs a file route (an attachment) with the dashboard's credentials: its content and the name the relay gave it. */
+  download(path: string): Promise<{ blob: Blob; filename: string }>;
 }
 
 export interface PanelDefinition {
@@ -36,4 +39,5 @@ export const panels: PanelDefinition[] = [
   { id: 'mcp', title: 'MCP servers', channel: 'mcp', component: McpPanel },
   { id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel },
   { id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel },
+  { id: 'history', title: 'History', channel: 'history', component: HistoryPanel },
 ];
