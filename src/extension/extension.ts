@@ -164,7 +164,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     vscode.commands.registerCommand('agentMesh.openInBrowser', openInBrowser),
     ...registerAgentConnectCommands(),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks', 'agentMesh.costs'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
+      if (['agentMesh.approvals', 'agentMesh.tasks', 'agentMesh.hooks', 'agentMesh.costs', 'agentMesh.history'].some((section) => event.affectsConfiguration(section))) current!.engine.configureHumanLoop(readSettings().settings);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration('agentMesh.relay') || event.affectsConfiguration('agentMesh.state')) await restartRelay('relay or state settings changed');
