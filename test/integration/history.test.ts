@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/extension/engine/log';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
 import type { Approval } from '../../src/shared/approvals';
 import type { HistoryExport, HistoryPage, HistoryRecord } from '../../src/shared/history';
+import { agentSession } from '../helpers/agentSession';
 import { waitFor } from '../helpers/net';
 import { makeReadOnly, makeWritable } from '../helpers/readOnly';
 import { assertRecovered } from '../helpers/recoveries';
@@ -249,6 +250,28 @@ describe('history routes (in-process relay)', function () {
     await engine.stop();
     await start();
     assert.deepEqual((await json<HistoryPage>('/api/history')).records, page.records);
+  });
+
+  it('records a session when it ends (through real hook events) and each fired alert once', async () => {
+    const event = { session_id: 'hist-s1', cwd: path.join(temp.dir, 'shop'), permission_mode: 'default' };
+    assert.equal((await call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'SessionStart', source: 'startup' })).status, 200);
+    assert.deepEqual((await json<HistoryPage>('/api/history?type=session')).records, [], 'a running session is not history yet');
+    assert.equal((await call('POST', '/api/hooks/claude-code', { ...event, hook_event_name: 'SessionEnd', reason: 'exit' })).status, 200);
+    const [session] = await waitFor('the ended session in the history', async () => {
+      const { records } = await json<HistoryPage>('/api/history?type=session');
+      return records.length > 0 ? records : undefined;
+    });
+    assert.deepEqual([session.id, session.status, session.agent, session.title, session.details.folder], ['session:claude-code%3Ahist-s1', 'ended', 'claude-code', 'shop', path.join(temp.dir, 'shop')]);
+
+    const now = Date.now();
+    const inputs = { sessions: [agentSession('claude-code:hist-s2', { costUsd: 5, lastEventAt: now })], budgets: { day: 1 }, now };
+    assert.equal(engine.alerts.evaluate(inputs).length, 1);
+    assert.equal(engine.alerts.evaluate({ ...inputs, now: now + 1 }).length, 0, 'the condition still holds: nothing fires');
+    const alerts = await waitFor('the alert in the history', async () => {
+      const { records } = await json<HistoryPage>('/api/history?type=alert');
+      return records.length > 0 ? records : undefined;
+    });
+    assert.deepEqual(alerts.map((r) => [r.status, r.details.kind, r.details.subject]), [['warning', 'budget', 'day']]);
   });
 
   it('filters, searches and pages over HTTP', async () => {

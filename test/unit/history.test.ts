@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { csvCell, historyCsvHeader, historyCsvRow } from '../../src/extension/engine/history/csv';
 import { decodeCursor, encodeCursor, historyExportSchema, historyQuerySchema, matchesFilter, newestFirst, PageCollector } from '../../src/extension/engine/history/query';
-import { approvalRecord, sessionRecord, taskRecord } from '../../src/extension/engine/history/records';
+import { alertRecord, approvalRecord, sessionRecord, taskRecord } from '../../src/extension/engine/history/records';
 import type { Approval } from '../../src/shared/approvals';
 import type { HistoryRecord } from '../../src/shared/history';
 import type { AgentSession } from '../../src/shared/sessions';
@@ -115,5 +115,11 @@ describe('history records', () => {
     assert.equal(ended.title, 'shop');
     assert.equal(ended.details.costUsd, 0.5);
     assert.equal(ended.details.outputTokens, 20);
+  });
+
+  it('records a fired alert with its severity as the status, and the agent of the session it is about', () => {
+    const stalled = alertRecord({ id: 'stalled:claude-code:s1@5', kind: 'stalled-session', severity: 'warning', subject: 'claude-code:s1', message: 'No progress for 10 minutes', firedAt: 5 });
+    assert.deepEqual(stalled, { id: 'alert:stalled%3Aclaude-code%3As1%405', type: 'alert', status: 'warning', agent: 'claude-code', title: 'No progress for 10 minutes', at: 5, details: { kind: 'stalled-session', subject: 'claude-code:s1' } });
+    assert.equal(alertRecord({ id: 'b@1', kind: 'budget', severity: 'info', subject: 'day', message: 'm', firedAt: 1 }).agent, '');
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import type { Alert } from '../../../shared/alerts';
 import type { Approval } from '../../../shared/approvals';
+import { HOOK_AGENTS } from '../../../shared/hooks';
 import { HISTORY_TYPES, type HistoryDetail, type HistoryRecord, type HistoryType } from '../../../shared/history';
 import type { AgentSession } from '../../../shared/sessions';
 import type { Task } from '../../../shared/tasks';
@@ -95,7 +96,8 @@ export function sessionRecord(session: AgentSession): HistoryRecord | undefined 
   );
 }
 
-/** A fired alert's record, its severity as the status. */
+/** A fired alert's record, its severity as the status; the agent is the one of the session it is about, if any. */
 export function alertRecord(alert: Alert): HistoryRecord {
-  return recordOf('alert', alert.id, { status: alert.severity, agent: '', title: alert.message, at: alert.firedAt }, { kind: alert.kind, subject: alert.subject });
+  const agent = HOOK_AGENTS.find((name) => alert.subject.startsWith(`${name}:`)) ?? '';
+  return recordOf('alert', alert.id, { status: alert.severity, agent, title: alert.message, at: alert.firedAt }, { kind: alert.kind, subject: alert.subject });
 }
