@@ -322,8 +322,8 @@ describe('history routes (in-process relay)', function () {
     await engine.stop();
     await mkdir(path.join(temp.dir, 'data', 'history.jsonl', 'in-the-way'), { recursive: true });
     await start();
-    const health = JSON.parse((await call('GET', '/health')).text) as { status: string };
-    assert.equal(health.status, 'degraded');
+    // The history loads while the relay starts: /health turns degraded once it has tried.
+    await waitFor('/health degraded', async () => ((JSON.parse((await call('GET', '/health')).text) as { status: string }).status === 'degraded' ? true : undefined));
     assert.ok(engine.condition().problems.some((problem) => problem.startsWith('history store: cannot read history.jsonl')), engine.condition().problems.join('\n'));
   });
 

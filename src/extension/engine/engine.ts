@@ -292,7 +292,8 @@ export class Engine {
     await engine.approvals.load();
     await engine.hookRules.load();
     await engine.sessions.load();
-    await engine.history.load();
+    // A long history loads while the relay starts: records and queries wait for it.
+    void engine.history.load();
     engine.relay = new RelayServer({
       host: options.settings['agentMesh.relay.host'],
       port: options.settings['agentMesh.relay.port'],

@@ -61,7 +61,9 @@ export class FileHistoryStore implements HistoryStore {
     }
     if (text === undefined) return;
     const { entries, bad, torn } = parseJsonLines(text, historyRecordSchema);
-    for (const record of entries) this.keep(record);
+    // A later line replaces an earlier one with the same id; one sort then, not one insertion per line.
+    for (const record of entries) this.byId.set(record.id, record);
+    this.records.push(...[...this.byId.values()].sort(newestFirst));
     this.journalLines = entries.length;
     if (torn) this.logger.warn(`history: ignored a torn last line (${Buffer.byteLength(torn)} bytes) of ${path.basename(this.file)}, an append a crash interrupted`);
     if (bad.length > 0) await this.reportDamage(bad);

@@ -81,8 +81,16 @@ export function matchesFilter(record: HistoryRecord, filter: HistoryFilter): boo
   return filter.q === undefined || searchText(record).includes(filter.q);
 }
 
+/** Records never change in place (a new version is a new object), so each one's search text is built once. */
+const searchTexts = new WeakMap<HistoryRecord, string>();
+
 function searchText(record: HistoryRecord): string {
-  return [record.title, record.agent, record.status, record.type, ...Object.values(record.details).map(String)].join('\n').toLowerCase();
+  let text = searchTexts.get(record);
+  if (text === undefined) {
+    text = [record.title, record.agent, record.status, record.type, ...Object.values(record.details).map(String)].join('\n').toLowerCase();
+    searchTexts.set(record, text);
+  }
+  return text;
 }
 
 /** Newest first; records of the same millisecond by id, descending (the order Redis gives equal scores). */

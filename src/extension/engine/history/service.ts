@@ -16,6 +16,7 @@ export class HistoryService {
   private pruneTimer: NodeJS.Timeout | undefined;
   /** Records that arrive before `load` (other stores replaying theirs at start) wait for it. */
   private markLoaded!: () => void;
+  private loading: Promise<void> | undefined;
   private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(
@@ -44,7 +45,13 @@ export class HistoryService {
     return () => this.listeners.delete(listener);
   }
 
-  async load(): Promise<void> {
+  /** Reads the store and prunes it; records and queries that come meanwhile wait for it, so a relay can start without waiting. */
+  load(): Promise<void> {
+    this.loading ??= this.loadAndPrune();
+    return this.loading;
+  }
+
+  private async loadAndPrune(): Promise<void> {
     try {
       await this.store.load();
     } finally {
@@ -69,6 +76,7 @@ export class HistoryService {
   }
 
   async query(query: HistoryQuery): Promise<HistoryPage> {
+    await this.loaded;
     try {
       return await this.store.query(query);
     } catch (error) {
@@ -95,6 +103,7 @@ export class HistoryService {
   }
 
   async close(): Promise<void> {
+    await this.loading;
     clearInterval(this.pruneTimer);
     await this.store.close();
   }
