@@ -107,4 +107,28 @@ describe('History panel in a browser (agent-mesh serve + headless Chromium)', fu
     assert.ok(overflow <= 0, `the panel fits 320 px without scrolling sideways (overflow ${overflow} px)`);
     await panel.screenshot({ path: path.join(SCREENSHOTS_DIR, 'history-320.png') });
   });
+
+  it('pages with Load more and renders only the rows in view once the list is long', async function () {
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    for (let n = 0; n < 260; n++) {
+      const { body } = await api('POST', '/api/tasks', { title: `Batch job ${n}`, agent: 'batch', steps: [{ name: 'run' }] });
+      await api('PATCH', `/api/tasks/${body.id}`, { status: 'completed' });
+    }
+    // The agent choices grow from the records loaded: the first page, reloaded as they were recorded, names it.
+    await panel.getByTestId('history-agent').locator('option[value="batch"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await panel.getByTestId('history-agent').selectOption('batch');
+    await visible(panel.getByTestId('history-count').filter({ hasText: '100 records loaded, more older ones' }));
+    const more = panel.locator('vscode-button[title="Load older records"]');
+    await more.click();
+    await visible(panel.getByTestId('history-count').filter({ hasText: '200 records loaded, more older ones' }));
+    assert.equal(await panel.getByTestId('history-row').count(), 200, 'up to 200 rows are a plain list');
+    await more.click();
+    await visible(panel.getByTestId('history-count').filter({ hasText: /^260 records$/ }));
+    const list = panel.getByRole('list', { name: 'History (260)' });
+    await visible(list);
+    const rendered = await panel.getByTestId('history-row').count();
+    assert.ok(rendered > 0 && rendered < 60, `only the rows in view are rendered (${rendered} of 260)`);
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await visible(panel.locator('.history-title', { hasText: /^Batch job 0$/ }));
+  });
 });

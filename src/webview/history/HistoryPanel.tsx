@@ -44,9 +44,13 @@ export function HistoryPanel({ data, api }: PanelProps) {
   const [seenRecorded, setSeenRecorded] = useState(0);
   const request = useRef(0);
   const recorded = (data as unknown as HistoryChannel | undefined)?.recorded ?? 0;
+  const latestRecorded = useRef(recorded);
+  latestRecorded.current = recorded;
 
   const load = (cursor?: string, previous: Loaded | undefined = undefined) => {
     const id = ++request.current;
+    // A first page shows every record recorded until now; later ones reload it (or are offered, once paged).
+    if (!previous) setSeenRecorded(latestRecorded.current);
     setLoading(true);
     setProblem(undefined);
     api
@@ -55,7 +59,6 @@ export function HistoryPanel({ data, api }: PanelProps) {
         if (id !== request.current) return; // an answer to filters since changed
         setLoaded({ records: [...(previous?.records ?? []), ...page.records], nextCursor: page.nextCursor, pages: (previous?.pages ?? 0) + 1 });
         setAgents((known) => [...new Set([...known, ...page.records.map((r) => r.agent).filter(Boolean)])].sort());
-        if (!previous) setSeenRecorded(recorded);
       })
       .catch((error: Error) => id === request.current && setProblem(error.message))
       .finally(() => id === request.current && setLoading(false));
@@ -67,9 +70,10 @@ export function HistoryPanel({ data, api }: PanelProps) {
     return () => clearTimeout(timer);
   }, [search]);
   useEffect(() => load(), [filters]);
+  // Records that came while a page loaded are caught by the next look, once it is done.
   useEffect(() => {
     if (recorded > seenRecorded && loaded?.pages === 1 && !loading) load();
-  }, [recorded]);
+  }, [recorded, loading]);
 
   const set = (change: Partial<HistoryFilters>) => setFilters((current) => ({ ...current, ...change }));
   const records = loaded?.records ?? [];
