@@ -184,17 +184,19 @@ describe('history in Redis (real redis-server)', function () {
     await Promise.all([one.close(), two.close(), other.close()]);
   });
 
-  it('reports a Redis that went away and acknowledges nothing meanwhile', async () => {
+  it('reports a Redis that went away, acknowledges nothing meanwhile, and answers queries with 503', async () => {
     const store = new RedisHistoryStore(redis.url, `outage${workspace}`, silentLogger);
-    await store.load();
+    const history = new HistoryService(store, silentLogger, 30);
+    await history.load();
     await redis.kill();
     try {
       assert.equal(await store.put(record(1)), false);
       assert.match(store.failure.value ?? '', /history store \(redis\) cannot write/);
+      await assert.rejects(history.query(historyQuerySchema.parse({})), (error: { status?: number; message?: string }) => error.status === 503 && /^the history store did not answer/.test(error.message ?? ''));
     } finally {
       await redis.restart();
     }
-    await store.close();
+    await history.close();
   });
 });
 
