@@ -92,6 +92,19 @@ function behavesAsHistoryStore(open: () => Promise<HistoryStore>) {
     opened.splice(opened.indexOf(store), 1);
     assert.deepEqual((await all(await fresh())).map((r) => r.id), ['task:t1', 'task:t2', 'task:t3']);
   });
+
+  it('prunes to the cap during a burst of records too, not only on the hour', async () => {
+    const history = new HistoryService(await open(), silentLogger, 30, { maxRecords: 3, pruneAfterRecords: 4, now: () => NOW });
+    await history.load();
+    try {
+      for (let n = 8; n >= 1; n--) await history.record(record(n));
+      const ids = async () => (await history.query(historyQuerySchema.parse({}))).records.map((r) => r.id);
+      await waitFor('the burst pruned to the cap', async () => ((await ids()).length === 3 ? true : undefined));
+      assert.deepEqual(await ids(), ['task:t1', 'task:t2', 'task:t3']);
+    } finally {
+      await history.close();
+    }
+  });
 }
 
 describe('history in the data folder', function () {

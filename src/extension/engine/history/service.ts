@@ -6,6 +6,8 @@ import { MAX_HISTORY_RECORDS, type HistoryStore } from './store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** Also pruned after this many records, so a burst cannot grow the store far past the cap before the hour is up. */
+export const PRUNE_AFTER_RECORDS = 1000;
 
 /**
  * Keeps finished tasks, decided approvals, ended sessions and fired alerts for `retentionDays`
@@ -17,13 +19,14 @@ export class HistoryService {
   /** Records that arrive before `load` (other stores replaying theirs at start) wait for it. */
   private markLoaded!: () => void;
   private loading: Promise<void> | undefined;
+  private recordedSincePrune = 0;
   private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(
     private readonly store: HistoryStore,
     private readonly logger: Logger,
     private retentionDays: number,
-    private readonly options: { maxRecords?: number; now?: () => number } = {},
+    private readonly options: { maxRecords?: number; pruneAfterRecords?: number; now?: () => number } = {},
   ) {}
 
   get kind(): 'file' | 'redis' {
@@ -72,7 +75,9 @@ export class HistoryService {
   async record(record: HistoryRecord | undefined): Promise<void> {
     await this.loaded;
     if (!record || record.at < this.oldestKept()) return;
-    if (await this.store.put(record)) for (const listener of this.listeners) listener(record);
+    if (!(await this.store.put(record))) return;
+    for (const listener of this.listeners) listener(record);
+    if (++this.recordedSincePrune >= (this.options.pruneAfterRecords ?? PRUNE_AFTER_RECORDS)) void this.prune();
   }
 
   async query(query: HistoryQuery): Promise<HistoryPage> {
@@ -97,6 +102,7 @@ export class HistoryService {
   }
 
   async prune(): Promise<number> {
+    this.recordedSincePrune = 0;
     const removed = await this.store.prune(this.oldestKept(), this.options.maxRecords ?? MAX_HISTORY_RECORDS);
     if (removed > 0) this.logger.info(`history: pruned ${removed} record(s) past the retention of ${this.retentionDays} day(s) or the cap`);
     return removed;
