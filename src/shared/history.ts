@@ -41,6 +41,12 @@ export interface HistoryExport {
   truncated: boolean;
 }
 
+/** The `history` channel's snapshot; a dashboard counts the `recorded` events it has had since into `recorded`. */
+export interface HistorySnapshot {
+  store: 'file' | 'redis';
+  recorded?: number;
+}
+
 export const MAX_HISTORY_PAGE = 500;
 export const DEFAULT_HISTORY_PAGE = 100;
 export const MAX_HISTORY_SEARCH_CHARS = 200;

@@ -5,6 +5,7 @@ import type { ApprovalsSnapshot } from '../../shared/approvals';
 import type { TasksSnapshot } from '../../shared/tasks';
 import type { Budgets } from '../../shared/costs';
 import type { AlertsSnapshot } from '../../shared/alerts';
+import type { HistorySnapshot } from '../../shared/history';
 import { ApprovalFrameIntake } from './approvals/intake';
 import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
@@ -258,7 +259,7 @@ export class Engine {
 
     this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries }), options.logger, options.settings['agentMesh.history.retentionDays']);
     this.history.onRecorded((record) => this.publish('history', 'recorded', record as unknown as JsonValue));
-    this.provideSnapshot('history', () => ({ store: this.history.kind }));
+    this.provideSnapshot('history', () => ({ store: this.history.kind }) satisfies HistorySnapshot as unknown as JsonValue);
     registerHistoryRoutes(this.router, this.history);
     this.stopHistory = recordHistory(
       this.history,

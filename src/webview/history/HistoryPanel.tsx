@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { HISTORY_TYPES, type HistoryPage, type HistoryRecord, type HistoryType } from '../../shared/history';
+import { HISTORY_TYPES, type HistoryPage, type HistoryRecord, type HistorySnapshot, type HistoryType } from '../../shared/history';
 import type { JsonValue } from '../../shared/protocol';
 import type { PanelProps, RelayApi } from '../panels/index';
 import { registerChannelReducer } from '../sync/channels';
@@ -8,16 +8,10 @@ import { TextField } from '../ui/TextField';
 import { VirtualList } from '../widgets/VirtualList';
 import { detailSummary, historyQueryString, NO_FILTERS, statusesFor, TYPE_LABELS, type HistoryFilters } from './view';
 
-interface HistoryChannel {
-  store?: 'file' | 'redis';
-  /** Records recorded since the dashboard subscribed. */
-  recorded?: number;
-}
-
 registerChannelReducer('history', (previous, name) => {
   if (name !== 'recorded') return previous;
-  const channel = (previous as unknown as HistoryChannel | undefined) ?? {};
-  return { ...channel, recorded: (channel.recorded ?? 0) + 1 } as unknown as JsonValue;
+  const snapshot = previous as unknown as HistorySnapshot | undefined;
+  return (snapshot ? { ...snapshot, recorded: (snapshot.recorded ?? 0) + 1 } : previous) as unknown as JsonValue;
 });
 
 const PAGE_SIZE = 100;
@@ -43,7 +37,7 @@ export function HistoryPanel({ data, api }: PanelProps) {
   const [agents, setAgents] = useState<string[]>([]);
   const [seenRecorded, setSeenRecorded] = useState(0);
   const request = useRef(0);
-  const recorded = (data as unknown as HistoryChannel | undefined)?.recorded ?? 0;
+  const recorded = (data as unknown as HistorySnapshot | undefined)?.recorded ?? 0;
   const latestRecorded = useRef(recorded);
   latestRecorded.current = recorded;
 
