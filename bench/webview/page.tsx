@@ -14,6 +14,7 @@ registerToolkit();
 const noRelay: RelayApi = {
   request: () => Promise.reject(new Error('no relay in the webview bench')),
   stream: () => Promise.reject(new Error('no relay in the webview bench')),
+  download: () => Promise.reject(new Error('no relay in the webview bench')),
 };
 
 let store: DashboardStore | undefined;

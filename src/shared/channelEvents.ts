@@ -3,6 +3,7 @@
 // `snapshot` event. On the wire an event frame is `{ type: 'event', channel, name, payload }`.
 import type { AlertsSnapshot, Alert } from './alerts';
 import type { Approval, ApprovalRule, ApprovalsSnapshot } from './approvals';
+import type { HistoryRecord, HistorySnapshot } from './history';
 import type { HookRule } from './hooks';
 import type { McpEvent, McpSnapshot } from './mcp';
 import type { MeshSnapshot, MeshTransition } from './mesh';
@@ -14,8 +15,8 @@ import type { WidgetEvent, WidgetsSnapshot } from './widgets';
 /** A service's own event union, as the map's `name → payload` entries. */
 type EventsOf<U extends { name: string; payload: unknown }> = { [E in U as E['name']]: E['payload'] };
 
-// Extending the record makes a channel without its events here a type error.
-export interface ChannelEventMap extends Record<EventChannel, { snapshot: unknown }> {
+// A channel without its entry here is a type error: ChannelSnapshot and ChannelEvent index this map by every EventChannel.
+export interface ChannelEventMap {
   approvals: { snapshot: ApprovalsSnapshot; upsert: Approval; rules: ApprovalRule[]; 'hook-rules': HookRule[] };
   tasks: { snapshot: TasksSnapshot; upsert: Task; removed: { id: string } };
   mesh: { snapshot: MeshSnapshot; update: MeshSnapshot; transition: MeshTransition };
@@ -23,6 +24,8 @@ export interface ChannelEventMap extends Record<EventChannel, { snapshot: unknow
   widgets: { snapshot: WidgetsSnapshot } & EventsOf<WidgetEvent>;
   sessions: { snapshot: SessionsSnapshot; upsert: AgentSession };
   alerts: { snapshot: AlertsSnapshot; fired: Alert; dismissed: Alert };
+  /** `recorded`: a record became durable (the panel asks for its page again). */
+  history: { snapshot: HistorySnapshot; recorded: HistoryRecord };
 }
 
 export type ChannelSnapshot<C extends EventChannel> = ChannelEventMap[C]['snapshot'];

@@ -91,7 +91,7 @@ export const ackFrameSchema = z.object({ type: z.literal('ack'), id: z.string().
 
 export const subscribeFrameSchema = z.object({
   type: z.literal('subscribe'),
-  channel: z.enum(['approvals', 'tasks', 'mesh', 'mcp', 'widgets', 'sessions', 'alerts']),
+  channel: z.enum(['approvals', 'tasks', 'mesh', 'mcp', 'widgets', 'sessions', 'alerts', 'history']),
 });
 
 const frameId = z.string().min(1).max(128).optional();

@@ -13,6 +13,10 @@ import { registerHookRoutes } from './hooks/routes';
 import { registerCostRoutes } from './costs/routes';
 import { AlertMonitor, scheduleEvaluations } from './alerts/monitor';
 import { registerAlertRoutes } from './alerts/routes';
+import { createHistoryStore } from './history/createStore';
+import { recordHistory } from './history/recorder';
+import { registerHistoryRoutes } from './history/routes';
+import { HistoryService } from './history/service';
 import { LogCatalogue } from './logs/catalogue';
 import { registerLogRoutes } from './logs/routes';
 import { HookRules } from './hooks/rules';
@@ -126,6 +130,8 @@ export class Engine {
   private logDirectories: string[];
   readonly alerts = new AlertMonitor();
   private readonly stopAlerts: () => void;
+  readonly history: HistoryService;
+  private readonly stopHistory: () => void;
   private readonly approvalFrames: ApprovalFrameIntake;
   private readonly builtInMcp: BuiltInMcpServer;
   private readonly taskFrames: TaskFrameIntake;
@@ -268,6 +274,21 @@ export class Engine {
       };
     });
 
+    this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries }), options.logger, options.settings['agentMesh.history.retentionDays']);
+    this.history.onRecorded((record) => this.publish('history', 'recorded', record));
+    this.provideSnapshot('history', () => ({ store: this.history.kind }));
+    registerHistoryRoutes(this.router, this.history);
+    this.stopHistory = recordHistory(
+      this.history,
+      {
+        tasks: (listener) => this.tasks.onEvent(listener),
+        approvals: (listener) => this.approvals.onChange(listener),
+        sessions: (listener) => this.sessions.onChange(listener),
+        alerts: (listener) => this.alerts.onEvent(listener),
+      },
+      options.logger,
+    );
+
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
   }
 
@@ -279,6 +300,7 @@ export class Engine {
     this.sessions.configure(settings['agentMesh.hooks.sessionRetentionDays']);
     this.costBudgets = settings['agentMesh.costs.budgets'];
     this.logDirectories = logDirectoriesFrom(settings, this.options.workspaceDir);
+    this.history.configure(settings['agentMesh.history.retentionDays']);
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -289,6 +311,8 @@ export class Engine {
     await engine.approvals.load();
     await engine.hookRules.load();
     await engine.sessions.load();
+    // A long history loads while the relay starts: records and queries wait for it.
+    void engine.history.load();
     await engine.listen(options.settings);
     engine.mesh.start();
     // MCP servers connect in the background: the relay never waits for them.
@@ -404,7 +428,7 @@ export class Engine {
     const problems = [
       ...(this.relayProblem ? [`relay: ${this.relayProblem}`] : []),
       ...(state.status === 'degraded' ? [`state store: ${state.detail}`] : []),
-      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem].filter((problem) => problem !== undefined),
+      ...[this.approvals.problem, this.widgets.storeProblem, this.tasks.storeProblem, this.hookRules.problem, this.sessions.problem, this.history.problem].filter((problem) => problem !== undefined),
     ];
     return { status: problems.length > 0 ? 'degraded' : 'ok', problems, recovered: this.recoveries.list() };
   }
@@ -418,8 +442,10 @@ export class Engine {
     const stopHookRules = this.hookRules.onProblemChange(listener);
     const stopSessions = this.sessions.onProblemChange(listener);
     this.relayProblemListeners.add(listener);
+    const stopHistory = this.history.onProblemChange(listener);
     return () => {
       this.relayProblemListeners.delete(listener);
+      stopHistory();
       stopSessions();
       stopHookRules();
       stopState();
@@ -460,6 +486,8 @@ export class Engine {
     await this.widgets.flush();
     await this.hookRules.flush();
     await this.sessions.close();
+    this.stopHistory();
+    await this.history.close();
   }
 
   private async onFrame(client: HubClient, frame: ClientFrame): Promise<void> {

@@ -1,5 +1,6 @@
 import { AlertsPanel } from '../alerts/AlertsPanel';
 import { CostsPanel } from '../costs/CostsPanel';
+import { HistoryPanel } from '../history/HistoryPanel';
 import { LogsPanel } from '../logs/LogsPanel';
 import { definePanel, type Panel } from './types';
 import { ApprovalsPanel } from './Approvals';
@@ -19,5 +20,6 @@ export const panels: Panel[] = [
   definePanel({ id: 'mesh', title: 'Mesh health', channel: 'mesh', component: MeshPanel }),
   definePanel({ id: 'widgets', title: 'Widgets', channel: 'widgets', component: WidgetsPanel }),
   definePanel({ id: 'costs', title: 'Fleet and costs', channel: 'sessions', component: CostsPanel }),
+  definePanel({ id: 'history', title: 'History', channel: 'history', component: HistoryPanel }),
   definePanel({ id: 'logs', title: 'Agent logs', channel: 'sessions', component: LogsPanel }),
 ];

@@ -35,6 +35,12 @@ export function createRelayApi(endpoint: Endpoint): RelayApi {
         for (const line of lines) if (line.trim() !== '') onLine(JSON.parse(line) as L);
       }
     },
+    async download(path: string) {
+      const res = await send('GET', path, undefined);
+      if (!res.ok) await answerOf(res);
+      const disposition = /filename="([^"]{1,200})"/.exec(res.headers.get('content-disposition') ?? '');
+      return { blob: await res.blob(), filename: disposition?.[1] ?? 'download' };
+    },
   };
 }
 

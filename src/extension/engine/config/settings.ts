@@ -57,6 +57,7 @@ export const settingSchemas = {
   'agentMesh.hooks.decisionTimeoutSeconds': z.number().int().min(1).max(3600).default(55),
   'agentMesh.hooks.onTimeout': z.enum(['ask', 'deny']).default('ask'),
   'agentMesh.hooks.sessionRetentionDays': z.number().int().min(1).max(365).default(7),
+  'agentMesh.history.retentionDays': z.number().int().min(1).max(365).default(30),
   'agentMesh.costs.budgets': z
     .strictObject({ day: budgetUsd, week: budgetUsd, month: budgetUsd } satisfies Record<BudgetPeriod, unknown>)
     .default({}),

@@ -30,6 +30,7 @@ const bySection = (key: SettingKey): SettingEffect => {
     case 'hooks':
     case 'costs':
     case 'logs':
+    case 'history':
       return 'humanLoop';
     default:
       // A section not classified here: the rebuild applies it, whatever it is.

@@ -1,10 +1,10 @@
-import { copyFile, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
 import { parseJson, parseJsonLines } from '../jsonText';
 import type { Logger } from '../log';
-import { readIfPresent, removeStaleTempFiles, writeFileAtomic } from '../state/atomicFile';
+import { openForAppend, readIfPresent, removeStaleTempFiles, writeFileAtomic } from '../state/atomicFile';
 import { asideName } from '../state/coalescedWrite';
 import {
   applyChange,
@@ -184,11 +184,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   private async openJournal(): Promise<FileHandle> {
-    if (!this.journal) {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      this.journal = await open(this.journalFile, 'a', 0o600);
-      this.journalBytes = (await this.journal.stat()).size;
-    }
+    if (!this.journal) ({ handle: this.journal, size: this.journalBytes } = await openForAppend(this.journalFile));
     return this.journal;
   }
 

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, rename, mkdir, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, mkdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -72,4 +72,11 @@ export async function readIfPresent(file: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/** Opens `file` for appending (created with mode 0600, its folder too), with its current size. */
+export async function openForAppend(file: string): Promise<{ handle: FileHandle; size: number }> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await open(file, 'a', 0o600);
+  return { handle, size: (await handle.stat()).size };
 }
