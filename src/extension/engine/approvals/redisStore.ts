@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
 import type { Logger } from '../log';
+import type { ApprovalKeys } from '../redis/keys';
 import type { ApprovalStore, FileApprovalStore, RemoteChange, StoredApprovals } from './store';
 
 // Writes and their notification go out in one script, so a relay that sees the message can
@@ -55,7 +56,6 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly origin = randomUUID();
   private readonly client: Redis;
   private subscriber: Redis | undefined;
-  private readonly keys: { approvals: string; rules: string; channel: string; epoch: string };
   /** The epoch this relay last saw; undefined before the first load. */
   private epoch: string | undefined;
   private checkTimer: ReturnType<typeof setInterval> | undefined;
@@ -69,7 +69,7 @@ export class RedisApprovalStore implements ApprovalStore {
 
   constructor(
     url: string,
-    workspaceKey: string,
+    private readonly keys: ApprovalKeys,
     private readonly logger: Logger,
     private readonly mirror: FileApprovalStore,
   ) {
@@ -77,12 +77,6 @@ export class RedisApprovalStore implements ApprovalStore {
     this.client.on('error', (error) => this.logger.warn(`approvals Redis: ${error.message}`));
     this.client.on('close', () => this.setProblem('approvals store (redis) unreachable: approvals answer 503 until it is back'));
     this.client.on('ready', () => void this.checkEpoch());
-    this.keys = {
-      approvals: `agent-mesh:approvals:${workspaceKey}`,
-      rules: `agent-mesh:approval-rules:${workspaceKey}`,
-      channel: `agent-mesh:approvals:${workspaceKey}:changes`,
-      epoch: `agent-mesh:approvals:${workspaceKey}:epoch`,
-    };
   }
 
   async load(): Promise<StoredApprovals> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { workspaceKey } from '../approvals/setup';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
+import { sessionKeys, workspaceIdentity } from '../redis/keys';
 import { FileSessionStore } from './sessionFileStore';
 import { RedisSessionStore } from './sessionRedisStore';
 import type { SessionStore } from './sessionStore';
@@ -12,6 +12,6 @@ export const SESSIONS_FILE = 'agent-sessions.jsonl';
 export function createSessionStore(options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger }): SessionStore {
   const redisUrl = options.settings['agentMesh.state.redisUrl'];
   return redisUrl
-    ? new RedisSessionStore(redisUrl, workspaceKey(options.workspaceDir), options.logger)
+    ? new RedisSessionStore(redisUrl, sessionKeys(workspaceIdentity(options.settings['agentMesh.state.workspaceId'], options.workspaceDir)), options.logger)
     : new FileSessionStore(path.join(options.dataDir, SESSIONS_FILE), options.logger);
 }

@@ -3,7 +3,8 @@ import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
 import { FileStore } from './fileStore';
 import type { Recoveries } from './recoveries';
-import { RedisStore, redisKeys, stateUser, workspaceId } from './redisStore';
+import { stateKeys, stateUser, workspaceIdentity } from '../redis/keys';
+import { RedisStore } from './redisStore';
 import type { StateStore } from './store';
 
 /** The file store, or with `agentMesh.state.redisUrl` the Redis store mirrored in the same file. */
@@ -14,7 +15,7 @@ export function createStateStore(options: { settings: Settings; dataDir: string;
   if (!url) return local;
   return new RedisStore({
     url,
-    keys: redisKeys(stateUser(settings['agentMesh.state.user']), workspaceId(settings['agentMesh.state.workspaceId'], options.workspaceDir)),
+    keys: stateKeys(workspaceIdentity(settings['agentMesh.state.workspaceId'], options.workspaceDir), stateUser(settings['agentMesh.state.user'])),
     ttlSeconds: settings['agentMesh.state.ttlDays'] * 86_400,
     local,
     logger: options.logger,

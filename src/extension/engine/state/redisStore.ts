@@ -2,52 +2,18 @@
 // the version key), fanned out to every relay sharing it over pub/sub, and mirrored in the local
 // file so a Redis outage costs nothing: the relay keeps serving, journals what it accepted, and
 // pushes it when Redis returns.
-import { createHash, randomUUID } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import type { StateKeys } from '../redis/keys';
 import { CorruptStateError, decodeDocument, documentSchema, encodeDocument } from './codec';
 import type { FileStore, SyncJournal } from './fileStore';
 import { MigrationError } from './migrations';
 import { emptyDocument, sameStamp, wins, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreSink } from './store';
 import { stampOf } from '../../../shared/state';
 import { changeAt, mergePaths } from './tree';
-
-export interface RedisKeys {
-  doc: string;
-  version: string;
-  modified: string;
-  /** Pub/sub channel (not a key) on which relays announce what they wrote. */
-  channel: string;
-}
-
-export function redisKeys(user: string, workspace: string): RedisKeys {
-  const base = `dashboard:state:${user}:${workspace}`;
-  return { doc: base, version: `${base}:version`, modified: `${base}:modified`, channel: `${base}:updates` };
-}
-
-const idPart = (value: string) => value.replace(/[^\w.-]+/g, '_').slice(0, 64) || '_';
-
-/** The user part of the keys: the setting, else the OS user name. */
-export function stateUser(configured: string): string {
-  if (configured) return idPart(configured);
-  try {
-    return idPart(os.userInfo().username);
-  } catch {
-    return 'user';
-  }
-}
-
-/** The workspace part of the keys: the setting, else the folder name plus a short hash of its path. */
-export function workspaceId(configured: string, workspaceDir: string | undefined): string {
-  if (configured) return idPart(configured);
-  if (!workspaceDir) return 'no-workspace';
-  const resolved = path.resolve(workspaceDir);
-  return `${idPart(path.basename(resolved))}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
-}
 
 // Compare-and-set: writes the document, its version and modification time (all with the TTL) and
 // announces the write, only if nobody changed the version since it was read.
@@ -83,7 +49,7 @@ const RETRY_PUSH_MS = 1000;
 
 export interface RedisStoreOptions {
   url: string;
-  keys: RedisKeys;
+  keys: StateKeys;
   ttlSeconds: number;
   /** The local mirror: serves during outages and keeps the journal of unsynced paths. */
   local: FileStore;
