@@ -5,13 +5,15 @@ import path from 'node:path';
 import { defaultSettings } from '../../src/extension/engine/config/settings';
 import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
+import type { HealthBody } from '../../src/shared/api';
 import type { Approval } from '../../src/shared/approvals';
 import { callRelay } from '../helpers/relayCall';
+import Redis from 'ioredis';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'redis-workspaces-test-token';
 
-describe('two workspaces with the same folder name on one Redis (real redis-server)', function () {
+describe('one Redis module for every store (real redis-server)', function () {
   this.timeout(60_000);
   let redis: RedisServer;
   let scratch: string;
@@ -50,5 +52,22 @@ describe('two workspaces with the same folder name on one Redis (real redis-serv
 
     const secondX = await startRelay(path.join(scratch, 'x', 'app'), 'data-x2');
     assert.deepEqual(((await call(secondX, 'GET', '/api/approvals')).body as Approval[]).map((a) => a.id), [id], 'another relay of x/app shares its queue');
+  });
+
+  it('runs its scripts by hash (EVALSHA), sending the text only to a server that lacks it, and reports the connection in /health', async () => {
+    const relay = await startRelay(path.join(scratch, 'app'), 'data');
+    for (let i = 0; i < 10; i += 1) assert.equal((await call(relay, 'POST', '/api/approvals', { title: `Step ${i}`, confidence: 50, risk: 'low' })).status, 201);
+    const inspector = new Redis(redis.url);
+    try {
+      const stats = await inspector.info('commandstats');
+      const calls = (command: string) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+      // Two scripts ran (the restore at start, then ten inserts): each text went out once, every other call by hash.
+      assert.equal(calls('eval'), 2, stats);
+      assert.equal(calls('evalsha'), 9, stats);
+    } finally {
+      inspector.disconnect();
+    }
+    const health = (await (await fetch(`${relay.url}/health`)).json()) as HealthBody;
+    assert.deepEqual(health.redis, { topology: 'server', status: 'connected', failovers: 0 });
   });
 });

@@ -9,6 +9,7 @@ import { readHookEvent } from '../../src/extension/engine/hooks/adapters';
 import { SessionTracker } from '../../src/extension/engine/hooks/sessions';
 import { RedisSessionStore } from '../../src/extension/engine/hooks/sessionRedisStore';
 import { silentLogger } from '../../src/extension/engine/log';
+import { RedisConnections } from '../../src/extension/engine/redis/connections';
 import { sessionKeys } from '../../src/extension/engine/redis/keys';
 import type { AgentSession, SessionEvent } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
@@ -89,7 +90,7 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
     let now = 1_700_000_000_000;
     const keys = sessionKeys('retention');
     const open = async (retentionDays: number) => {
-      const tracker = new SessionTracker(new RedisSessionStore(redis.url, keys, silentLogger), silentLogger, retentionDays, () => now);
+      const tracker = new SessionTracker(new RedisSessionStore(new RedisConnections(redis.url, silentLogger), keys, silentLogger), silentLogger, retentionDays, () => now);
       await tracker.load();
       closers.push(() => tracker.close());
       return tracker;

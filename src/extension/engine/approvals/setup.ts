@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ApprovalThresholds } from '../../../shared/approvals';
 import type { Settings } from '../config/settings';
 import type { EngineOptions } from '../engine';
+import type { RedisConnections } from '../redis/connections';
 import { approvalKeys, workspaceIdentity } from '../redis/keys';
 import type { Recoveries } from '../state/recoveries';
 import { AuditLog } from './audit';
@@ -20,11 +21,12 @@ export function thresholdsFrom(settings: Settings): ApprovalThresholds {
 
 /** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
 export function createApprovalQueue(
-  options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'> & { recoveries?: Recoveries },
+  options: Pick<EngineOptions, 'settings' | 'dataDir' | 'workspaceDir' | 'logger' | 'token'> & { recoveries?: Recoveries; redis?: RedisConnections },
 ): ApprovalQueue {
-  const redisUrl = options.settings['agentMesh.state.redisUrl'];
   const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger, options.recoveries);
-  const store: ApprovalStore = redisUrl ? new RedisApprovalStore(redisUrl, approvalKeys(workspaceIdentity(options.settings['agentMesh.state.workspaceId'], options.workspaceDir)), options.logger, fileStore(REDIS_MIRROR_FILE)) : fileStore(APPROVALS_FILE);
+  const store: ApprovalStore = options.redis
+    ? new RedisApprovalStore(options.redis, approvalKeys(workspaceIdentity(options.settings['agentMesh.state.workspaceId'], options.workspaceDir)), options.logger, fileStore(REDIS_MIRROR_FILE))
+    : fileStore(APPROVALS_FILE);
   const secrets = [options.token];
   return new ApprovalQueue({
     store,

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
 import { parseJson } from '../jsonText';
 import type { Logger } from '../log';
+import { THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
 import type { SessionKeys } from '../redis/keys';
 import { emptySessions, MAX_EVENTS, MAX_SESSIONS, sessionChangeSchema, storedEventSchema, storedSessionSchema, StoreProblem, type SessionChange, type SessionStore, type StoredSessions } from './sessionStore';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-// The session, its last events, its place in the index and the message to the other relays, in one
-// script: a relay that hears the message can always read what it announces.
-const UPSERT = `
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
-if ARGV[6] ~= '' then
-  redis.call('RPUSH', KEYS[2], ARGV[6])
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('PUBLISH', KEYS[4], ARGV[7])
-return 1`;
 
 /**
  * Sessions in Redis, shared by every relay of a workspace: one key per session and one list of its
@@ -30,19 +17,19 @@ return 1`;
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis' as const;
   private readonly origin = randomUUID();
-  private readonly client: Redis;
-  private subscriber: Redis | undefined;
+  private readonly client: RedisClient;
+  private subscriber: RedisClient | undefined;
   private closing = false;
   private retentionMs = 7 * DAY_MS;
   private readonly writes = new Set<Promise<unknown>>();
   readonly failure = new StoreProblem();
 
   constructor(
-    url: string,
+    private readonly connections: RedisConnections,
     private readonly keys: SessionKeys,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.client = connections.open(THROUGH_SHORT_OUTAGES);
     this.client.on('error', (error) => this.logger.debug(`agent sessions Redis: ${error.message}`));
     this.client.on('close', () => this.closing || this.fail('Redis is unreachable'));
     this.client.on('ready', () => this.failure.set(undefined));
@@ -90,9 +77,7 @@ export class RedisSessionStore implements SessionStore {
     const message = JSON.stringify({ origin: this.origin, change });
     const write =
       change.kind === 'upsert'
-        ? this.client.eval(
-            UPSERT,
-            4,
+        ? this.client.agentMeshSessionUpsert(
             this.keys.session(change.session.id),
             this.keys.events(change.session.id),
             this.keys.index,
@@ -120,7 +105,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async watch(listener: (change: SessionChange) => void): Promise<void> {
-    const subscriber = this.client.duplicate();
+    const subscriber = this.connections.open(THROUGH_SHORT_OUTAGES);
     this.subscriber = subscriber;
     subscriber.on('error', (error) => this.logger.debug(`agent sessions Redis subscriber: ${error.message}`));
     subscriber.on('message', (_channel: string, text: string) => {
