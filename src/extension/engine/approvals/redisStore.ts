@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
 import type { Logger } from '../log';
-import { THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
+import { closeGracefully, THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
 import type { ApprovalKeys } from '../redis/keys';
 import type { ApprovalStore, FileApprovalStore, RemoteChange, StoredApprovals } from './store';
 
@@ -186,7 +186,7 @@ export class RedisApprovalStore implements ApprovalStore {
     clearInterval(this.checkTimer);
     await this.recovering?.catch(() => undefined);
     this.subscriber?.disconnect();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeGracefully(this.client);
     await this.mirror.close();
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
 import { parseJson } from '../jsonText';
 import type { Logger } from '../log';
-import { THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
+import { closeGracefully, THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
 import type { SessionKeys } from '../redis/keys';
 import { emptySessions, MAX_EVENTS, MAX_SESSIONS, sessionChangeSchema, storedEventSchema, storedSessionSchema, StoreProblem, type SessionChange, type SessionStore, type StoredSessions } from './sessionStore';
 
@@ -126,7 +126,7 @@ export class RedisSessionStore implements SessionStore {
     await this.flush();
     this.closing = true;
     this.subscriber?.disconnect();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeGracefully(this.client);
   }
 
   private fail(why: string): void {

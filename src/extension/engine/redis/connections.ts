@@ -104,6 +104,15 @@ export class RedisConnections {
   }
 }
 
+/**
+ * Lets the server finish what it was sent (QUIT), then closes everything the connection opened:
+ * QUIT alone leaves a Sentinel connection's failover watchers reconnecting to the sentinels forever.
+ */
+export async function closeGracefully(client: RedisClient): Promise<void> {
+  await client.quit().catch(() => undefined);
+  client.disconnect();
+}
+
 function mastersOf(cluster: Cluster): string {
   return cluster
     .nodes('master')
