@@ -140,3 +140,13 @@ async function sentinelMaster(port: number, masterName: string): Promise<Record<
 export async function currentMasterPort(setup: RedisSentinelSetup): Promise<number> {
   return Number((await sentinelMaster(setup.sentinels[0].port, setup.masterName)).port);
 }
+
+/**
+ * Stops replication without the sentinels noticing the master is down: the replica is given a
+ * wrong master password and dropped, so it cannot sync again; writes from now on live on the master alone.
+ */
+export async function cutReplication(setup: RedisSentinelSetup): Promise<void> {
+  await ask(setup.replica.port, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await ask(setup.master.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
+  await waitFor('the replica to lose its master', async () => (field(await ask(setup.replica.port, 'INFO', 'replication'), 'master_link_status') === 'down' ? true : undefined), 20_000, 100);
+}

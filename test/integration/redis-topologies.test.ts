@@ -9,7 +9,7 @@ import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
 import { callRelay } from '../helpers/relayCall';
-import { currentMasterPort, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
+import { currentMasterPort, cutReplication, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
 import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'redis-topologies-test-token';
@@ -144,5 +144,28 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
 
     const state = await converged(a.engine, b.engine, acknowledged);
     assert.deepEqual(Object.keys(acknowledged).filter((key) => !(key in state)), []);
+  });
+
+  it('Sentinel: what the old master acknowledged but never replicated is put back on the new master by the relays', async () => {
+    const sentinel = await startRedisSentinel();
+    topologies.push(sentinel);
+    const a = await startRelay(sentinel.url, 'a');
+    const b = await startRelay(sentinel.url, 'b');
+    await write(a.client, 'replicated', 'reached the replica');
+    await cutReplication(sentinel);
+
+    await write(a.client, 'unreplicated', 'only on the old master');
+    const approval = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
+    assert.equal(approval.status, 201);
+    await sentinel.master.kill();
+    await waitFor('the sentinels to promote the replica', async () => ((await currentMasterPort(sentinel)) === sentinel.replica.port ? true : undefined), 60_000, 200);
+    for (const relay of [a, b]) {
+      await waitFor('each relay to see the failover and be ok', async () => (relay.engine.health().redis?.failovers === 1 && relay.engine.condition().status === 'ok' ? true : undefined), 60_000, 200);
+    }
+
+    // A relay with an empty data folder knows only what the new master holds.
+    const fresh = await startRelay(sentinel.url, 'fresh');
+    await waitFor('the fresh relay to load the approval from the new master', async () => ((await call(fresh.engine, 'GET', `/api/approvals/${approval.body.id}`)).status === 200 ? true : undefined), 20_000, 200);
+    await converged(fresh.engine, a.engine, { replicated: 'reached the replica', unreplicated: 'only on the old master' });
   });
 });

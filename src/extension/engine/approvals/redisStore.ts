@@ -39,6 +39,7 @@ export class RedisApprovalStore implements ApprovalStore {
   /** Every approval this relay knows, as the mirror holds it (the mirror's own copy is on disk). */
   private known: Map<string, Approval> = new Map();
   private knownRules: ApprovalRule[] = [];
+  private readonly stopWatchingFailovers: () => void;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -50,6 +51,8 @@ export class RedisApprovalStore implements ApprovalStore {
     this.client.on('error', (error) => this.logger.warn(`approvals Redis: ${error.message}`));
     this.client.on('close', () => this.setProblem('approvals store (redis) unreachable: approvals answer 503 until it is back'));
     this.client.on('ready', () => void this.checkEpoch());
+    // The new primary may lack the last approvals the old one took: put back what this relay knows.
+    this.stopWatchingFailovers = connections.onFailover(() => void this.recover('a Redis failover').catch((error: Error) => this.logger.warn(`approvals Redis: could not put back the approvals after a failover: ${error.message}`)));
   }
 
   async load(): Promise<StoredApprovals> {
@@ -183,6 +186,7 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async close(): Promise<void> {
+    this.stopWatchingFailovers();
     clearInterval(this.checkTimer);
     await this.recovering?.catch(() => undefined);
     this.subscriber?.disconnect();
@@ -203,12 +207,12 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   /** One restore at a time; the relay is degraded until it has run. */
-  private recover(): Promise<void> {
+  private recover(cause = 'Redis lost the approvals it held (restarted without persistence or flushed)'): Promise<void> {
     this.recovering ??= (async () => {
-      this.setProblem('approvals store (redis) lost the approvals it held (restarted without persistence or flushed); putting back what this relay knows');
+      this.setProblem(`approvals store (redis): after ${cause}, putting back what this relay knows`);
       const restored = await this.restore();
       this.epoch = (await this.client.get(this.keys.epoch)) ?? undefined;
-      this.logger.warn(`approvals Redis had lost its data; put back ${restored} approval(s) this relay knew`);
+      this.logger.warn(`approvals Redis: after ${cause}, put back ${restored} approval(s) this relay knew`);
       this.setProblem(undefined);
     })().finally(() => (this.recovering = undefined));
     return this.recovering;

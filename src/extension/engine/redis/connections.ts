@@ -30,6 +30,7 @@ export class RedisConnections {
   private primary: string | undefined;
   private failovers = 0;
   private lastFailoverAt: number | undefined;
+  private readonly failoverListeners = new Set<() => void>();
 
   constructor(
     url: string,
@@ -56,6 +57,15 @@ export class RedisConnections {
     });
     client.on('end', () => this.clients.delete(client));
     return client;
+  }
+
+  /**
+   * Called after each failover: replication is asynchronous, so the new primary may lack the last
+   * writes the old one acknowledged; each store puts back what it holds.
+   */
+  onFailover(listener: () => void): () => void {
+    this.failoverListeners.add(listener);
+    return () => this.failoverListeners.delete(listener);
   }
 
   health(): RedisHealth {
@@ -100,7 +110,9 @@ export class RedisConnections {
       this.lastFailoverAt = Date.now();
       this.logger.warn(`${this.where}: failover seen, the primary moved from ${this.primary} to ${primary}`);
     }
+    const failedOver = this.primary !== undefined;
     this.primary = primary;
+    if (failedOver) for (const listener of this.failoverListeners) listener();
   }
 }
 
