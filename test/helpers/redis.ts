@@ -15,34 +15,62 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-const running = new Set<RedisServer>();
+/** Anything a test started that must not outlive the tier. */
+interface Stoppable {
+  stop(): Promise<void>;
+}
 
-/** The path of redis-server, or a clear error telling how to install it. */
-function redisBinary(): string {
-  const probe = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+const running = new Set<Stoppable>();
+
+/** Stops it when the tier ends, if the test did not. */
+export function stopAtEnd<T extends Stoppable>(started: T): T {
+  const stop = started.stop.bind(started);
+  started.stop = async () => {
+    running.delete(started);
+    await stop();
+  };
+  running.add(started);
+  return started;
+}
+
+/** The path of a Redis binary, or a clear error telling how to install it. */
+export function redisBinary(name: 'redis-server' | 'redis-cli' = 'redis-server'): string {
+  const probe = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   const binary = probe.stdout.trim();
-  if (!binary) throw new Error('redis-server is not installed (Debian: apt-get install -y redis-server); the integration tier needs a real Redis');
+  if (!binary) throw new Error(`${name} is not installed (Debian: apt-get install -y redis-server); the integration tier needs a real Redis`);
   return binary;
 }
 
-/** A real redis-server on a free loopback port, without persistence, in its own temp dir. */
-export async function startRedis(): Promise<RedisServer> {
+/** Runs `use` on a fresh connection to the server on loopback `port` (a dead server is just an error). */
+export async function onNode<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined); // a refused connection is the answer, not news
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Resolves once the server on `port` answers PING. */
+export async function waitForPong(port: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`redis-server on ${port}`, async () => ((await onNode(port, (c) => c.ping())) === 'PONG' ? true : undefined), timeoutMs);
+}
+
+export type RedisProcess = Pick<RedisServer, 'port' | 'kill' | 'restart'>;
+
+/**
+ * A redis-server process on loopback `port` in `dir`, without persistence, with `options.args`
+ * (after `options.configFile`, which a sentinel needs); `restart` also starts it the first time.
+ */
+export function redisProcess(port: number, dir: string, options: { configFile?: string; args?: string[] } = {}): RedisProcess {
   const binary = redisBinary();
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'am-redis-'));
   let child: ChildProcess | undefined;
-  const launch = async () => {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-    await waitFor(`redis-server on ${port}`, async () => {
-      const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined); // a refused probe is the answer "not yet", not news
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG' ? true : undefined;
-      } finally {
-        client.disconnect();
-      }
-    });
+  const restart = async () => {
+    const args = [...(options.configFile ? [options.configFile] : []), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])];
+    child = spawn(binary, args, { stdio: 'ignore' });
+    await waitForPong(port);
   };
   const kill = async () => {
     const c = child;
@@ -51,20 +79,23 @@ export async function startRedis(): Promise<RedisServer> {
     c.kill('SIGKILL');
     await exited;
   };
-  await launch();
-  const server: RedisServer = {
+  return { port, kill, restart };
+}
+
+/** A real redis-server on a free loopback port, without persistence, in its own temp dir. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'am-redis-'));
+  const server = redisProcess(port, dir);
+  await server.restart();
+  return stopAtEnd({
+    ...server,
     url: `redis://127.0.0.1:${port}`,
-    port,
-    kill,
-    restart: launch,
     async stop() {
-      await kill();
-      running.delete(server);
+      await server.kill();
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-  running.add(server);
-  return server;
+  });
 }
 
 export async function stopAllRedis(): Promise<void> {

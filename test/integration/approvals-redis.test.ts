@@ -9,6 +9,7 @@ import type { HealthBody } from '../../src/shared/api';
 import type { Approval } from '../../src/shared/approvals';
 import { waitFor } from '../helpers/net';
 import { makeReadOnly, makeWritable } from '../helpers/readOnly';
+import { callRelay } from '../helpers/relayCall';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const TOKEN = 'approvals-redis-test-token';
@@ -31,14 +32,7 @@ describe('approvals shared through a Redis that loses its data (two in-process r
     scratch.push(dir);
     return dir;
   };
-  const call = async (engine: Engine, method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${engine.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Approval & { error?: { code: string } } };
-  };
+  const call = (engine: Engine, method: string, route: string, body?: unknown) => callRelay<Approval & { error?: { code: string } }>(engine.url, TOKEN, method, route, body);
   const health = async (engine: Engine) => ((await (await fetch(`${engine.url}/health`)).json()) as HealthBody).status;
   const approvalsProblem = (engine: Engine) => engine.condition().problems.find((p) => p.startsWith('approvals store (redis)'));
 

@@ -6,6 +6,8 @@ import { defaultSettings } from '../../src/extension/engine/config/settings';
 import { Engine } from '../../src/extension/engine/engine';
 import { FileHistoryStore } from '../../src/extension/engine/history/fileStore';
 import { historyQuerySchema } from '../../src/extension/engine/history/query';
+import { RedisConnections } from '../../src/extension/engine/redis/connections';
+import { historyKeys } from '../../src/extension/engine/redis/keys';
 import { RedisHistoryStore } from '../../src/extension/engine/history/redisStore';
 import { HistoryService } from '../../src/extension/engine/history/service';
 import type { HistoryStore } from '../../src/extension/engine/history/store';
@@ -182,12 +184,12 @@ describe('history in Redis (real redis-server)', function () {
   after(() => redis.stop());
   beforeEach(() => workspace++);
 
-  behavesAsHistoryStore(async () => new RedisHistoryStore(redis.url, `ws${workspace}`, silentLogger));
+  behavesAsHistoryStore(async () => new RedisHistoryStore(new RedisConnections(redis.url, silentLogger), historyKeys(`ws${workspace}`), silentLogger));
 
   it('is shared by two relays of a workspace, and not seen by another workspace', async () => {
-    const one = new RedisHistoryStore(redis.url, `shared${workspace}`, silentLogger);
-    const two = new RedisHistoryStore(redis.url, `shared${workspace}`, silentLogger);
-    const other = new RedisHistoryStore(redis.url, `other${workspace}`, silentLogger);
+    const one = new RedisHistoryStore(new RedisConnections(redis.url, silentLogger), historyKeys(`shared${workspace}`), silentLogger);
+    const two = new RedisHistoryStore(new RedisConnections(redis.url, silentLogger), historyKeys(`shared${workspace}`), silentLogger);
+    const other = new RedisHistoryStore(new RedisConnections(redis.url, silentLogger), historyKeys(`other${workspace}`), silentLogger);
     for (const store of [one, two, other]) await store.load();
     await one.put(record(1));
     await two.put(record(2));
@@ -198,7 +200,7 @@ describe('history in Redis (real redis-server)', function () {
   });
 
   it('reports a Redis that went away, acknowledges nothing meanwhile, and answers queries with 503', async () => {
-    const store = new RedisHistoryStore(redis.url, `outage${workspace}`, silentLogger);
+    const store = new RedisHistoryStore(new RedisConnections(redis.url, silentLogger), historyKeys(`outage${workspace}`), silentLogger);
     const history = new HistoryService(store, silentLogger, 30);
     await history.load();
     await redis.kill();

@@ -9,8 +9,11 @@ import { readHookEvent } from '../../src/extension/engine/hooks/adapters';
 import { SessionTracker } from '../../src/extension/engine/hooks/sessions';
 import { RedisSessionStore } from '../../src/extension/engine/hooks/sessionRedisStore';
 import { silentLogger } from '../../src/extension/engine/log';
+import { RedisConnections } from '../../src/extension/engine/redis/connections';
+import { sessionKeys } from '../../src/extension/engine/redis/keys';
 import type { AgentSession, SessionEvent } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
+import { callRelay } from '../helpers/relayCall';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { RelayClient } from '../helpers/wsClient';
 
@@ -36,14 +39,7 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
     engines.push(engine);
     return engine;
   };
-  const call = async (engine: Engine, method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${engine.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as unknown };
-  };
+  const call = (engine: Engine, method: string, route: string, body?: unknown) => callRelay(engine.url, TOKEN, method, route, body);
   const postToolUse = (sessionId: string, command: string) => ({
     session_id: sessionId,
     cwd: workspace,
@@ -92,8 +88,9 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
 
   it('keeps sessions in Redis for the retention and drops the older ones', async () => {
     let now = 1_700_000_000_000;
+    const keys = sessionKeys('retention');
     const open = async (retentionDays: number) => {
-      const tracker = new SessionTracker(new RedisSessionStore(redis.url, 'retention', silentLogger), silentLogger, retentionDays, () => now);
+      const tracker = new SessionTracker(new RedisSessionStore(new RedisConnections(redis.url, silentLogger), keys, silentLogger), silentLogger, retentionDays, () => now);
       await tracker.load();
       closers.push(() => tracker.close());
       return tracker;
@@ -107,16 +104,16 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
 
     const client = new Redis(redis.url);
     closers.push(async () => void client.disconnect());
-    const ttl = await client.pttl('agent-mesh:session:retention:claude-code:recent');
+    const ttl = await client.pttl(keys.session('claude-code:recent'));
     assert.ok(ttl > 6.9 * DAY_MS && ttl <= 7 * DAY_MS, `the session key expires in ${ttl} ms`);
-    assert.ok((await client.pttl('agent-mesh:session-events:retention:claude-code:recent')) > 6.9 * DAY_MS);
+    assert.ok((await client.pttl(keys.events('claude-code:recent'))) > 6.9 * DAY_MS);
 
     now += DAY_MS;
     const reader = await open(3);
     assert.deepEqual(reader.list().map((s) => s.id), ['claude-code:recent']);
     await reader.flush();
-    assert.equal(await client.exists('agent-mesh:session:retention:claude-code:old', 'agent-mesh:session-events:retention:claude-code:old'), 0);
-    assert.deepEqual(await client.zrange('agent-mesh:sessions:retention', 0, -1), ['claude-code:recent']);
+    assert.equal(await client.exists(keys.session('claude-code:old'), keys.events('claude-code:old')), 0);
+    assert.deepEqual(await client.zrange(keys.index, 0, -1), ['claude-code:recent']);
   });
 
   it("keeps a session's latest context and failed tool results in Redis for the next relay", async () => {
@@ -128,7 +125,7 @@ describe('agent sessions shared through Redis (two in-process relays, real redis
         `${JSON.stringify({ type: 'user', timestamp: '2026-11-30T12:00:00.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'exit 2', is_error: true }] } })}\n`,
     );
     const open = async () => {
-      const tracker = new SessionTracker(new RedisSessionStore(redis.url, 'context', silentLogger), silentLogger, 7, () => Date.parse('2026-11-30T12:01:00Z'));
+      const tracker = new SessionTracker(new RedisSessionStore(new RedisConnections(redis.url, silentLogger), sessionKeys('context'), silentLogger), silentLogger, 7, () => Date.parse('2026-11-30T12:01:00Z'));
       await tracker.load();
       closers.push(() => tracker.close());
       return tracker;

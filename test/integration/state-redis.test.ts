@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { decodeDocument } from '../../src/extension/engine/state/codec';
-import { redisKeys, workspaceId } from '../../src/extension/engine/state/redisStore';
+import { stateKeys, workspaceIdentity } from '../../src/extension/engine/redis/keys';
 import type { HealthBody } from '../../src/shared/api';
 import type { ServerFrame } from '../../src/shared/protocol';
 import { waitFor } from '../helpers/net';
@@ -46,7 +46,7 @@ describe('dashboard state on a shared Redis (real redis-server, real serve proce
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const keys = () => redisKeys('tester', workspaceId('', workspace));
+  const keys = () => stateKeys(workspaceIdentity('', workspace), 'tester');
 
   async function startRelay(name: string, dataDir = path.join(scratch, name)): Promise<Relay> {
     const serve = await startServe(

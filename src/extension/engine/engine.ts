@@ -45,6 +45,7 @@ import { Router } from './relay/router';
 import { RelayServer } from './relay/server';
 import { Metrics } from './metrics';
 import { registerOperationsMetrics } from './operationsMetrics';
+import { RedisConnections } from './redis/connections';
 import { createStateStore } from './state/createStore';
 import { Recoveries } from './state/recoveries';
 import { StateRelay } from './state/stateRelay';
@@ -146,9 +147,13 @@ export class Engine {
   /** The damaged data files found at start and set aside. */
   private readonly recoveries = new Recoveries();
   private readonly stopOperationsMetrics: () => void;
+  /** The Redis connections of every store, when `agentMesh.state.redisUrl` is set. */
+  private readonly redis: RedisConnections | undefined;
 
   private constructor(private readonly options: EngineOptions) {
-    const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries });
+    const redisUrl = options.settings['agentMesh.state.redisUrl'];
+    this.redis = redisUrl ? new RedisConnections(redisUrl, options.logger) : undefined;
+    const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries, redis: this.redis });
     this.state = new StateService(store, options.logger, {
       observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: store.kind, outcome: ok ? 'ok' : 'error' }, seconds),
     });
@@ -221,7 +226,7 @@ export class Engine {
     this.toolCallFrames = new ToolCallFrameIntake(this.toolCalls);
     registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
-    this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries });
+    this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries, redis: this.redis });
     this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval));
     this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules));
     this.provideSnapshot('approvals', () => this.approvals.snapshot());
@@ -242,7 +247,7 @@ export class Engine {
 
     this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
     this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules));
-    this.sessions = new SessionTracker(createSessionStore(options), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
+    this.sessions = new SessionTracker(createSessionStore({ ...options, redis: this.redis }), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
     this.sessions.onChange((session) => this.publish('sessions', 'upsert', session));
     this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }));
     this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
@@ -274,7 +279,7 @@ export class Engine {
       };
     });
 
-    this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries }), options.logger, options.settings['agentMesh.history.retentionDays']);
+    this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries, redis: this.redis }), options.logger, options.settings['agentMesh.history.retentionDays']);
     this.history.onRecorded((record) => this.publish('history', 'recorded', record));
     this.provideSnapshot('history', () => ({ store: this.history.kind }));
     registerHistoryRoutes(this.router, this.history);
@@ -463,6 +468,7 @@ export class Engine {
       mcp: this.mcp.counters(),
       mesh: this.mesh.counts(),
       approvals: { pending: this.approvals.pendingCount },
+      ...(this.redis ? { redis: this.redis.health() } : {}),
       ...(recovered.length > 0 ? { recovered } : {}),
     };
   }

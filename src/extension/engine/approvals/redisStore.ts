@@ -1,35 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { approvalRecordSchema, approvalRuleSchema, type Approval, type ApprovalRule } from '../../../shared/approvals';
 import type { Logger } from '../log';
+import { closeGracefully, THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
+import type { ApprovalKeys } from '../redis/keys';
 import type { ApprovalStore, FileApprovalStore, RemoteChange, StoredApprovals } from './store';
-
-// Writes and their notification go out in one script, so a relay that sees the message can
-// always read the record, and compare-and-set decides which of two relays moves an approval.
-const INSERT = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PUBLISH', KEYS[2], ARGV[3])
-return 1`;
-// {-1} when the record is missing because Redis lost its data (the epoch key is gone too).
-const TRANSITION = `
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if not current then
-  if redis.call('EXISTS', KEYS[3]) == 0 then return {-1, ''} end
-  return {0, ''}
-end
-if cjson.decode(current).status ~= 'pending' then return {0, current} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PUBLISH', KEYS[2], ARGV[3])
-return {1, ''}`;
-// Puts back what one relay knows without overwriting what another relay already put back, then
-// publishes each record so every relay (and every agent waiting on one) hears about it.
-const RESTORE = `
-local restored = 0
-for i = 1, #ARGV - 1, 2 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then restored = restored + 1 end
-end
-redis.call('SET', KEYS[3], ARGV[#ARGV], 'NX')
-return restored`;
 
 /** How often the relay checks that Redis still holds what it wrote. */
 const EPOCH_CHECK_MS = 2_000;
@@ -53,9 +27,8 @@ export class RedisApprovalStore implements ApprovalStore {
   readonly kind = 'redis' as const;
   /** Tells this relay's own messages apart from the others'. */
   private readonly origin = randomUUID();
-  private readonly client: Redis;
-  private subscriber: Redis | undefined;
-  private readonly keys: { approvals: string; rules: string; channel: string; epoch: string };
+  private readonly client: RedisClient;
+  private subscriber: RedisClient | undefined;
   /** The epoch this relay last saw; undefined before the first load. */
   private epoch: string | undefined;
   private checkTimer: ReturnType<typeof setInterval> | undefined;
@@ -66,23 +39,20 @@ export class RedisApprovalStore implements ApprovalStore {
   /** Every approval this relay knows, as the mirror holds it (the mirror's own copy is on disk). */
   private known: Map<string, Approval> = new Map();
   private knownRules: ApprovalRule[] = [];
+  private readonly stopWatchingFailovers: () => void;
 
   constructor(
-    url: string,
-    workspaceKey: string,
+    private readonly connections: RedisConnections,
+    private readonly keys: ApprovalKeys,
     private readonly logger: Logger,
     private readonly mirror: FileApprovalStore,
   ) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.client = connections.open(THROUGH_SHORT_OUTAGES);
     this.client.on('error', (error) => this.logger.warn(`approvals Redis: ${error.message}`));
     this.client.on('close', () => this.setProblem('approvals store (redis) unreachable: approvals answer 503 until it is back'));
     this.client.on('ready', () => void this.checkEpoch());
-    this.keys = {
-      approvals: `agent-mesh:approvals:${workspaceKey}`,
-      rules: `agent-mesh:approval-rules:${workspaceKey}`,
-      channel: `agent-mesh:approvals:${workspaceKey}:changes`,
-      epoch: `agent-mesh:approvals:${workspaceKey}:epoch`,
-    };
+    // The new primary may lack the last approvals the old one took: put back what this relay knows.
+    this.stopWatchingFailovers = connections.onFailover(() => void this.recover('a Redis failover').catch((error: Error) => this.logger.warn(`approvals Redis: could not put back the approvals after a failover: ${error.message}`)));
   }
 
   async load(): Promise<StoredApprovals> {
@@ -119,7 +89,7 @@ export class RedisApprovalStore implements ApprovalStore {
   async insert(approval: Approval): Promise<void> {
     await this.mirror.insert(approval);
     try {
-      await this.client.eval(INSERT, 2, this.keys.approvals, this.keys.channel, approval.id, JSON.stringify(approval), this.message({ kind: 'approval', approval }));
+      await this.client.agentMeshApprovalInsert(this.keys.approvals, this.keys.channel, approval.id, JSON.stringify(approval), this.message({ kind: 'approval', approval }));
     } catch (error) {
       await this.mirrorBack(approval.id, undefined);
       throw error;
@@ -180,7 +150,7 @@ export class RedisApprovalStore implements ApprovalStore {
 
   async watch(listener: (change: RemoteChange) => void): Promise<void> {
     this.remoteListener = listener;
-    const subscriber = this.client.duplicate();
+    const subscriber = this.connections.open(THROUGH_SHORT_OUTAGES);
     this.subscriber = subscriber;
     subscriber.on('error', (error) => this.logger.warn(`approvals Redis subscriber: ${error.message}`));
     subscriber.on('message', (_channel: string, text: string) => {
@@ -216,10 +186,11 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async close(): Promise<void> {
+    this.stopWatchingFailovers();
     clearInterval(this.checkTimer);
     await this.recovering?.catch(() => undefined);
     this.subscriber?.disconnect();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeGracefully(this.client);
     await this.mirror.close();
   }
 
@@ -236,12 +207,12 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   /** One restore at a time; the relay is degraded until it has run. */
-  private recover(): Promise<void> {
+  private recover(cause = 'Redis lost the approvals it held (restarted without persistence or flushed)'): Promise<void> {
     this.recovering ??= (async () => {
-      this.setProblem('approvals store (redis) lost the approvals it held (restarted without persistence or flushed); putting back what this relay knows');
+      this.setProblem(`approvals store (redis): after ${cause}, putting back what this relay knows`);
       const restored = await this.restore();
       this.epoch = (await this.client.get(this.keys.epoch)) ?? undefined;
-      this.logger.warn(`approvals Redis had lost its data; put back ${restored} approval(s) this relay knew`);
+      this.logger.warn(`approvals Redis: after ${cause}, put back ${restored} approval(s) this relay knew`);
       this.setProblem(undefined);
     })().finally(() => (this.recovering = undefined));
     return this.recovering;
@@ -251,7 +222,7 @@ export class RedisApprovalStore implements ApprovalStore {
   private async restore(): Promise<number> {
     const records = [...this.known.values()];
     const args = records.flatMap((a) => [a.id, JSON.stringify(a)]);
-    const restored = (await this.client.eval(RESTORE, 3, this.keys.approvals, this.keys.channel, this.keys.epoch, ...args, randomUUID())) as number;
+    const restored = await this.client.agentMeshApprovalRestore(this.keys.approvals, this.keys.channel, this.keys.epoch, ...args, randomUUID());
     if (this.knownRules.length > 0 && (await this.client.hlen(this.keys.rules)) === 0) {
       const batch = this.client.multi();
       for (const rule of this.knownRules) batch.hsetnx(this.keys.rules, rule.tool, JSON.stringify(rule));
@@ -271,16 +242,14 @@ export class RedisApprovalStore implements ApprovalStore {
   // ---- helpers -----------------------------------------------------------------------------
 
   private async compareAndSet(next: Approval): Promise<[number, string]> {
-    return (await this.client.eval(
-      TRANSITION,
-      3,
+    return this.client.agentMeshApprovalTransition(
       this.keys.approvals,
       this.keys.channel,
       this.keys.epoch,
       next.id,
       JSON.stringify(next),
       this.message({ kind: 'approval', approval: next }),
-    )) as [number, string];
+    );
   }
 
   /** Keeps the mirror in step with other relays' changes; a failure is reported, the change still applies. */

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings';
 import type { Logger } from '../log';
+import type { RedisConnections } from '../redis/connections';
+import { approvalKeys, workspaceIdentity } from '../redis/keys';
 import type { Recoveries } from '../state/recoveries';
 import { AuditLog } from './audit';
 import { ApprovalQueue } from './queue';
@@ -17,22 +19,14 @@ export function thresholdsFrom(settings: Settings): ApprovalThresholds {
   return { auto: settings['agentMesh.approvals.autoApproveThreshold'], quick: settings['agentMesh.approvals.quickThreshold'] };
 }
 
-/**
- * Relays of the same workspace share approvals through Redis: the key is the workspace folder's
- * name, so windows (or machines) that open the same project meet under one key.
- */
-export function workspaceKey(workspaceDir: string | undefined): string {
-  const name = workspaceDir ? path.basename(path.resolve(workspaceDir)) : '';
-  return name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'default';
-}
-
 /** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
 export function createApprovalQueue(
-  options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; token: string; recoveries?: Recoveries },
+  options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; token: string; recoveries?: Recoveries; redis?: RedisConnections },
 ): ApprovalQueue {
-  const redisUrl = options.settings['agentMesh.state.redisUrl'];
   const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger, options.recoveries);
-  const store: ApprovalStore = redisUrl ? new RedisApprovalStore(redisUrl, workspaceKey(options.workspaceDir), options.logger, fileStore(REDIS_MIRROR_FILE)) : fileStore(APPROVALS_FILE);
+  const store: ApprovalStore = options.redis
+    ? new RedisApprovalStore(options.redis, approvalKeys(workspaceIdentity(options.settings['agentMesh.state.workspaceId'], options.workspaceDir)), options.logger, fileStore(REDIS_MIRROR_FILE))
+    : fileStore(APPROVALS_FILE);
   const secrets = [options.token];
   return new ApprovalQueue({
     store,

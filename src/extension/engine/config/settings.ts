@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { MCP_CONNECTION_MODE_SETTINGS, MCP_CONNECTION_MODES, MODEL_FAMILIES, TOKEN_ENCODINGS } from '../../../shared/mcp';
 import type { BudgetPeriod } from '../../../shared/costs';
 import { meshAgentConfigSchema } from '../../../shared/mesh';
+import { MAX_REDIS_URL_LENGTH, redisUrlProblem } from '../redis/url';
 
 const budgetUsd = z.number().positive().max(1_000_000).optional();
 
@@ -17,7 +18,11 @@ export const settingSchemas = {
     .default([]),
   'agentMesh.state.redisUrl': z
     .string()
-    .regex(/^(rediss?:\/\/.+)?$/, 'must be empty or a redis:// or rediss:// URL')
+    .max(MAX_REDIS_URL_LENGTH)
+    .superRefine((url, context) => {
+      const problem = url === '' ? undefined : redisUrlProblem(url);
+      if (problem) context.addIssue({ code: 'custom', message: `must be empty or a Redis URL: ${problem}` });
+    })
     .default(''),
   'agentMesh.state.ttlDays': z.number().int().min(1).max(3650).default(30),
   'agentMesh.state.user': z.string().regex(/^[\w.-]{0,64}$/, 'letters, digits, _ . - only (at most 64)').default(''),

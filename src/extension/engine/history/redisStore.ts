@@ -1,8 +1,9 @@
-import Redis from 'ioredis';
 import type { HistoryPage, HistoryRecord } from '../../../shared/history';
 import { StoreProblem } from '../hooks/sessionStore';
 import { parseJsonAs } from '../jsonText';
 import type { Logger } from '../log';
+import { closeGracefully, THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
+import type { HistoryKeys } from '../redis/keys';
 import { PageCollector, type HistoryQuery } from './query';
 import { historyRecordSchema } from './records';
 import type { HistoryStore } from './store';
@@ -12,27 +13,6 @@ const SCAN_BATCH = 500;
 /** The longest stored record read back (a longer one is skipped as damaged). */
 const MAX_RECORD_CHARS = 64 * 1024;
 
-// The record and its place in the index in one step: a reader never finds an id without its record.
-const PUT = `
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return 1`;
-
-// Ids older than ARGV[1], then the oldest past ARGV[2] records, leave the index and the hash (in chunks: unpack has a limit).
-const PRUNE = `
-local function drop(ids)
-  for i = 1, #ids, 1000 do
-    local chunk = {unpack(ids, i, math.min(i + 999, #ids))}
-    redis.call('ZREM', KEYS[1], unpack(chunk))
-    redis.call('HDEL', KEYS[2], unpack(chunk))
-  end
-  return #ids
-end
-local removed = drop(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1]))
-local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
-if excess > 0 then removed = removed + drop(redis.call('ZRANGE', KEYS[1], 0, excess - 1)) end
-return removed`;
-
 /**
  * The history in Redis, shared by every relay of a workspace: an index sorted by time (the record's
  * `at`) and a hash of the records by id. A record is acknowledged once Redis has it; a Redis that
@@ -41,22 +21,22 @@ return removed`;
 export class RedisHistoryStore implements HistoryStore {
   readonly kind = 'redis' as const;
   readonly failure = new StoreProblem();
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly index: string;
   private readonly hash: string;
   private closing = false;
 
   constructor(
-    url: string,
-    workspaceKey: string,
+    connections: RedisConnections,
+    keys: HistoryKeys,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.client = connections.open(THROUGH_SHORT_OUTAGES);
     this.client.on('error', (error) => this.logger.debug(`history Redis: ${error.message}`));
     this.client.on('close', () => this.closing || this.fail('Redis is unreachable'));
     this.client.on('ready', () => this.failure.set(undefined));
-    this.index = `agent-mesh:history:${workspaceKey}`;
-    this.hash = `agent-mesh:history:${workspaceKey}:records`;
+    this.index = keys.index;
+    this.hash = keys.records;
   }
 
   async load(): Promise<void> {
@@ -69,7 +49,7 @@ export class RedisHistoryStore implements HistoryStore {
 
   async put(record: HistoryRecord): Promise<boolean> {
     try {
-      await this.client.eval(PUT, 2, this.index, this.hash, record.id, record.at, JSON.stringify(record));
+      await this.client.agentMeshHistoryPut(this.index, this.hash, record.id, record.at, JSON.stringify(record));
       this.failure.set(undefined);
       return true;
     } catch (error) {
@@ -102,7 +82,7 @@ export class RedisHistoryStore implements HistoryStore {
 
   async prune(oldestAt: number, maxRecords: number): Promise<number> {
     try {
-      return Number(await this.client.eval(PRUNE, 2, this.index, this.hash, oldestAt, maxRecords));
+      return Number(await this.client.agentMeshHistoryPrune(this.index, this.hash, oldestAt, maxRecords));
     } catch (error) {
       this.fail((error as Error).message);
       return 0;
@@ -111,7 +91,7 @@ export class RedisHistoryStore implements HistoryStore {
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeGracefully(this.client);
   }
 
   private fail(why: string): void {

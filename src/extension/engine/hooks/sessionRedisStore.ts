@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import type { AgentSession, SessionEvent } from '../../../shared/sessions';
 import { parseJson } from '../jsonText';
 import type { Logger } from '../log';
+import { closeGracefully, THROUGH_SHORT_OUTAGES, type RedisClient, type RedisConnections } from '../redis/connections';
+import type { SessionKeys } from '../redis/keys';
 import { emptySessions, MAX_EVENTS, MAX_SESSIONS, sessionChangeSchema, storedEventSchema, storedSessionSchema, StoreProblem, type SessionChange, type SessionStore, type StoredSessions } from './sessionStore';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-// The session, its last events, its place in the index and the message to the other relays, in one
-// script: a relay that hears the message can always read what it announces.
-const UPSERT = `
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
-if ARGV[6] ~= '' then
-  redis.call('RPUSH', KEYS[2], ARGV[6])
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[5]), -1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('PUBLISH', KEYS[4], ARGV[7])
-return 1`;
 
 /**
  * Sessions in Redis, shared by every relay of a workspace: one key per session and one list of its
@@ -29,30 +17,22 @@ return 1`;
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis' as const;
   private readonly origin = randomUUID();
-  private readonly client: Redis;
-  private subscriber: Redis | undefined;
-  private readonly sessionPrefix: string;
-  private readonly eventsPrefix: string;
+  private readonly client: RedisClient;
+  private subscriber: RedisClient | undefined;
   private closing = false;
-  private readonly index: string;
-  private readonly channel: string;
   private retentionMs = 7 * DAY_MS;
   private readonly writes = new Set<Promise<unknown>>();
   readonly failure = new StoreProblem();
 
   constructor(
-    url: string,
-    workspaceKey: string,
+    private readonly connections: RedisConnections,
+    private readonly keys: SessionKeys,
     private readonly logger: Logger,
   ) {
-    this.client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.client = connections.open(THROUGH_SHORT_OUTAGES);
     this.client.on('error', (error) => this.logger.debug(`agent sessions Redis: ${error.message}`));
     this.client.on('close', () => this.closing || this.fail('Redis is unreachable'));
     this.client.on('ready', () => this.failure.set(undefined));
-    this.sessionPrefix = `agent-mesh:session:${workspaceKey}:`;
-    this.eventsPrefix = `agent-mesh:session-events:${workspaceKey}:`;
-    this.index = `agent-mesh:sessions:${workspaceKey}`;
-    this.channel = `agent-mesh:sessions:${workspaceKey}:changes`;
   }
 
   configure(retentionDays: number): void {
@@ -72,11 +52,11 @@ export class RedisSessionStore implements SessionStore {
 
   /** Names in the index whose session has expired are dropped from it. */
   private async read(): Promise<StoredSessions> {
-    const ids = await this.client.zrevrange(this.index, 0, MAX_SESSIONS - 1);
+    const ids = await this.client.zrevrange(this.keys.index, 0, MAX_SESSIONS - 1);
     const stored = emptySessions();
     if (ids.length === 0) return stored;
-    const batch = this.client.pipeline().mget(...ids.map((id) => this.sessionKey(id)));
-    for (const id of ids) batch.lrange(this.eventsKey(id), 0, -1);
+    const batch = this.client.pipeline().mget(...ids.map((id) => this.keys.session(id)));
+    for (const id of ids) batch.lrange(this.keys.events(id), 0, -1);
     const [[, texts], ...eventLists] = (await batch.exec()) as Array<[Error | null, unknown]>;
     const expired: string[] = [];
     (texts as Array<string | null>).forEach((text, i) => {
@@ -89,7 +69,7 @@ export class RedisSessionStore implements SessionStore {
       });
       stored.events.set(ids[i], events);
     });
-    if (expired.length > 0) await this.client.zrem(this.index, ...expired);
+    if (expired.length > 0) await this.client.zrem(this.keys.index, ...expired);
     return stored;
   }
 
@@ -97,13 +77,11 @@ export class RedisSessionStore implements SessionStore {
     const message = JSON.stringify({ origin: this.origin, change });
     const write =
       change.kind === 'upsert'
-        ? this.client.eval(
-            UPSERT,
-            4,
-            this.sessionKey(change.session.id),
-            this.eventsKey(change.session.id),
-            this.index,
-            this.channel,
+        ? this.client.agentMeshSessionUpsert(
+            this.keys.session(change.session.id),
+            this.keys.events(change.session.id),
+            this.keys.index,
+            this.keys.channel,
             change.session.id,
             JSON.stringify(change.session),
             change.session.lastEventAt,
@@ -114,9 +92,9 @@ export class RedisSessionStore implements SessionStore {
           )
         : this.client
             .multi()
-            .del(...change.ids.flatMap((id) => [this.sessionKey(id), this.eventsKey(id)]))
-            .zrem(this.index, ...change.ids)
-            .publish(this.channel, message)
+            .del(...change.ids.flatMap((id) => [this.keys.session(id), this.keys.events(id)]))
+            .zrem(this.keys.index, ...change.ids)
+            .publish(this.keys.channel, message)
             .exec();
     const tracked = write.then(
       () => this.failure.set(undefined),
@@ -127,7 +105,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async watch(listener: (change: SessionChange) => void): Promise<void> {
-    const subscriber = this.client.duplicate();
+    const subscriber = this.connections.open(THROUGH_SHORT_OUTAGES);
     this.subscriber = subscriber;
     subscriber.on('error', (error) => this.logger.debug(`agent sessions Redis subscriber: ${error.message}`));
     subscriber.on('message', (_channel: string, text: string) => {
@@ -137,7 +115,7 @@ export class RedisSessionStore implements SessionStore {
       if (!change.success) return this.logger.warn('agent sessions Redis: ignored a change message that is not a valid session change');
       listener(change.data as unknown as SessionChange);
     });
-    await subscriber.subscribe(this.channel).catch((error: Error) => this.fail(`cannot hear other relays' sessions (${error.message})`));
+    await subscriber.subscribe(this.keys.channel).catch((error: Error) => this.fail(`cannot hear other relays' sessions (${error.message})`));
   }
 
   async flush(): Promise<void> {
@@ -148,20 +126,12 @@ export class RedisSessionStore implements SessionStore {
     await this.flush();
     this.closing = true;
     this.subscriber?.disconnect();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await closeGracefully(this.client);
   }
 
   private fail(why: string): void {
     const problem = `agent sessions store (redis) cannot write: ${why}; sessions are neither shared nor kept until it can`;
     if (this.failure.value !== problem) this.logger.warn(problem);
     this.failure.set(problem);
-  }
-
-  private sessionKey(id: string): string {
-    return `${this.sessionPrefix}${id}`;
-  }
-
-  private eventsKey(id: string): string {
-    return `${this.eventsPrefix}${id}`;
   }
 }

@@ -2,62 +2,18 @@
 // the version key), fanned out to every relay sharing it over pub/sub, and mirrored in the local
 // file so a Redis outage costs nothing: the relay keeps serving, journals what it accepted, and
 // pushes it when Redis returns.
-import { createHash, randomUUID } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import type { RedisClient, RedisConnections } from '../redis/connections';
+import type { StateKeys } from '../redis/keys';
 import { CorruptStateError, decodeDocument, documentSchema, encodeDocument } from './codec';
 import type { FileStore, SyncJournal } from './fileStore';
 import { MigrationError } from './migrations';
 import { emptyDocument, sameStamp, wins, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreSink } from './store';
 import { stampOf } from '../../../shared/state';
 import { changeAt, mergePaths } from './tree';
-
-export interface RedisKeys {
-  doc: string;
-  version: string;
-  modified: string;
-  /** Pub/sub channel (not a key) on which relays announce what they wrote. */
-  channel: string;
-}
-
-export function redisKeys(user: string, workspace: string): RedisKeys {
-  const base = `dashboard:state:${user}:${workspace}`;
-  return { doc: base, version: `${base}:version`, modified: `${base}:modified`, channel: `${base}:updates` };
-}
-
-const idPart = (value: string) => value.replace(/[^\w.-]+/g, '_').slice(0, 64) || '_';
-
-/** The user part of the keys: the setting, else the OS user name. */
-export function stateUser(configured: string): string {
-  if (configured) return idPart(configured);
-  try {
-    return idPart(os.userInfo().username);
-  } catch {
-    return 'user';
-  }
-}
-
-/** The workspace part of the keys: the setting, else the folder name plus a short hash of its path. */
-export function workspaceId(configured: string, workspaceDir: string | undefined): string {
-  if (configured) return idPart(configured);
-  if (!workspaceDir) return 'no-workspace';
-  const resolved = path.resolve(workspaceDir);
-  return `${idPart(path.basename(resolved))}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
-}
-
-// Compare-and-set: writes the document, its version and modification time (all with the TTL) and
-// announces the write, only if nobody changed the version since it was read.
-const CAS_SCRIPT = `
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[5])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
-redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
-return 1`;
 
 const stampSchema = z.object({ version: z.number(), timestamp: z.number(), deviceId: z.string() });
 const announcementSchema = z.object({
@@ -82,8 +38,8 @@ const MAX_CAS_ATTEMPTS = 20;
 const RETRY_PUSH_MS = 1000;
 
 export interface RedisStoreOptions {
-  url: string;
-  keys: RedisKeys;
+  connections: RedisConnections;
+  keys: StateKeys;
   ttlSeconds: number;
   /** The local mirror: serves during outages and keeps the journal of unsynced paths. */
   local: FileStore;
@@ -96,8 +52,8 @@ export class RedisStore implements StateStore {
   readonly kind = 'redis' as const;
   /** Tells this relay's announcements from other relays'. */
   readonly relayId = randomUUID();
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private sink: StoreSink | undefined;
   /** The stamps Redis is known to hold; local stamps that differ are the journal. */
   private synced = new Map<string, PathStamp>();
@@ -111,17 +67,12 @@ export class RedisStore implements StateStore {
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
-    const common = {
-      lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, 2000),
-    };
+    const connectTimeoutMs = options.connectTimeoutMs;
     // Commands fail at once while Redis is unreachable (no offline queue): the relay answers from
     // memory and the file instead of hanging.
-    this.client = new Redis(options.url, { ...common, enableOfflineQueue: false });
+    this.client = options.connections.open({ offlineQueue: false, maxRetriesPerRequest: 1, connectTimeoutMs });
     // The subscription waits for Redis however long it takes (then ioredis renews it on every reconnect).
-    this.subscriber = new Redis(options.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = options.connections.open({ offlineQueue: true, maxRetriesPerRequest: null, connectTimeoutMs });
     for (const connection of [this.client, this.subscriber]) connection.on('error', (error: Error) => (this.lastError = error.message));
     this.client.on('close', () => this.markDown());
     this.client.on('ready', () => {
@@ -134,11 +85,7 @@ export class RedisStore implements StateStore {
   }
 
   get where(): string {
-    try {
-      return `Redis at ${new URL(this.options.url).host}`;
-    } catch {
-      return 'Redis';
-    }
+    return this.options.connections.where;
   }
 
   connect(sink: StoreSink): void {
@@ -259,9 +206,7 @@ export class RedisStore implements StateStore {
       merged.lastModified = Date.now();
       announcement.version = merged.version;
       announcement.lastModified = merged.lastModified;
-      const written = await this.client.eval(
-        CAS_SCRIPT,
-        3,
+      const written = await this.client.agentMeshStateCas(
         keys.doc,
         keys.version,
         keys.modified,

@@ -1,0 +1,174 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defaultSettings } from '../../src/extension/engine/config/settings';
+import { Engine } from '../../src/extension/engine/engine';
+import { silentLogger } from '../../src/extension/engine/log';
+import type { Approval } from '../../src/shared/approvals';
+import type { AgentSession } from '../../src/shared/sessions';
+import { waitFor } from '../helpers/net';
+import { callRelay } from '../helpers/relayCall';
+import { currentMasterPort, cutReplication, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
+import { RelayClient } from '../helpers/wsClient';
+
+const TOKEN = 'redis-topologies-test-token';
+
+describe('Redis Cluster and Sentinel (real redis-server processes, two in-process relays)', function () {
+  this.timeout(120_000);
+  let scratch: string;
+  const engines: Engine[] = [];
+  const clients: RelayClient[] = [];
+  const topologies: Array<RedisCluster | RedisSentinelSetup> = [];
+
+  beforeEach(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'am-redis-topologies-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(engines.splice(0).map((e) => e.stop()));
+    await Promise.all(topologies.splice(0).map((t) => t.stop()));
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const workspace = () => path.join(scratch, 'app');
+  const startRelay = async (url: string, name: string) => {
+    const settings = { ...defaultSettings(), 'agentMesh.state.redisUrl': url };
+    const engine = await Engine.start({ settings, token: TOKEN, dataDir: path.join(scratch, name), workspaceDir: workspace(), extensionRoot: scratch, logger: silentLogger });
+    engines.push(engine);
+    const client = await RelayClient.connect(engine.url, { token: TOKEN, deviceId: `device-${name}` });
+    clients.push(client);
+    await client.next('state:full');
+    return { engine, client };
+  };
+  const call = <T = Approval>(engine: Engine, method: string, route: string, body?: unknown) => callRelay<T>(engine.url, TOKEN, method, route, body);
+  let sequence = 0;
+  /** Sends a state update and resolves once the relay acknowledged it. */
+  const write = async (client: RelayClient, pathName: string, value: unknown) => {
+    const id = `u${++sequence}`;
+    client.send({ type: 'state:update', id, path: pathName, value, version: 1, timestamp: Date.now() });
+    await client.next('ack', (f) => f.id === id, 20_000);
+  };
+  const stateOf = (engine: Engine) => engine.state.snapshot().state;
+  /** Waits until both relays hold the same state, which has every acknowledged value in it. */
+  const converged = (a: Engine, b: Engine, acknowledged: Record<string, unknown>) =>
+    waitFor(
+      'both relays to hold the same state with every acknowledged write',
+      async () => {
+        const [sa, sb] = [stateOf(a), stateOf(b)];
+        const holds = (state: Record<string, unknown>) => Object.entries(acknowledged).every(([key, value]) => JSON.stringify(state[key]) === JSON.stringify(value));
+        return JSON.stringify(sa) === JSON.stringify(sb) && holds(sa) ? sa : undefined;
+      },
+      30_000,
+      100,
+    );
+
+  it('a three-master Cluster: approvals, dashboard state and agent sessions are shared by two relays, every multi-key script in one slot', async () => {
+    const cluster = await startRedisCluster(3);
+    topologies.push(cluster);
+    const a = await startRelay(cluster.url, 'a');
+    const b = await startRelay(cluster.url, 'b');
+    for (const relay of [a, b]) {
+      assert.equal(relay.engine.condition().status, 'ok', JSON.stringify(relay.engine.condition().problems));
+      // The history connects while the relay starts (in the background): connected once it has.
+      await waitFor('every connection of the relay ready', async () => (relay.engine.health().redis?.status === 'connected' ? true : undefined));
+      assert.deepEqual(relay.engine.health().redis, { topology: 'cluster', status: 'connected', failovers: 0 });
+    }
+
+    const created = await call(a.engine, 'POST', '/api/approvals', { title: 'Deploy', confidence: 50, risk: 'medium' });
+    assert.equal(created.status, 201);
+    const waiting = call(b.engine, 'GET', `/api/approvals/${created.body.id}/wait?timeoutMs=60000`);
+    await waitFor('the agent to wait on relay b', async () => (b.engine.approvals.waiterCount === 1 ? true : undefined));
+    assert.equal((await call(a.engine, 'POST', `/api/approvals/${created.body.id}/decision`, { decision: 'approve', by: 'cluster' })).status, 200);
+    assert.deepEqual([(await waiting).body.status, (await waiting).body.decidedBy], ['approved', 'cluster']);
+
+    await write(a.client, 'fromA', 'written on a');
+    await write(b.client, 'fromB', 'written on b');
+    await converged(a.engine, b.engine, { fromA: 'written on a', fromB: 'written on b' });
+
+    const hook = { session_id: 'cluster-1', cwd: workspace(), hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_response: { stdout: '' } };
+    assert.equal((await call(a.engine, 'POST', '/api/hooks/claude-code', hook)).status, 200);
+    await a.engine.sessions.flush();
+    const later = await startRelay(cluster.url, 'c');
+    assert.deepEqual((await call<AgentSession[]>(later.engine, 'GET', '/api/sessions')).body.map((s) => s.id), ['claude-code:cluster-1']);
+    for (const relay of [a, b, later]) assert.equal(relay.engine.condition().status, 'ok', JSON.stringify(relay.engine.condition().problems));
+  });
+
+  it('Sentinel: the master killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {
+    const sentinel = await startRedisSentinel();
+    topologies.push(sentinel);
+    const a = await startRelay(sentinel.url, 'a');
+    const b = await startRelay(sentinel.url, 'b');
+    await waitFor('every connection of relay a ready', async () => (a.engine.health().redis?.status === 'connected' ? true : undefined));
+    assert.deepEqual(a.engine.health().redis, { topology: 'sentinel', status: 'connected', failovers: 0 });
+
+    const acknowledged: Record<string, unknown> = {};
+    const acknowledge = async (relay: { client: RelayClient }, key: string, value: string) => {
+      await write(relay.client, key, value);
+      acknowledged[key] = value;
+    };
+    await acknowledge(a, 'beforeA', 'before on a');
+    await acknowledge(b, 'beforeB', 'before on b');
+    const first = await call(a.engine, 'POST', '/api/approvals', { title: 'Deploy', confidence: 50, risk: 'medium' });
+    assert.equal(first.status, 201);
+    const waiting = call(b.engine, 'GET', `/api/approvals/${first.body.id}/wait?timeoutMs=90000`);
+    await waitFor('the agent to wait on relay b', async () => (b.engine.approvals.waiterCount === 1 ? true : undefined));
+
+    await sentinel.master.kill();
+    // While the sentinels elect a new master: state writes are acknowledged from each relay's own
+    // file; approvals are acknowledged only when Redis took them (a 503 is an honest refusal).
+    await acknowledge(a, 'duringA', 'during on a');
+    await acknowledge(b, 'duringB', 'during on b');
+    const during = await call(a.engine, 'POST', '/api/approvals', { title: 'During the failover', confidence: 40, risk: 'low' });
+    assert.ok([201, 503].includes(during.status), `answered ${during.status}`);
+
+    await waitFor('the sentinels to promote the replica', async () => ((await currentMasterPort(sentinel)) === sentinel.replica.port ? true : undefined), 60_000, 200);
+    for (const relay of [a, b]) {
+      await waitFor(
+        'each relay to report the failover and be connected and ok again',
+        async () => {
+          const redis = relay.engine.health().redis;
+          return redis?.failovers === 1 && redis.status === 'connected' && relay.engine.condition().status === 'ok' ? true : undefined;
+        },
+        60_000,
+        200,
+      );
+    }
+
+    await acknowledge(b, 'afterB', 'after on b');
+    const decided = await call(a.engine, 'POST', `/api/approvals/${first.body.id}/decision`, { decision: 'approve', by: 'after the failover' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    assert.deepEqual([(await waiting).body.status, (await waiting).body.decidedBy], ['approved', 'after the failover']);
+    if (during.status === 201) assert.equal((await call(b.engine, 'GET', `/api/approvals/${during.body.id}`)).body.status, 'pending');
+    const after = await call(b.engine, 'POST', '/api/approvals', { title: 'After the failover', confidence: 40, risk: 'low' });
+    assert.equal(after.status, 201);
+    assert.equal((await call(a.engine, 'GET', `/api/approvals/${after.body.id}`)).body.status, 'pending');
+
+    const state = await converged(a.engine, b.engine, acknowledged);
+    assert.deepEqual(Object.keys(acknowledged).filter((key) => !(key in state)), []);
+  });
+
+  it('Sentinel: what the old master acknowledged but never replicated is put back on the new master by the relays', async () => {
+    const sentinel = await startRedisSentinel();
+    topologies.push(sentinel);
+    const a = await startRelay(sentinel.url, 'a');
+    const b = await startRelay(sentinel.url, 'b');
+    await write(a.client, 'replicated', 'reached the replica');
+    await cutReplication(sentinel);
+
+    await write(a.client, 'unreplicated', 'only on the old master');
+    const approval = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
+    assert.equal(approval.status, 201);
+    await sentinel.master.kill();
+    await waitFor('the sentinels to promote the replica', async () => ((await currentMasterPort(sentinel)) === sentinel.replica.port ? true : undefined), 60_000, 200);
+    for (const relay of [a, b]) {
+      await waitFor('each relay to see the failover and be ok', async () => (relay.engine.health().redis?.failovers === 1 && relay.engine.condition().status === 'ok' ? true : undefined), 60_000, 200);
+    }
+
+    // A relay with an empty data folder knows only what the new master holds.
+    const fresh = await startRelay(sentinel.url, 'fresh');
+    await waitFor('the fresh relay to load the approval from the new master', async () => ((await call(fresh.engine, 'GET', `/api/approvals/${approval.body.id}`)).status === 200 ? true : undefined), 20_000, 200);
+    await converged(fresh.engine, a.engine, { replicated: 'reached the replica', unreplicated: 'only on the old master' });
+  });
+});
