@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/extension/engine/log';
-import { COMPRESSION_THRESHOLD_BYTES, CorruptStateError, decodeDocument, decodeText, encodeDocument, encodeText } from '../../src/extension/engine/state/codec';
+import LZString from 'lz-string';
+import { COMPRESSION_THRESHOLD_BYTES, CorruptStateError, decodeDocument, decodeText, encodeDocument } from '../../src/extension/engine/state/codec';
 import { DocumentText } from '../../src/extension/engine/state/documentText';
 import { FileStore } from '../../src/extension/engine/state/fileStore';
 import { Recoveries } from '../../src/extension/engine/state/recoveries';
@@ -27,22 +28,31 @@ function bigDocument(kb: number): StateDocument {
 describe('state compression', () => {
   it('stores small documents as plain JSON', () => {
     const doc = emptyDocument(1);
-    assert.equal(encodeDocument(doc, 'utf16'), JSON.stringify(doc));
+    assert.equal(encodeDocument(doc), JSON.stringify(doc));
   });
 
-  for (const encoding of ['utf16', 'base64'] as const) {
-    it(`compresses documents above ${COMPRESSION_THRESHOLD_BYTES / 1024} KB with lz-string (${encoding}), flagged, and reads them back`, async () => {
-      const doc = bigDocument(120);
-      const text = encodeDocument(doc, encoding);
-      const envelope = JSON.parse(text);
-      assert.equal(envelope.compressed, `lz-string/${encoding}`);
-      assert.ok(text.length < JSON.stringify(doc).length / 2, 'it is actually smaller');
-      assert.deepEqual(await decodeDocument(text, 'test'), doc);
+  it(`compresses documents above ${COMPRESSION_THRESHOLD_BYTES / 1024} KB with brotli (base64 text), flagged, and reads them back`, async () => {
+    const doc = bigDocument(120);
+    const text = encodeDocument(doc);
+    const envelope = JSON.parse(text);
+    assert.equal(envelope.compressed, 'brotli/base64');
+    assert.ok(text.length < JSON.stringify(doc).length / 5, 'it is much smaller');
+    assert.deepEqual(await decodeDocument(text, 'test'), doc);
+  });
+
+  for (const [flag, compress] of [
+    ['lz-string/utf16', LZString.compressToUTF16],
+    ['lz-string/base64', LZString.compressToBase64],
+  ] as const) {
+    it(`still reads a document an earlier version wrote as ${flag}`, async () => {
+      const doc = bigDocument(60);
+      const json = JSON.stringify(doc);
+      assert.deepEqual(await decodeDocument(JSON.stringify({ compressed: flag, length: json.length, data: compress(json) }), 'test'), doc);
     });
   }
 
   it('reports damaged compressed data instead of returning something', () => {
-    const text = encodeText('x'.repeat(COMPRESSION_THRESHOLD_BYTES + 10), 'base64');
+    const text = encodeDocument(bigDocument(60));
     const envelope = JSON.parse(text);
     const truncated = JSON.stringify({ ...envelope, data: envelope.data.slice(0, envelope.data.length / 2) });
     assert.throws(() => decodeText(truncated, 'test'), CorruptStateError);
@@ -90,8 +100,8 @@ describe('file store recovery', () => {
 
   it('still reads a file an earlier version wrote lz-string compressed', async () => {
     const doc = bigDocument(80);
-    await writeFile(file, encodeDocument(doc, 'base64'));
-    assert.equal(JSON.parse(await readFile(file, 'utf8')).compressed, 'lz-string/base64');
+    const json = JSON.stringify(doc);
+    await writeFile(file, JSON.stringify({ compressed: 'lz-string/base64', length: json.length, data: LZString.compressToBase64(json) }));
     assert.deepEqual(await new FileStore(file).load(), doc);
   });
 

@@ -1,15 +1,14 @@
 // How a dashboard document is written as text. Small documents are plain JSON; above the threshold
 // they are compressed inside a flagged envelope, so a reader always knows what it holds. The file
 // is deflated in the background (zlib's thread pool, so a large document never stalls the relay);
-// Redis copies are lz-string (our faster compressor of the same format, lzCompress.ts), and files
-// written as lz-string by earlier versions are still read. Every read is checked (envelope,
-// decompressed length, document shape); damage is a CorruptStateError.
+// Redis copies are brotli as base64 text (bench/compression: a fifth of lz-string's size, several
+// times faster). Copies earlier versions wrote in the lz-string format, in Redis or a file, are still
+// read. Every read is checked (envelope, decompressed length, document shape); damage is a CorruptStateError.
 import { promisify } from 'node:util';
-import { deflate, inflateSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, deflate, inflateSync } from 'node:zlib';
 import LZString from 'lz-string';
 import * as z from 'zod';
 import { jsonValueSchema } from '../../../shared/protocol';
-import { lzCompress } from './lzCompress';
 import { SEPARATE_PART_LENGTH } from './documentText';
 import { migrate, schemaVersionOf } from './migrations';
 import { CURRENT_SCHEMA_VERSION, type StateDocument } from './store';
@@ -17,13 +16,11 @@ import { canonical } from './tree';
 
 export const COMPRESSION_THRESHOLD_BYTES = 50 * 1024;
 
-/**
- * `utf16`: compressToUTF16, valid text for string stores (Redis). `base64`: compressToBase64, for
- * the JSON file, which stays plain ASCII.
- */
-export type TextEncoding = 'utf16' | 'base64';
+/** `lz-string/…` only in what earlier versions wrote: they are read, never written. */
+const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64', deflate: 'deflate-parts/base64', brotli: 'brotli/base64' } as const;
 
-const FLAGS = { utf16: 'lz-string/utf16', base64: 'lz-string/base64', deflate: 'deflate-parts/base64' } as const;
+/** Brotli's quality 4 in text mode: on the bench's 200 KB document, 5 % of the JSON in about 2 ms. */
+const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_QUALITY]: 4, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } };
 
 /** Largest document text a compressed envelope may expand to. */
 const MAX_DECOMPRESSED_BYTES = 1024 * 1024 * 1024;
@@ -32,7 +29,7 @@ const deflateAsync = promisify(deflate);
 
 const envelopeSchema = z.union([
   z.object({
-    compressed: z.enum([FLAGS.utf16, FLAGS.base64]),
+    compressed: z.enum([FLAGS.utf16, FLAGS.base64, FLAGS.brotli]),
     /** Length of the JSON text before compression: a cheap check that decompression is complete. */
     length: z.number().int().nonnegative(),
     data: z.string(),
@@ -66,12 +63,11 @@ export class CorruptStateError extends Error {
   }
 }
 
-/** JSON text, compressed and flagged when it is larger than the threshold. */
-export function encodeText(json: string, encoding: TextEncoding, threshold = COMPRESSION_THRESHOLD_BYTES): string {
+/** JSON text for Redis, brotli-compressed (base64) and flagged when it is larger than the threshold. */
+export function encodeText(json: string, threshold = COMPRESSION_THRESHOLD_BYTES): string {
   if (Buffer.byteLength(json) <= threshold) return json;
-  const codes = lzCompress(json);
-  const data = encoding === 'utf16' ? codes.toUTF16() : codes.toBase64();
-  return JSON.stringify({ compressed: FLAGS[encoding], length: json.length, data });
+  const data = brotliCompressSync(json, BROTLI_OPTIONS).toString('base64');
+  return JSON.stringify({ compressed: FLAGS.brotli, length: json.length, data });
 }
 
 /**
@@ -105,7 +101,15 @@ async function deflateBase64(text: string): Promise<string> {
 }
 
 function decompress(envelope: z.output<typeof envelopeSchema>): string | null {
-  if ('data' in envelope) return envelope.compressed === FLAGS.utf16 ? LZString.decompressFromUTF16(envelope.data) : LZString.decompressFromBase64(envelope.data);
+  if ('data' in envelope) {
+    if (envelope.compressed === FLAGS.utf16) return LZString.decompressFromUTF16(envelope.data);
+    if (envelope.compressed === FLAGS.base64) return LZString.decompressFromBase64(envelope.data);
+    try {
+      return brotliDecompressSync(Buffer.from(envelope.data, 'base64'), { maxOutputLength: MAX_DECOMPRESSED_BYTES }).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
   let budget = MAX_DECOMPRESSED_BYTES;
   try {
     return envelope.parts
@@ -141,8 +145,8 @@ export function decodeText(text: string, where: string): unknown {
   }
 }
 
-export function encodeDocument(doc: StateDocument, encoding: TextEncoding, threshold?: number): string {
-  return encodeText(JSON.stringify(doc), encoding, threshold);
+export function encodeDocument(doc: StateDocument, threshold?: number): string {
+  return encodeText(JSON.stringify(doc), threshold);
 }
 
 /** Reads a stored document of the current schema; an older one must go through `migrate` first. */

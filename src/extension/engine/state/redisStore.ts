@@ -212,7 +212,7 @@ export class RedisStore implements StateStore {
         keys.modified,
         remoteVersion,
         String(merged.version),
-        encodeDocument(merged, 'utf16'),
+        encodeDocument(merged),
         String(merged.lastModified),
         String(ttlSeconds),
         keys.channel,
