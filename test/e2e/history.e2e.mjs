@@ -92,7 +92,7 @@ describe('History panel in a browser (agent-mesh serve + headless Chromium)', fu
 
     await panel.getByTestId('history-search').fill('');
     await waitForRows(['=Rotate the keys', 'Deploy the shop, v2']);
-    const [download] = await Promise.all([page.waitForEvent('download'), panel.locator('vscode-button[title="Export the matching records as CSV"]').click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), panel.locator('vscode-button[title="Export CSV of the matching records"]').click()]);
     assert.match(download.suggestedFilename(), /^agent-mesh-history-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = await fsp.readFile(await download.path(), 'utf8');
     const [header, ...rows] = parseCsv(csv);
@@ -130,7 +130,7 @@ describe('History panel in a browser (agent-mesh serve + headless Chromium)', fu
     await panel.getByTestId('history-agent').locator('option[value="batch"]').waitFor({ state: 'attached', timeout: 30_000 });
     await panel.getByTestId('history-agent').selectOption('batch');
     await visible(panel.getByTestId('history-count').filter({ hasText: '100 records loaded, more older ones' }));
-    const more = panel.locator('vscode-button[title="Load older records"]');
+    const more = panel.locator('vscode-button[title="Load more: older records"]');
     await more.click();
     await visible(panel.getByTestId('history-count').filter({ hasText: '200 records loaded, more older ones' }));
     assert.equal(await panel.getByTestId('history-row').count(), 200, 'up to 200 rows are a plain list');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { useDashboardPage, visible } from './dashboardPage.mjs';
-import { ROOT, SCREENSHOTS_DIR } from './harness.mjs';
+import { ROOT, SCREENSHOTS_DIR, waitFor } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'progress-server.mjs');
 const MODEL = 'claude-sonnet-4-5';
@@ -62,7 +62,11 @@ describe('dashboard overview strip in a browser (agent-mesh serve + headless Chr
     const byLevel = (level) => pending.filter((a) => a.level === level).length;
     await waitForText('overview-approvals', ['Approvals', `${pending.length} pending`, ...['full', 'quick', 'auto'].filter((l) => byLevel(l) > 0).map((l) => `${byLevel(l)} ${l}`)].join(' · ').replace(' · ', ' '));
 
-    const servers = (await api('GET', '/api/mcp/servers')).body;
+    // The fixture starts when mcp.json appears; on a loaded machine its row can show before it has connected.
+    const servers = await waitFor(async () => {
+      const listed = (await api('GET', '/api/mcp/servers')).body;
+      return listed.some((s) => s.status === 'connected') ? listed : undefined;
+    }, { timeoutMs: 30_000, what: 'the counter fixture connected' });
     const connected = servers.filter((s) => s.status === 'connected').length;
     assert.equal(connected, 1, 'the counter fixture is connected');
     const tokenLabel = (await page.getByTestId('mcp-summary').textContent()).match(/tool definitions (.+?tokens)/)[1];

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -228,8 +228,11 @@ describe('built-in MCP server (POST /mcp) on a real agent-mesh serve', () => {
     const shared = await mkdtemp(path.join(tmpdir(), 'am-shared-'));
     const second = await mkdtemp(path.join(tmpdir(), 'am-second-'));
     const workspaceA = path.join(shared, 'project');
-    const workspaceB = path.join(second, 'project'); // same folder name: same workspace key
+    const workspaceB = path.join(second, 'project');
     await Promise.all([mkdir(workspaceA), mkdir(workspaceB)]);
+    // Two checkouts of one project: the same workspace id makes them one workspace (a folder name alone no longer does).
+    const sameProject = JSON.stringify({ 'agentMesh.state.workspaceId': 'project' });
+    await Promise.all([writeFile(path.join(workspaceA, 'agent-mesh.config.json'), sameProject), writeFile(path.join(workspaceB, 'agent-mesh.config.json'), sameProject)]);
     const relayA = await startServe(['--workspace', workspaceA, '--port', '0', '--token', relay.token, '--redis-url', redis.url]);
     const relayB = await startServe(['--workspace', workspaceB, '--port', '0', '--token', relay.token, '--redis-url', redis.url]);
     try {

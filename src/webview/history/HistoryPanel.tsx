@@ -89,7 +89,7 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
           {loaded ? `${records.length} ${records.length === 1 ? 'record' : 'records'}${loaded.nextCursor ? ' loaded, more older ones' : ''}` : 'Loading the history…'}
         </p>
         {unseen > 0 && loaded && loaded.pages > 1 && (
-          <Button appearance="secondary" title="New records were kept since this list was loaded: load it again" onClick={() => load()}>
+          <Button appearance="secondary" title={`${unseen} new: reload the list (records were kept since it was loaded)`} onClick={() => load()}>
             {`${unseen} new: reload`}
           </Button>
         )}
@@ -113,7 +113,7 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
         </ul>
       )}
       {loaded?.nextCursor && (
-        <Button appearance="secondary" title="Load older records" onClick={() => load(loaded.nextCursor, loaded)} disabled={loading}>
+        <Button appearance="secondary" title="Load more: older records" onClick={() => load(loaded.nextCursor, loaded)} disabled={loading}>
           {loading ? 'Loading…' : 'Load more'}
         </Button>
       )}
@@ -187,10 +187,10 @@ function ExportButtons({ api, filters, onProblem }: { api: RelayApi; filters: Hi
   };
   return (
     <div class="history-export">
-      <Button appearance="secondary" title="Export the matching records as CSV" onClick={() => save('csv')} disabled={busy}>
+      <Button appearance="secondary" title="Export CSV of the matching records" onClick={() => save('csv')} disabled={busy}>
         Export CSV
       </Button>
-      <Button appearance="secondary" title="Export the matching records as JSON" onClick={() => save('json')} disabled={busy}>
+      <Button appearance="secondary" title="Export JSON of the matching records" onClick={() => save('json')} disabled={busy}>
         Export JSON
       </Button>
     </div>

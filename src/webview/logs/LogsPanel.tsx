@@ -50,7 +50,7 @@ export function LogsPanel({ data, api }: PanelProps<'sessions'>) {
           testId="logs-pick"
           options={logs.map((candidate) => ({ value: candidate.id, label: `${candidate.name} (${FORMAT_LABELS[candidate.format]}, ${formatBytes(candidate.size)})` }))}
         />
-        <Button appearance="secondary" title="List the logs again" onClick={() => void refresh()}>
+        <Button appearance="secondary" title="Refresh list of logs" onClick={() => void refresh()}>
           Refresh list
         </Button>
       </div>
@@ -133,7 +133,7 @@ function LogTimeline({ log, api }: { log: LogSource; api: RelayApi }) {
         ))}
       </ol>
       {page?.nextCursor !== undefined && (
-        <Button appearance="secondary" title="Read the next page of the log" onClick={() => load(page.nextCursor, entries)} disabled={loading}>
+        <Button appearance="secondary" title="Load more of the log" onClick={() => load(page.nextCursor, entries)} disabled={loading}>
           {loading ? 'Loading…' : 'Load more'}
         </Button>
       )}
