@@ -63,8 +63,9 @@ export class CorruptStateError extends Error {
   }
 }
 
-/** JSON text for Redis, brotli-compressed (base64) and flagged when it is larger than the threshold. */
-export function encodeText(json: string, threshold = COMPRESSION_THRESHOLD_BYTES): string {
+/** A document as text for Redis: brotli-compressed (base64) and flagged when it is larger than the threshold. */
+export function encodeDocument(doc: StateDocument, threshold = COMPRESSION_THRESHOLD_BYTES): string {
+  const json = JSON.stringify(doc);
   if (Buffer.byteLength(json) <= threshold) return json;
   const data = brotliCompressSync(json, BROTLI_OPTIONS).toString('base64');
   return JSON.stringify({ compressed: FLAGS.brotli, length: json.length, data });
@@ -143,10 +144,6 @@ export function decodeText(text: string, where: string): unknown {
   } catch {
     throw new CorruptStateError(where, 'compressed data is damaged');
   }
-}
-
-export function encodeDocument(doc: StateDocument, threshold?: number): string {
-  return encodeText(JSON.stringify(doc), threshold);
 }
 
 /** Reads a stored document of the current schema; an older one must go through `migrate` first. */
