@@ -112,6 +112,11 @@ export function App({ store, endpoint, api, openInBrowser, writeState, themes }:
               {notice}
             </div>
           ))}
+          {state.storageProblem && (
+            <div class="notice notice-warning" role="status" data-testid="pending-storage-problem">
+              {state.storageProblem}
+            </div>
+          )}
           {writeState && <SharedNotes state={state.state} pendingCount={state.pendingCount} write={writeState} />}
           {keys.length === 0 ? (
             <p class="muted" data-testid="state-empty">

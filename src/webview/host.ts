@@ -3,6 +3,7 @@ import { SESSION_FRAGMENT_KEY, type RelayCredential } from '../shared/relayAuth'
 import { bridgeSocket } from './sync/bridge';
 import type { SocketFactory } from './sync/connection';
 import type { PendingStorage } from './sync/store';
+import { readStored, writeStored } from './webStorage';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;
@@ -64,9 +65,14 @@ function vscodeHost(api: VsCodeApi): Host {
       api.setState({ ...saved, deviceId });
       return deviceId;
     },
+    // setState takes the object itself and VS Code keeps it outside the page's web storage, with no
+    // quota of that kind to fit into, so it is not compressed: that would only cost time on every write.
     pendingStorage: {
-      load: () => savedState().pending,
-      save: (pending) => api.setState({ ...savedState(), pending }),
+      load: () => ({ value: savedState().pending }),
+      save: (pending) => {
+        api.setState({ ...savedState(), pending });
+        return undefined;
+      },
     },
     openInBrowser: () => api.postMessage({ type: 'openInBrowser' }),
     bridge: bridgeSocket(
@@ -81,6 +87,7 @@ function vscodeHost(api: VsCodeApi): Host {
 }
 
 const SESSION_STORAGE_KEY = 'agentMesh.session';
+const PENDING_STORAGE_KEY = 'agentMesh.pending';
 
 /**
  * The token link redirects to `./#session=S`: keep S for this tab (so a reload stays signed in) and
@@ -111,15 +118,10 @@ function browserHost(): Host {
       sessionStorage.setItem('agentMesh.deviceId', deviceId);
       return deviceId;
     },
+    // The tab's quota is a few MB and the relay takes writes up to 1 MB each: large batches are compressed.
     pendingStorage: {
-      load: () => {
-        try {
-          return JSON.parse(sessionStorage.getItem('agentMesh.pending') ?? '[]');
-        } catch {
-          return [];
-        }
-      },
-      save: (pending) => sessionStorage.setItem('agentMesh.pending', JSON.stringify(pending)),
+      load: () => readStored(sessionStorage, PENDING_STORAGE_KEY),
+      save: (pending) => writeStored(sessionStorage, PENDING_STORAGE_KEY, pending),
     },
   };
 }

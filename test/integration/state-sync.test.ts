@@ -11,6 +11,7 @@ import { bridgeSocket } from '../../src/webview/sync/bridge';
 import { directSocket, type SocketFactory } from '../../src/webview/sync/connection';
 import { startSync } from '../../src/webview/sync/session';
 import { DashboardStore, type PendingStorage } from '../../src/webview/sync/store';
+import { decodeStoredText, encodeForStorage } from '../../src/webview/webStorage';
 import { freePort, waitFor } from '../helpers/net';
 import { startServe, type ServeProcess } from '../helpers/serve';
 import { RelayClient } from '../helpers/wsClient';
@@ -121,9 +122,15 @@ describe('dashboard state sync against a real relay', function () {
 
   it('keeps unacknowledged writes across a reload of the dashboard and applies each exactly once', async () => {
     await serve();
-    // Like sessionStorage: text that outlives the page.
+    // Like sessionStorage: text that outlives the page, in the browser dashboard's format.
     let saved: string | undefined;
-    const storage: PendingStorage = { load: () => (saved === undefined ? undefined : JSON.parse(saved)), save: (pending) => (saved = JSON.stringify(pending)) };
+    const storage: PendingStorage = {
+      load: () => decodeStoredText(saved ?? null),
+      save: (pending) => {
+        saved = encodeForStorage(pending);
+        return undefined;
+      },
+    };
     const page = (name: string) => {
       const store = new DashboardStore(name, storage);
       const session = startSync({ store, deviceId: 'reloading', direct: nodeSockets(`${relay.url.replace(/^http/, 'ws')}/ws`, TOKEN, rawSockets), channels: [] });

@@ -71,7 +71,13 @@ describe('webview state sync', () => {
 
   it('keeps unacknowledged writes in its storage and restores them on a reload, ignoring damaged data', () => {
     let saved: unknown;
-    const storage: PendingStorage = { load: () => saved, save: (pending) => (saved = structuredClone(pending)) };
+    const storage: PendingStorage = {
+      load: () => ({ value: saved }),
+      save: (pending) => {
+        saved = structuredClone(pending);
+        return undefined;
+      },
+    };
     const before = new DashboardStore('page-1', storage);
     before.apply({ type: 'hello', deviceId: 'me', serverVersion: 'test' });
     const acked = before.write('notes.text', 'acked', 100);
@@ -84,7 +90,39 @@ describe('webview state sync', () => {
     assert.notEqual(after.write('layout.columns', 4, 102).id, unacked.id, 'new writes get ids of their own');
 
     saved = [{ id: 'x', path: 'a' }];
-    assert.equal(new DashboardStore('page-3', storage).snapshot.pendingCount, 0);
+    const damaged = new DashboardStore('page-3', storage).snapshot;
+    assert.equal(damaged.pendingCount, 0);
+    assert.match(damaged.lastError ?? '', /^Unsent changes kept for a reload could not be restored: .*not in the expected shape/, 'reported, not silently dropped');
+  });
+
+  it('shows that unsent changes will not survive a reload while its storage cannot keep them, and goes on', () => {
+    let full = true;
+    const kept: string[][] = [];
+    const storage: PendingStorage = {
+      load: () => ({ value: undefined }),
+      save: (pending) => {
+        if (full) return "the browser's storage for this page is full";
+        kept.push(pending.map((p) => p.id));
+        return undefined;
+      },
+    };
+    const store = new DashboardStore('page', storage);
+    store.apply({ type: 'hello', deviceId: 'me', serverVersion: 'test' });
+    const first = store.write('notes.text', 'big', 100);
+    assert.deepEqual(store.snapshot.state, { notes: { text: 'big' } }, 'the write still applies');
+    assert.equal(store.snapshot.storageProblem, "Unsent changes will not survive a reload of this page: the browser's storage for this page is full.");
+    assert.deepEqual(store.pendingFrames().map((f) => f.id), [first.id], 'and is still sent');
+
+    full = false;
+    const second = store.write('notes.text', 'small', 101);
+    assert.equal(store.snapshot.storageProblem, undefined, 'cleared once the storage keeps them again');
+    assert.deepEqual(kept, [[first.id, second.id]]);
+  });
+
+  it('reports unsent changes its storage could not read back, and starts without them', () => {
+    const store = new DashboardStore('page', { load: () => ({ problem: 'unreadable: the compressed data is damaged' }), save: () => undefined });
+    assert.equal(store.snapshot.pendingCount, 0);
+    assert.equal(store.snapshot.lastError, 'Unsent changes kept for a reload could not be restored: unreadable: the compressed data is damaged.');
   });
 
   it('ignores a sync that loses against what it already confirmed', () => {

@@ -4,6 +4,7 @@ import { deleteStamp, getAt, nextVersion, pathsOverlap, planWrite, setStamp, typ
 import type { ChannelSnapshots } from '../../shared/channelEvents';
 import { reduceChannel } from './channels';
 import type { ConnectionStatus } from './connection';
+import type { StoredValue } from '../webStorage';
 
 /** A local write sent (or waiting to be sent) to the relay and not acknowledged yet. */
 export interface PendingUpdate {
@@ -25,8 +26,9 @@ const pendingUpdatesSchema = z.array(
  * (VS Code's webview state, a browser tab's sessionStorage). What it returns is validated.
  */
 export interface PendingStorage {
-  load(): unknown;
-  save(pending: PendingUpdate[]): void;
+  load(): StoredValue;
+  /** Undefined once kept; else why they were not (the dashboard shows it and goes on). */
+  save(pending: PendingUpdate[]): string | undefined;
 }
 
 /** The relay's state store health as last reported (`status` frame). */
@@ -50,6 +52,8 @@ export interface DashboardState {
   /** The latest copy of every subscribed event channel (approvals, tasks, mesh, mcp, widgets). */
   channels: ChannelSnapshots;
   lastError?: string;
+  /** Set while the writes in flight cannot be kept for a reload (a full browser storage). */
+  storageProblem?: string;
 }
 
 type Listener = (state: DashboardState) => void;
@@ -73,11 +77,15 @@ export class DashboardStore {
     private readonly session = randomSession(),
     private readonly storage?: PendingStorage,
   ) {
-    const saved = pendingUpdatesSchema.safeParse(storage?.load() ?? []);
-    if (saved.success && saved.data.length > 0) {
+    const stored = storage?.load() ?? { value: undefined };
+    const saved = 'value' in stored ? pendingUpdatesSchema.safeParse(stored.value ?? []) : undefined;
+    if (saved?.success) {
       this.pending = saved.data as PendingUpdate[];
-      this.refresh();
+    } else {
+      const problem = 'problem' in stored ? stored.problem : 'they are not in the expected shape';
+      this.current = { ...this.current, lastError: `Unsent changes kept for a reload could not be restored: ${problem}.` };
     }
+    if (this.pending.length > 0) this.refresh();
   }
 
   get snapshot(): DashboardState {
@@ -101,8 +109,7 @@ export class DashboardStore {
     for (const p of this.pending) if (pathsOverlap(p.path, path)) version = Math.max(version, p.version + 1);
     const update: PendingUpdate = { id: `${this.session}-${++this.sequence}`, path, value, version, timestamp: now };
     this.pending.push(update);
-    this.storage?.save(this.pending);
-    this.refresh();
+    this.refresh({ storageProblem: this.savePending() });
     return { type: 'state:update', ...update };
   }
 
@@ -153,8 +160,14 @@ export class DashboardStore {
     const index = this.pending.findIndex((p) => p.id === id);
     if (index < 0) return undefined;
     const [update] = this.pending.splice(index, 1);
-    this.storage?.save(this.pending);
+    this.current = { ...this.current, storageProblem: this.savePending() };
     return update;
+  }
+
+  /** Keeps the writes in flight for a reload; what to show when that failed. */
+  private savePending(): string | undefined {
+    const problem = this.storage?.save(this.pending);
+    return problem ? `Unsent changes will not survive a reload of this page: ${problem}.` : undefined;
   }
 
   /** Folds an accepted write into the relay's view by the relay's own rule (`planWrite`). */
