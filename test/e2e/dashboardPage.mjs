@@ -21,11 +21,12 @@ export function visible(locator) {
 /**
  * Registers mocha hooks for the suite and returns its fixture: `page`, `openPage(viewport?)`, `serve` ({ url, output, child }),
  * `workspace`, `tempDir` and `api(method, path, body)` (the bearer token; resolves { status, body }).
- * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment;
+ * `prefix` names the temp folder and failure screenshots; serve's HOME is the temp folder, so that its
+ * discovery file stays out of the real home;
  * `prepare(workspace)` runs before serve starts (to write its config). `token` is serve's API token.
  * `config` (agentMesh.* settings) is written to the workspace's agent-mesh.config.json before serve starts.
  */
-export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}), prepare = async () => {}, config }) {
+export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, prepare = async () => {}, config }) {
   const token = randomBytes(32).toString('hex');
   const consoleLines = [];
   let browser;
@@ -68,7 +69,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
       ready: LISTENING,
       what: 'agent-mesh serve',
       timeoutMs: 15_000,
-      env: env(fixture.tempDir),
+      env: { HOME: fixture.tempDir },
     });
     fixture.serve = { ...started, url: started.readyLine.replace(LISTENING, '').trim() };
     process.once('exit', killServeAtExit);

@@ -17,7 +17,7 @@ const FIXTURE_CONFIG = JSON.stringify({ servers: { features: { type: 'stdio', co
 
 describe("an MCP server's question in the dashboard (agent-mesh serve + headless Chromium)", function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'elicitation', viewport: { width: 1100, height: 1200 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'elicitation', viewport: { width: 1100, height: 1200 } });
   const { api } = dashboard;
 
   it('renders the form with its defaults, refuses a missing required field, and the tool gets the answer', async function () {
