@@ -695,13 +695,14 @@ export async function startSession({ installProduct = true, runner, workspace, w
  * before, startSession(options), then the Agent Mesh container opened (`openAgentMesh`) and the
  * relay found from the clipboard as `session.relay` for `session.api` (`relay`, which opens the
  * container too); after each failed test, its screenshot and logs; after all, the session disposed.
- * `workspaceFiles` may be a function: it runs then, so it can use what earlier hooks started.
+ * `options` may be a function returning them: it runs in that hook, after the suite's earlier ones.
  */
-export function useSession({ openAgentMesh = false, relay = false, ...options } = {}) {
+export function useSession(options = {}) {
   const session = new Session();
   before(async function () {
     this.timeout(150_000);
-    await startSession(options, session);
+    const { openAgentMesh = false, relay = false, ...startOptions } = typeof options === 'function' ? options() : options;
+    await startSession(startOptions, session);
     if (openAgentMesh || relay) await session.openAgentMesh();
     if (relay) session.relay = await relayFromClipboard(session);
   });

@@ -29,7 +29,7 @@ describe('signing in to an OAuth MCP server in a real VS Code (code-server)', fu
     fixtureUrl = fixture.readyLine.replace(/^oauth fixture: /, '');
   });
 
-  const session = useSession({ workspaceFiles: () => ({ '.vscode/mcp.json': JSON.stringify({ servers: { secured: { type: 'http', url: fixtureUrl } } }) }) });
+  const session = useSession(() => ({ workspaceFiles: { '.vscode/mcp.json': JSON.stringify({ servers: { secured: { type: 'http', url: fixtureUrl } } }) } }));
 
   after(async function () {
     await stopProcess(fixture?.child);
