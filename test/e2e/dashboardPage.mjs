@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, SCREENSHOTS_DIR, startProcess, stopProcess } from './harness.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, fileNameOf, ROOT, SCREENSHOTS_DIR, startProcess, stopProcess } from './harness.mjs';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const LISTENING = /^agent-mesh listening /;
@@ -86,7 +86,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
   afterEach(async function () {
     const { page, serve } = fixture;
     if (this.currentTest?.state !== 'failed' || !page) return;
-    const file = path.join(SCREENSHOTS_DIR, `failure-${prefix}-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    const file = path.join(SCREENSHOTS_DIR, `failure-${prefix}-${fileNameOf(this.currentTest.title)}.png`);
     await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
     const saved = await page.screenshot({ path: file, fullPage: true }).then(() => file, (error) => `(no screenshot: ${error.message})`);
     console.error(`    screenshot: ${saved}\n---- serve output ----\n${serve.output.slice(-60).join('\n')}\n---- browser console (last 80) ----\n${consoleLines.slice(-80).join('\n')}`);

@@ -605,6 +605,11 @@ export async function relayRequest(relay, method, route, body) {
   return { status: res.status, body: await res.json() };
 }
 
+/** A test's title as a file name: runs of anything but letters and digits as one dash, lower case. */
+export function fileNameOf(title) {
+  return title.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+}
+
 /**
  * Registers an afterEach hook: when a test failed, saves `failure-<test>.png` and prints the
  * session's diagnostics. `getSession` returns the suite's session (undefined before it started).
@@ -613,7 +618,7 @@ export function reportFailures(getSession) {
   afterEach(async function () {
     const session = getSession();
     if (this.currentTest?.state !== 'failed' || !session) return;
-    const name = `failure-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+    const name = `failure-${fileNameOf(this.currentTest.title)}.png`;
     const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
     console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
   });
