@@ -4,6 +4,7 @@
 import * as esbuild from 'esbuild';
 import { readdirSync, existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { commonBuildOptions, webviewBuildOptions } from './scripts/webviewBuild.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -47,14 +48,7 @@ function copyTiktokenRanks() {
   for (const name of TIKTOKEN_RANKS) copyFileSync(`node_modules/js-tiktoken/dist/ranks/${name}.cjs`, `dist/ranks/${name}.cjs`);
 }
 
-const common = {
-  bundle: true,
-  minify: production,
-  sourcemap: !production,
-  sourcesContent: false,
-  logLevel: 'silent',
-  plugins: [problemMatcherPlugin],
-};
+const common = { ...commonBuildOptions(production), plugins: [problemMatcherPlugin] };
 
 const nodeCommon = {
   ...common,
@@ -86,19 +80,7 @@ const builds = [
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   },
-  {
-    ...common,
-    entryPoints: { webview: 'src/webview/main.tsx' },
-    outdir: 'dist',
-    platform: 'browser',
-    // A module, so that what only one panel needs (the chart library) loads as its own chunk when shown.
-    format: 'esm',
-    splitting: true,
-    chunkNames: 'chunk-[hash]',
-    target: ['chrome120'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-  },
+  { ...webviewBuildOptions(production), plugins: [problemMatcherPlugin] },
   { ...nodeCommon, entryPoints: demoEntries(), outdir: 'dist' },
 ];
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { webviewBuildOptions } from '../scripts/webviewBuild.mjs';
 import type { Approval } from '../src/shared/approvals';
 import type { JsonValue, ServerFrame } from '../src/shared/protocol';
 import type { AgentSession } from '../src/shared/sessions';
@@ -23,30 +24,21 @@ const FIRST_RENDERS = 15;
 const UPDATES = 60;
 const WARM_UPS = 2;
 
-/** The production webview build's options (esbuild.mjs with --production). */
-const webviewBuild: esbuild.BuildOptions = {
-  bundle: true,
-  minify: true,
-  write: false,
-  platform: 'browser',
-  format: 'iife',
-  target: ['chrome120'],
-  jsx: 'automatic',
-  jsxImportSource: 'preact',
-  logLevel: 'silent',
-};
+/** The production webview build exactly as esbuild.mjs --production makes it, kept in memory. */
+const webviewBuild: esbuild.BuildOptions = { ...webviewBuildOptions(true), absWorkingDir: ROOT, write: false };
 
+/** `entry` bundled as one script with the production webview's options. */
 async function bundle(entry: string): Promise<string> {
-  const result = await esbuild.build({ ...webviewBuild, entryPoints: [path.join(ROOT, entry)] });
+  const result = await esbuild.build({ ...webviewBuild, format: 'iife', splitting: false, entryPoints: [entry] });
   return result.outputFiles![0].text;
 }
 
 /**
- * The production webview as esbuild.mjs builds it: an ES module whose chunks load either with it
- * (static imports) or when a panel first needs them (dynamic imports: the chart library).
+ * The production webview: an ES module whose chunks load either with it (static imports) or when a
+ * panel first needs them (dynamic imports: the chart library).
  */
 async function productionWebview(): Promise<{ firstLoad: Buffer[]; onDemand: Buffer[] }> {
-  const result = await esbuild.build({ ...webviewBuild, absWorkingDir: ROOT, format: 'esm', splitting: true, chunkNames: 'chunk-[hash]', outdir: path.join(ROOT, 'dist'), metafile: true, entryPoints: { webview: path.join(ROOT, 'src/webview/main.tsx') } });
+  const result = await esbuild.build({ ...webviewBuild, metafile: true });
   const byPath = new Map(result.outputFiles!.map((file) => [path.relative(ROOT, file.path), Buffer.from(file.contents)]));
   const outputs = result.metafile!.outputs;
   const firstLoad = new Set<string>();

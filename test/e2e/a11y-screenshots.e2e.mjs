@@ -32,7 +32,6 @@ describe('dashboard look in a browser: axe-core and screenshots per theme and wi
   const dashboard = useDashboardPage({
     prefix: 'look',
     viewport: { width: WIDTHS.wide, height: 900 },
-    env: (tempDir) => ({ HOME: tempDir }),
     // The demo workspace's MCP servers and mesh, moved to the ports the demo services got.
     async prepare(workspace) {
       await fsp.writeFile(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.mesh.agents': await demo.meshAgents() }));

@@ -9,30 +9,12 @@
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { productExtensionId, relayFromClipboard, relayRequest, reportFailures, SCREENSHOTS_DIR, startSession, waitFor } from './harness.mjs';
+import { productExtensionId, SCREENSHOTS_DIR, useSession, waitFor } from './harness.mjs';
 
 describe('Alerts in a real VS Code (code-server)', function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
-  let relay;
-
-  const api = (method, route, body) => relayRequest(relay, method, route, body);
-
-  before(async function () {
-    this.timeout(180_000);
-    session = await startSession();
-    await session.writeUserSettings({ 'agentMesh.costs.budgets': { day: 0.000001 } });
-    await session.openAgentMesh();
-    relay = await relayFromClipboard(session);
-  });
-
-  reportFailures(() => session);
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-  });
+  const session = useSession({ userSettings: { 'agentMesh.costs.budgets': { day: 0.000001 } }, relay: true });
+  const api = (method, route, body) => session.api(method, route, body);
 
   it('shows a budget spent over once as a warning notification whose Dismiss button dismisses the alert', async function () {
     const sessionId = 'e2e-alerts-session';
@@ -64,7 +46,7 @@ describe('Alerts in a real VS Code (code-server)', function () {
     await session.runCommand('Agent Mesh: Open Dashboard');
     const inVsCode = session.webview({ extensionId: productExtensionId() }).getByTestId('panel-alerts');
     const browser = await session.page.context().newPage();
-    await browser.goto(`${relay.base}/?token=${relay.token}`);
+    await browser.goto(`${session.relay.base}/?token=${session.relay.token}`);
     await browser.locator('[data-testid="connection-status"]', { hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
     const inBrowser = browser.getByTestId('panel-alerts');
     for (const widget of [inVsCode, inBrowser]) await widget.getByText('No alerts').waitFor({ state: 'visible', timeout: 30_000 });

@@ -8,36 +8,27 @@
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AGENT_MESH, productExtensionId, relayFromClipboard, relayRequest, reportFailures, startSession, waitFor } from './harness.mjs';
+import { AGENT_MESH, productExtensionId, useSession, waitFor } from './harness.mjs';
 
 const APPROVALS_VIEW = 'Approvals';
 
 describe('Approvals in a real VS Code (code-server)', function () {
   this.timeout(90_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
-  let relay;
+  const session = useSession({ relay: true });
   let agent;
   const extensionId = productExtensionId();
 
-  const api = (method, route, body) => relayRequest(relay, method, route, body);
+  const api = (method, route, body) => session.api(method, route, body);
 
   before(async function () {
-    this.timeout(150_000);
-    session = await startSession();
-    await session.openAgentMesh();
-    relay = await relayFromClipboard(session);
+    const { relay } = session;
     assert.ok(relay.token, 'the copied link carries no token');
     agent = new Client({ name: 'e2e-agent', version: '1.0.0' });
     await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', relay.base), { requestInit: { headers: { authorization: `Bearer ${relay.token}` } } }));
   });
 
-  reportFailures(() => session);
-
   after(async function () {
-    this.timeout(30_000);
     await agent?.close();
-    await session?.dispose();
   });
 
   it('shows a quick-level request as an inline notification whose Approve button answers the waiting agent', async function () {

@@ -14,7 +14,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { require as requireTs } from 'tsx/cjs/api';
-import { reportFailures, startSession, waitFor } from './harness.mjs';
+import { useSession, waitFor } from './harness.mjs';
 
 // The claude runner and scripted model the integration tests use, loaded as CommonJS TypeScript (they locate files from __dirname).
 const { CLAUDE, HOOK_CLI, hookCommand, runClaude } = requireTs('../helpers/claudeCode.ts', import.meta.url);
@@ -29,8 +29,6 @@ const RECORDED_EVENTS = ['SessionStart', 'PostToolUse', 'Stop', 'SessionEnd'];
 
 describe('the real Claude Code CLI in a real VS Code (code-server)', function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
   let baseDir;
   let home;
   let workspace;
@@ -45,7 +43,6 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
       console.log('    skipped: the Claude Code CLI is not installed (run bash scripts/setup-claude-code.sh)');
       this.skip();
     }
-    this.timeout(150_000);
     baseDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'am-e2e-claude-'));
     home = path.join(baseDir, 'home');
     workspace = path.join(baseDir, FOLDER);
@@ -59,10 +56,12 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
     await fsp.writeFile(path.join(binDir, 'agent-mesh'), `#!/bin/sh\nexec "${process.execPath}" "${HOOK_CLI}" "$@"\n`, { mode: 0o755 });
     await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: {} }, null, 2));
     await writeProjectSettings({ PreToolUse: [{ matcher: 'Bash', hooks: [hookCommand(60)] }] });
+  });
 
-    // code-server's HOME is Claude's: the extension writes its discovery file where the hook command looks.
-    session = await startSession({ workspace, env: { HOME: home } });
-    await session.openAgentMesh();
+  // code-server's HOME is Claude's: the extension writes its discovery file where the hook command looks.
+  const session = useSession(() => ({ workspace, env: { HOME: home }, openAgentMesh: true }));
+
+  before(async function () {
     await arrangeSidebar();
     await waitFor(() => fs.existsSync(path.join(home, '.agent-mesh', 'relays')) && fs.readdirSync(path.join(home, '.agent-mesh', 'relays')).some((f) => f.endsWith('.json')), {
       timeoutMs: 30_000,
@@ -70,16 +69,12 @@ describe('the real Claude Code CLI in a real VS Code (code-server)', function ()
     });
   });
 
-  reportFailures(() => session);
-
   afterEach(async () => {
     await model?.close();
     model = undefined;
   });
 
   after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
     if (baseDir) await fsp.rm(baseDir, { recursive: true, force: true });
   });
 

@@ -35,7 +35,6 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
   const dashboard = useDashboardPage({
     prefix: 'costs',
     viewport: { width: 1440, height: 1000 },
-    env: (tempDir) => ({ HOME: tempDir }),
     config: { 'agentMesh.costs.budgets': { day: 0.5, month: 1000 } },
   });
   const { api } = dashboard;
@@ -201,7 +200,7 @@ describe('Fleet and costs panel in a browser (agent-mesh serve + headless Chromi
 
 describe('Fleet and costs panel before any session, without budgets', function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'costs-empty', viewport: { width: 320, height: 800 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'costs-empty', viewport: { width: 320, height: 800 } });
 
   it('says there is no cost yet and how to set a budget', async function () {
     const report = (await dashboard.api('GET', '/api/costs')).body;

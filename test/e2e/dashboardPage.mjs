@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ROOT, SCREENSHOTS_DIR, startProcess, stopProcess } from './harness.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, fileNameOf, ROOT, SCREENSHOTS_DIR, startProcess, stopProcess } from './harness.mjs';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const LISTENING = /^agent-mesh listening /;
@@ -21,11 +21,12 @@ export function visible(locator) {
 /**
  * Registers mocha hooks for the suite and returns its fixture: `page`, `openPage(viewport?)`, `serve` ({ url, output, child }),
  * `workspace`, `tempDir` and `api(method, path, body)` (the bearer token; resolves { status, body }).
- * `prefix` names the temp folder and failure screenshots; `env(tempDir)` is added to serve's environment;
+ * `prefix` names the temp folder and failure screenshots; serve's HOME is the temp folder, so that its
+ * discovery file stays out of the real home;
  * `prepare(workspace)` runs before serve starts (to write its config). `token` is serve's API token.
  * `config` (agentMesh.* settings) is written to the workspace's agent-mesh.config.json before serve starts.
  */
-export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, env = () => ({}), prepare = async () => {}, config }) {
+export function useDashboardPage({ prefix, viewport = { width: 1280, height: 1000 }, prepare = async () => {}, config }) {
   const token = randomBytes(32).toString('hex');
   const consoleLines = [];
   let browser;
@@ -68,7 +69,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
       ready: LISTENING,
       what: 'agent-mesh serve',
       timeoutMs: 15_000,
-      env: env(fixture.tempDir),
+      env: { HOME: fixture.tempDir },
     });
     fixture.serve = { ...started, url: started.readyLine.replace(LISTENING, '').trim() };
     process.once('exit', killServeAtExit);
@@ -85,7 +86,7 @@ export function useDashboardPage({ prefix, viewport = { width: 1280, height: 100
   afterEach(async function () {
     const { page, serve } = fixture;
     if (this.currentTest?.state !== 'failed' || !page) return;
-    const file = path.join(SCREENSHOTS_DIR, `failure-${prefix}-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    const file = path.join(SCREENSHOTS_DIR, `failure-${prefix}-${fileNameOf(this.currentTest.title)}.png`);
     await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
     const saved = await page.screenshot({ path: file, fullPage: true }).then(() => file, (error) => `(no screenshot: ${error.message})`);
     console.error(`    screenshot: ${saved}\n---- serve output ----\n${serve.output.slice(-60).join('\n')}\n---- browser console (last 80) ----\n${consoleLines.slice(-80).join('\n')}`);

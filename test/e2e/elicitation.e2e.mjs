@@ -7,22 +7,23 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { useDashboardPage, visible } from './dashboardPage.mjs';
-import { relayFromClipboard, relayRequest, reportFailures, ROOT, SCREENSHOTS_DIR, startSession, waitFor } from './harness.mjs';
+import { ROOT, SCREENSHOTS_DIR, useSession, waitFor } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'client-features-server.mjs');
+/** The workspace's .vscode/mcp.json: the fixture server as `features`. */
+const FIXTURE_CONFIG = JSON.stringify({ servers: { features: { type: 'stdio', command: process.execPath, args: [FIXTURE] } } });
 
 describe("an MCP server's question in the dashboard (agent-mesh serve + headless Chromium)", function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'elicitation', viewport: { width: 1100, height: 1200 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'elicitation', viewport: { width: 1100, height: 1200 } });
   const { api } = dashboard;
 
   it('renders the form with its defaults, refuses a missing required field, and the tool gets the answer', async function () {
     const { page, workspace } = dashboard;
     await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
-    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { features: { type: 'stdio', command: process.execPath, args: [FIXTURE] } } }));
+    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), FIXTURE_CONFIG);
     await waitFor(async () => ((await api('GET', '/api/mcp/servers/features')).body.status === 'connected' ? true : undefined), { timeoutMs: 30_000, what: 'the fixture server to connect' });
 
     const call = api('POST', '/api/mcp/servers/features/tools/ask/call', { arguments: {} });
@@ -58,34 +59,13 @@ describe("an MCP server's question in the dashboard (agent-mesh serve + headless
 
 describe("an MCP server's question in a real VS Code (code-server)", function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
-  let relay;
-  let workspace;
-  const api = (method, route, body) => relayRequest(relay, method, route, body);
+  const session = useSession({ workspaceFiles: { '.vscode/mcp.json': FIXTURE_CONFIG }, relay: true });
+  const api = (method, route, body) => session.api(method, route, body);
   const clickInNotification = async (text, button) => {
     const toast = session.page.locator('.notification-toast').filter({ hasText: text });
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
     await toast.locator('.monaco-button', { hasText: button }).click();
   };
-
-  before(async function () {
-    this.timeout(150_000);
-    workspace = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-elicitation-ws-'));
-    await fsp.mkdir(path.join(workspace, '.vscode'));
-    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { features: { type: 'stdio', command: process.execPath, args: [FIXTURE] } } }));
-    session = await startSession({ workspace });
-    await session.openAgentMesh();
-    relay = await relayFromClipboard(session);
-  });
-
-  reportFailures(() => session);
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-    if (workspace) await fsp.rm(workspace, { recursive: true, force: true });
-  });
 
   it('notifies, asks field by field from the defaults, and the tool gets the answer', async function () {
     await waitFor(async () => ((await api('GET', '/api/mcp/servers/features')).body.status === 'connected' ? true : undefined), { timeoutMs: 30_000, what: 'the fixture server to connect' });

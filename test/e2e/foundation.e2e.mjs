@@ -3,7 +3,7 @@
 // "Open Dashboard" command. Run through `node test/e2e/run.mjs`.
 
 import assert from 'node:assert/strict';
-import { AGENT_MESH, productExtensionId, reportFailures, startSession } from './harness.mjs';
+import { AGENT_MESH, productExtensionId, useSession } from './harness.mjs';
 
 const TREE_VIEWS = ['MCP Servers', 'Mesh Health', 'Approvals'];
 const DASHBOARD_VIEW = 'Dashboard';
@@ -12,21 +12,8 @@ const CONNECTION_STATUS = '[data-testid="connection-status"]';
 
 describe('Agent Mesh in a real VS Code (code-server)', function () {
   this.timeout(60_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
+  const session = useSession();
   const extensionId = productExtensionId();
-
-  before(async function () {
-    this.timeout(120_000);
-    session = await startSession();
-  });
-
-  reportFailures(() => session);
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-  });
 
   it('has an "Agent Mesh" container in the activity bar that opens', async function () {
     const item = session.activityBarItem(AGENT_MESH);

@@ -1,8 +1,11 @@
 // Reusable helpers for tests in a real VS Code: code-server (VS Code 1.100.3 server + workbench)
 // driven by headless Chromium through playwright-core. See shared/design/TESTING.md.
 //
-//   const session = await startSession({ screenshotsPrefix: 'foo' });
-//   try { await session.runCommand('Agent Mesh: Open Dashboard'); ... } finally { await session.dispose(); }
+//   const session = useSession({ workspaceFiles: { '.vscode/mcp.json': '{"servers":{}}' } }); // in a describe: its hooks
+//   it('…', async () => { await session.runCommand('Agent Mesh: Open Dashboard'); ... });
+// or, outside mocha's hooks:
+//   const session = await startSession();
+//   try { ... } finally { await session.dispose(); }
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -105,13 +108,23 @@ export function productExtensionId() {
   return `${publisher}.${name}`;
 }
 
-/** The demo/ folder when it exists with a .vscode/mcp.json, else a temp workspace with an empty one. */
-export async function prepareWorkspace(baseDir) {
-  if (fs.existsSync(path.join(DEMO_DIR, '.vscode', 'mcp.json'))) return DEMO_DIR;
+/**
+ * The session's workspace: when `files` are given, a folder `workspace` in `baseDir` holding them (a
+ * path in the folder → its text, or a function of the folder's path that returns them); else the
+ * demo/ folder when it exists with a .vscode/mcp.json, else such a folder with an empty one.
+ */
+export async function prepareWorkspace(baseDir, files) {
   const workspace = path.join(baseDir, 'workspace');
-  await fsp.mkdir(path.join(workspace, '.vscode'), { recursive: true });
-  await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: {} }, null, 2) + '\n');
-  log(`demo/.vscode/mcp.json not found; using a temp workspace ${workspace}`);
+  if (!files) {
+    if (fs.existsSync(path.join(DEMO_DIR, '.vscode', 'mcp.json'))) return DEMO_DIR;
+    log(`demo/.vscode/mcp.json not found; using a temp workspace ${workspace}`);
+    files = { '.vscode/mcp.json': JSON.stringify({ servers: {} }, null, 2) + '\n' };
+  }
+  for (const [name, text] of Object.entries(typeof files === 'function' ? files(workspace) : files)) {
+    const file = path.join(workspace, name);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.writeFile(file, text);
+  }
   return workspace;
 }
 
@@ -547,6 +560,11 @@ export class Session {
     });
   }
 
+  /** A request to the relay found by useSession's `relay` option, with its token; resolves { status, body }. */
+  api(method, route, body) {
+    return relayRequest(this.relay, method, route, body);
+  }
+
   /** Saves test-results/screenshots/<name> and returns its path. */
   async screenshot(name) {
     await fsp.mkdir(SCREENSHOTS_DIR, { recursive: true });
@@ -560,10 +578,6 @@ export class Session {
   }
 }
 
-/**
- * Registers an afterEach hook: when a test failed, saves `failure-<test>.png` and prints the
- * session's diagnostics. `getSession` returns the suite's session (undefined before it started).
- */
 /**
  * The extension's relay and token, from "Agent Mesh: Copy Relay URL" (a dashboard link with the
  * token). code-server may map the relay through its port proxy; the agent runs on this machine,
@@ -591,11 +605,20 @@ export async function relayRequest(relay, method, route, body) {
   return { status: res.status, body: await res.json() };
 }
 
+/** A test's title as a file name: runs of anything but letters and digits as one dash, lower case. */
+export function fileNameOf(title) {
+  return title.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+}
+
+/**
+ * Registers an afterEach hook: when a test failed, saves `failure-<test>.png` and prints the
+ * session's diagnostics. `getSession` returns the suite's session (undefined before it started).
+ */
 export function reportFailures(getSession) {
   afterEach(async function () {
     const session = getSession();
     if (this.currentTest?.state !== 'failed' || !session) return;
-    const name = `failure-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+    const name = `failure-${fileNameOf(this.currentTest.title)}.png`;
     const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
     console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
   });
@@ -606,11 +629,13 @@ export function reportFailures(getSession) {
  * runner) installed, code-server up, Chromium on the workbench. Cleans up what it started if any
  * step fails. Options:
  *   installProduct (default true), runner: { suiteModule, resultsFile } | undefined,
- *   workspace (default: demo/ or a temp workspace), viewport, env (added to code-server's
- *   environment, e.g. a temp HOME for the extension host).
+ *   workspace (default: demo/ or a temp workspace), workspaceFiles (a temp workspace holding these
+ *   files, removed with the session: see prepareWorkspace), userSettings (added to the user settings
+ *   code-server starts with), viewport, env (added to code-server's environment, e.g. a temp HOME
+ *   for the extension host).
+ * `session` is the Session to start: useSession hands its object out before the suite's hooks run.
  */
-export async function startSession({ installProduct = true, runner, workspace, viewport = { width: 1400, height: 900 }, env = {} } = {}) {
-  const session = new Session();
+export async function startSession({ installProduct = true, runner, workspace, workspaceFiles, userSettings = {}, viewport = { width: 1400, height: 900 }, env = {} } = {}, session = new Session()) {
   try {
     session.baseDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-e2e-'));
     const baseDir = session.baseDir;
@@ -623,11 +648,11 @@ export async function startSession({ installProduct = true, runner, workspace, v
     session.extensionsDir = path.join(session.baseDir, 'extensions');
     await fsp.mkdir(path.join(session.userDataDir, 'User'), { recursive: true });
     await fsp.mkdir(session.extensionsDir, { recursive: true });
-    await fsp.writeFile(path.join(session.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    await fsp.writeFile(path.join(session.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...userSettings }, null, 2));
 
     if (installProduct) session.productDir = await installProductExtension(session.extensionsDir);
     if (runner) session.runnerDir = await installRunnerExtension(session.extensionsDir, runner);
-    session.workspace = workspace ?? (await prepareWorkspace(session.baseDir));
+    session.workspace = workspace ?? (await prepareWorkspace(session.baseDir, workspaceFiles));
     // Chromium and the VS Code server write caches and crash-report folders under $XDG_*; keep
     // them in the session folder rather than in the home folder.
     const xdgEnv = { XDG_CONFIG_HOME: path.join(session.baseDir, 'xdg-config'), XDG_CACHE_HOME: path.join(session.baseDir, 'xdg-cache') };
@@ -668,6 +693,30 @@ export async function startSession({ installProduct = true, runner, workspace, v
     await session.dispose();
     throw error;
   }
+}
+
+/**
+ * Registers the suite's mocha hooks for one session and returns it (started by the first of them):
+ * before, startSession(options), then the Agent Mesh container opened (`openAgentMesh`) and the
+ * relay found from the clipboard as `session.relay` for `session.api` (`relay`, which opens the
+ * container too); after each failed test, its screenshot and logs; after all, the session disposed.
+ * `options` may be a function returning them: it runs in that hook, after the suite's earlier ones.
+ */
+export function useSession(options = {}) {
+  const session = new Session();
+  before(async function () {
+    this.timeout(150_000);
+    const { openAgentMesh = false, relay = false, ...startOptions } = typeof options === 'function' ? options() : options;
+    await startSession(startOptions, session);
+    if (openAgentMesh || relay) await session.openAgentMesh();
+    if (relay) session.relay = await relayFromClipboard(session);
+  });
+  reportFailures(() => session);
+  after(async function () {
+    this.timeout(30_000);
+    await session.dispose();
+  });
+  return session;
 }
 
 /** Polls `read` until `test` accepts its value and returns the value; a timeout error names the last value read. */

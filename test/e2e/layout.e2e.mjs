@@ -35,7 +35,7 @@ const control = (page, section, label) => page.getByTestId(`panel-${section}`).g
 
 describe('dashboard layout and list filters in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(120_000);
-  const dashboard = useDashboardPage({ prefix: 'layout', viewport: { width: 1440, height: 1000 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'layout', viewport: { width: 1440, height: 1000 } });
   const { api } = dashboard;
   let pageA;
   let pageB;

@@ -15,7 +15,7 @@ const SESSION_ID = 'c0ffee00-0000-4000-8000-000000000013';
 
 describe('dashboard agent logs panel in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'logs', viewport: { width: 1440, height: 1000 }, env: (tempDir) => ({ HOME: tempDir }), config: { 'agentMesh.logs.directories': ['agent-logs'] } });
+  const dashboard = useDashboardPage({ prefix: 'logs', viewport: { width: 1440, height: 1000 }, config: { 'agentMesh.logs.directories': ['agent-logs'] } });
   const { api } = dashboard;
   let page;
 

@@ -6,39 +6,24 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { productExtensionId, reportFailures, ROOT, startSession, waitFor } from './harness.mjs';
+import { productExtensionId, ROOT, useSession, waitFor } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'progress-server.mjs');
 const STEPS = 100_000;
+/** The file in the workspace where the fixture records each cancellation it receives. */
+const EVENTS_FILE = 'cancelled.ndjson';
 
 describe('a long MCP tool call cancelled from the dashboard in a real VS Code (code-server)', function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
-  let workspace;
-  let eventsFile;
-
-  const cancellations = async () => (await fsp.readFile(eventsFile, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim() !== '');
-
-  before(async function () {
-    this.timeout(150_000);
-    workspace = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-cancel-ws-'));
-    eventsFile = path.join(workspace, 'cancelled.ndjson');
-    await fsp.mkdir(path.join(workspace, '.vscode'));
-    const counter = { type: 'stdio', command: process.execPath, args: [FIXTURE], env: { STEP_MS: '100', EVENTS_FILE: eventsFile } };
-    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { counter } }));
-    session = await startSession({ workspace });
+  const session = useSession({
+    workspaceFiles: (workspace) => {
+      const counter = { type: 'stdio', command: process.execPath, args: [FIXTURE], env: { STEP_MS: '100', EVENTS_FILE: path.join(workspace, EVENTS_FILE) } };
+      return { '.vscode/mcp.json': JSON.stringify({ servers: { counter } }) };
+    },
   });
 
-  reportFailures(() => session);
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-    if (workspace) await fsp.rm(workspace, { recursive: true, force: true });
-  });
+  const cancellations = async () => (await fsp.readFile(path.join(session.workspace, EVENTS_FILE), 'utf8').catch(() => '')).split('\n').filter((line) => line.trim() !== '');
 
   it('shows the progress bar, cancels from its Cancel button, and the cancel reaches the server', async function () {
     await session.openAgentMesh();

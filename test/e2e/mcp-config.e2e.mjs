@@ -7,46 +7,27 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'jsonc-parser';
-import { reportFailures, startSession, waitFor } from './harness.mjs';
+import { useSession, waitFor } from './harness.mjs';
 
 const MCP_VIEW = 'MCP Servers';
 const FIXTURE_SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/mcp/minimal-server.mjs');
 
 describe('MCP configuration files in a real VS Code (code-server)', function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
-  let workspace;
+  const fixtureEntry = () => ({ type: 'stdio', command: process.execPath, args: [FIXTURE_SERVER] });
+  const legacy = JSON.stringify({ ...fixtureEntry(), disabled: true, timeout: 20000 });
+  const session = useSession({ workspaceFiles: { '.vscode/mcp.json': `{\n  // the team's servers\n  "servers": {\n    "legacy": ${legacy}\n  }\n}\n` } });
 
-  const mcpJson = () => path.join(workspace, '.vscode', 'mcp.json');
-  const settingsJson = () => path.join(workspace, '.vscode', 'settings.json');
+  const mcpJson = () => path.join(session.workspace, '.vscode', 'mcp.json');
+  const settingsJson = () => path.join(session.workspace, '.vscode', 'settings.json');
   const readText = (file) => fsp.readFile(file, 'utf8').catch(() => '');
   const serverOptions = async () => parse(await readText(settingsJson()))?.['agentMesh.mcp.serverOptions'];
   const serverRow = (name) => session.viewPane(MCP_VIEW).locator(`.monaco-list-row[aria-label^="MCP server ${name}, "]`);
   const waitForRow = (name, pattern) =>
     session.waitForLabel(serverRow(name), (label) => pattern.test(label), { timeoutMs: 60_000, what: `"${name}" to match ${pattern} in the MCP Servers view` });
-  const fixtureEntry = () => ({ type: 'stdio', command: process.execPath, args: [FIXTURE_SERVER] });
-
-  before(async function () {
-    this.timeout(150_000);
-    workspace = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-e2e-mcp-config-'));
-    await fsp.mkdir(path.join(workspace, '.vscode'));
-    const legacy = JSON.stringify({ ...fixtureEntry(), disabled: true, timeout: 20000 });
-    await fsp.writeFile(mcpJson(), `{\n  // the team's servers\n  "servers": {\n    "legacy": ${legacy}\n  }\n}\n`);
-    session = await startSession({ workspace });
-  });
-
-  reportFailures(() => session);
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-    if (workspace) await fsp.rm(workspace, { recursive: true, force: true });
-  });
 
   it('moves disabled/timeout out of mcp.json into agentMesh.mcp.serverOptions, keeping the comments, and honours them', async function () {
     await session.openAgentMesh();

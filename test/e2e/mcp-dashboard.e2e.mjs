@@ -13,7 +13,7 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'mcp', 'progress-server.mjs'
 
 describe('dashboard MCP panel in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'mcp', env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'mcp' });
   let page;
   let panel;
   let eventsFile;

@@ -7,10 +7,7 @@
 // Run alone: npx mocha --timeout 120000 test/e2e/mcp-oauth.e2e.mjs (after node esbuild.mjs).
 
 import assert from 'node:assert/strict';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { reportFailures, startProcess, startSession, stopProcess } from './harness.mjs';
+import { startProcess, stopProcess, useSession } from './harness.mjs';
 
 const MCP_VIEW = 'MCP Servers';
 // The fixture is TypeScript: run it through tsx and print its MCP endpoint. It listens on 127.0.0.2
@@ -24,29 +21,18 @@ const START_FIXTURE = [
 
 describe('signing in to an OAuth MCP server in a real VS Code (code-server)', function () {
   this.timeout(120_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
   let fixture;
   let fixtureUrl;
-  let workspace;
 
   before(async function () {
-    this.timeout(150_000);
     fixture = await startProcess(START_FIXTURE, { ready: /^oauth fixture: http:\/\/127\.0\.0\.2:\d+\//, what: 'the OAuth fixture server', env: { MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL: '1' } });
     fixtureUrl = fixture.readyLine.replace(/^oauth fixture: /, '');
-    workspace = await fsp.mkdtemp(path.join(os.tmpdir(), 'agent-mesh-oauth-ws-'));
-    await fsp.mkdir(path.join(workspace, '.vscode'));
-    await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { secured: { type: 'http', url: fixtureUrl } } }));
-    session = await startSession({ workspace });
   });
 
-  reportFailures(() => session);
+  const session = useSession(() => ({ workspaceFiles: { '.vscode/mcp.json': JSON.stringify({ servers: { secured: { type: 'http', url: fixtureUrl } } }) } }));
 
   after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
     await stopProcess(fixture?.child);
-    if (workspace) await fsp.rm(workspace, { recursive: true, force: true });
   });
 
   it('asks before opening the browser, follows the redirect to the loopback callback, and connects', async function () {

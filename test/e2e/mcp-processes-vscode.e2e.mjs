@@ -54,12 +54,13 @@ function countServers(codeServerPid) {
 
 /** Opens a workspace of SERVERS stdio servers in `mode` and samples the process count as it goes. */
 async function measure(mode, cases) {
-  const workspace = await fsp.mkdtemp(path.join(os.tmpdir(), `agent-mesh-processes-${mode}-`));
-  await fsp.mkdir(path.join(workspace, '.vscode'));
   const servers = Object.fromEntries(serverNames.map((name) => [name, { type: 'stdio', command: process.execPath, args: [FIXTURE], env: { TOOL_COUNT: '3' } }]));
-  await fsp.writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers }, null, 2));
-  await fsp.writeFile(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'agentMesh.mcp.connectionMode': mode, 'agentMesh.mcp.idleDisconnectMs': IDLE_MS }, null, 2));
-  const session = await startSession({ workspace });
+  const session = await startSession({
+    workspaceFiles: {
+      '.vscode/mcp.json': JSON.stringify({ servers }, null, 2),
+      '.vscode/settings.json': JSON.stringify({ 'agentMesh.mcp.connectionMode': mode, 'agentMesh.mcp.idleDisconnectMs': IDLE_MS }, null, 2),
+    },
+  });
   const samples = {};
   try {
     await session.openAgentMesh();
@@ -89,10 +90,9 @@ async function measure(mode, cases) {
     sample(`after a call to each of the ${SERVERS} servers`);
     await sleep(IDLE_MS + 1000);
     sample(`${IDLE_MS + 1000} ms later (idle time ${IDLE_MS} ms)`);
-    return { samples, session, codeServerPid, workspace };
+    return { samples, session, codeServerPid };
   } catch (error) {
     await session.dispose();
-    await fsp.rm(workspace, { recursive: true, force: true });
     throw error;
   }
 }
@@ -107,7 +107,6 @@ describe('MCP server processes with the workspace open in a real VS Code (code-s
   afterEach(async function () {
     this.timeout(30_000);
     await current?.session.dispose();
-    if (current) await fsp.rm(current.workspace, { recursive: true, force: true });
     current = undefined;
   });
 

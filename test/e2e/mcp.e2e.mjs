@@ -7,14 +7,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEMO_DIR, reportFailures, startDemoServices, startSession, waitFor } from './harness.mjs';
+import { DEMO_DIR, startDemoServices, useSession, waitFor } from './harness.mjs';
 
 const MCP_VIEW = 'MCP Servers';
 
 describe('MCP servers in a real VS Code (code-server) with the demo workspace', function () {
   this.timeout(90_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
   let demo;
   // The connection-mode commands write the workspace's settings: the demo folder is the workspace.
   const demoSettings = path.join(DEMO_DIR, '.vscode', 'settings.json');
@@ -41,17 +39,13 @@ describe('MCP servers in a real VS Code (code-server) with the demo workspace', 
   }
 
   before(async function () {
-    this.timeout(150_000);
     // demo/.vscode/mcp.json names the build server's port: the demo must run from the default base port.
     demo = await startDemoServices({ fallback: false });
-    session = await startSession({ workspace: DEMO_DIR });
   });
 
-  reportFailures(() => session);
+  const session = useSession({ workspace: DEMO_DIR });
 
   after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
     await demo?.stop();
     if (demoSettingsBefore === undefined) fs.rmSync(demoSettings, { force: true });
     else fs.writeFileSync(demoSettings, demoSettingsBefore);

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_AGENT, productExtensionId, reportFailures, startDemoServices, startProcess, startSession, stopProcess, waitFor } from './harness.mjs';
+import { DEMO_AGENT, productExtensionId, startDemoServices, startProcess, stopProcess, useSession, waitFor } from './harness.mjs';
 
 const MESH_VIEW = 'Mesh Health';
 const INTERVAL_SECONDS = 2;
@@ -16,8 +16,6 @@ const reviewerArgs = (base) => ['--name', 'Reviewer', '--port', String(base + 12
 
 describe('Mesh health in a real VS Code (code-server) with the demo agents', function () {
   this.timeout(90_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
   let demo;
   let reviewer; // the Reviewer we start ourselves after stopping the launcher's one
   const extensionId = productExtensionId();
@@ -45,9 +43,12 @@ describe('Mesh health in a real VS Code (code-server) with the demo agents', fun
   }
 
   before(async function () {
-    this.timeout(150_000);
     demo = await startDemoServices();
-    session = await startSession();
+  });
+
+  const session = useSession();
+
+  before(async function () {
     // Give the workbench the demo mesh as user settings (the demo's agent-mesh.config.json is the
     // headless twin); the reload activates Agent Mesh with it.
     await session.writeUserSettings({
@@ -58,11 +59,7 @@ describe('Mesh health in a real VS Code (code-server) with the demo agents', fun
     });
   });
 
-  reportFailures(() => session);
-
   after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
     await stopProcess(reviewer);
     await demo?.stop();
   });

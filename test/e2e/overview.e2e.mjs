@@ -14,7 +14,7 @@ const MODEL = 'claude-sonnet-4-5';
 
 describe('dashboard overview strip in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(60_000);
-  const dashboard = useDashboardPage({ prefix: 'overview', viewport: { width: 1280, height: 900 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'overview', viewport: { width: 1280, height: 900 } });
   const { api } = dashboard;
   let page;
   let strip;

@@ -51,8 +51,7 @@ function transcriptLines(sessionId, cwd) {
 
 describe('dashboard sessions panel in a browser (agent-mesh serve + headless Chromium)', function () {
   this.timeout(60_000);
-  // HOME in the temp folder: serve's discovery file stays out of the real home.
-  const dashboard = useDashboardPage({ prefix: 'sessions', viewport: { width: 1100, height: 1000 }, env: (tempDir) => ({ HOME: tempDir }) });
+  const dashboard = useDashboardPage({ prefix: 'sessions', viewport: { width: 1100, height: 1000 } });
   const { api } = dashboard;
   let page;
   let tempDir;

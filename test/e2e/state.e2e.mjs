@@ -3,35 +3,22 @@
 // Link", and a reply typed there appears back in VS Code. Run through `node test/e2e/run.mjs`.
 
 import assert from 'node:assert/strict';
-import { productExtensionId, startSession, waitFor } from './harness.mjs';
+import path from 'node:path';
+import { fileNameOf, productExtensionId, SCREENSHOTS_DIR, useSession, waitFor } from './harness.mjs';
 
 const NOTES = '[data-testid="shared-notes"]';
 const CONNECTION_STATUS = '[data-testid="connection-status"]';
 
 describe('dashboard state shared between VS Code and a browser', function () {
   this.timeout(90_000);
-  /** @type {import('./harness.mjs').Session} */
-  let session;
+  const session = useSession();
   let browserPage;
   const extensionId = productExtensionId();
 
-  before(async function () {
-    this.timeout(120_000);
-    session = await startSession();
-  });
-
+  // The browser page's picture beside the workbench's one that useSession saves for a failed test.
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || !session) return;
-    const name = `failure-state-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
-    const file = await session.screenshot(name).catch((error) => `(no screenshot: ${error.message})`);
-    if (browserPage) await browserPage.screenshot({ path: file.replace(/\.png$/, '-browser.png') }).catch(() => {});
-    console.error(`    screenshot: ${file}\n${session.diagnostics()}`);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browserPage?.context().close();
-    await session?.dispose();
+    if (this.currentTest?.state !== 'failed' || !browserPage) return;
+    await browserPage.screenshot({ path: path.join(SCREENSHOTS_DIR, `failure-${fileNameOf(this.currentTest.title)}-browser.png`) }).catch(() => {});
   });
 
   /** The value of a textarea, polled until it equals `expected`. */
