@@ -17,14 +17,13 @@ describe('log viewer helpers', () => {
     assert.deepEqual([formatBytes(900), formatBytes(2048), formatBytes(5 * 1024 * 1024)], ['900 B', '2.0 KB', '5.0 MB']);
   });
 
-  it('lists the tools seen, with the selected one kept', () => {
+  it('lists the tools seen, sorted, once each', () => {
     const entries: LogEntry[] = [
       { kind: 'tool', line: 1, offset: 0, tool: 'Read', input: '', outcome: 'ok' },
       { kind: 'malformed', line: 2, offset: 5, reason: 'json', raw: 'x' },
       { kind: 'tool', line: 3, offset: 9, tool: 'Bash', input: '', outcome: 'error' },
       { kind: 'tool', line: 4, offset: 20, tool: 'Read', input: '', outcome: 'ok' },
     ];
-    assert.deepEqual(toolsSeen(entries, ''), ['Bash', 'Read']);
-    assert.deepEqual(toolsSeen([], 'Edit'), ['Edit']);
+    assert.deepEqual(toolsSeen(entries), ['Bash', 'Read']);
   });
 });

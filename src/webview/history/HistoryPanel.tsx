@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HISTORY_TYPES, type HistoryPage, type HistoryRecord, type HistoryType } from '../../shared/history';
+import { FilterSelect } from '../layout/FilterControls';
 import type { PanelProps, RelayApi } from '../panels/types';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
@@ -71,9 +72,9 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
   return (
     <div class="history" data-testid="history-panel">
       <div class="history-filters" role="search" aria-label="Filter the history">
-        <Choice label="Type" value={filters.type} testId="history-type" options={[['', 'every type'], ...HISTORY_TYPES.map((type): [string, string] => [type, TYPE_LABELS[type]])]} onChange={(type) => set({ type: type as HistoryType | '', status: '' })} />
-        <Choice label="Status" value={filters.status} testId="history-status" options={[['', 'any status'], ...statusesFor(filters.type).map((status): [string, string] => [status, status])]} onChange={(status) => set({ status })} />
-        <Choice label="Agent" value={filters.agent} testId="history-agent" options={[['', 'every agent'], ...agents.map((agent): [string, string] => [agent, agent])]} onChange={(agent) => set({ agent })} />
+        <FilterSelect label="Type" value={filters.type} testId="history-type" options={HISTORY_TYPES.map((type) => ({ value: type, label: TYPE_LABELS[type] }))} anyLabel="every type" onChange={(type) => set({ type: type as HistoryType | '', status: '' })} />
+        <FilterSelect label="Status" value={filters.status} testId="history-status" options={statusesFor(filters.type)} anyLabel="any status" onChange={(status) => set({ status })} />
+        <FilterSelect label="Agent" value={filters.agent} testId="history-agent" options={agents} anyLabel="every agent" onChange={(agent) => set({ agent })} />
         <label class="history-select">
           From
           <input type="date" value={filters.from} max={filters.to || undefined} onChange={(e) => set({ from: (e.currentTarget as HTMLInputElement).value })} data-testid="history-from" />
@@ -118,22 +119,6 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
         </Button>
       )}
     </div>
-  );
-}
-
-/** A labelled select; `options` are [value, label] pairs. */
-function Choice({ label, value, options, onChange, testId }: { label: string; value: string; options: Array<[string, string]>; onChange: (value: string) => void; testId: string }) {
-  return (
-    <label class="history-select">
-      {label}
-      <select value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)} data-testid={testId}>
-        {options.map(([optionValue, optionLabel]) => (
-          <option key={optionValue} value={optionValue}>
-            {optionLabel}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 

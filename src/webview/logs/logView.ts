@@ -31,9 +31,7 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-/** The tools of the loaded entries, sorted, with `selected` kept so the filter stays visible. */
-export function toolsSeen(entries: LogEntry[], selected: string): string[] {
-  const names = new Set(entries.flatMap((entry) => (entry.kind === 'tool' ? [entry.tool] : [])));
-  if (selected) names.add(selected);
-  return [...names].sort();
+/** The tools of the loaded entries, sorted (the filter's select keeps a chosen tool the entries no longer have). */
+export function toolsSeen(entries: LogEntry[]): string[] {
+  return [...new Set(entries.flatMap((entry) => (entry.kind === 'tool' ? [entry.tool] : [])))].sort();
 }
