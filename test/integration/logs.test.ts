@@ -34,6 +34,7 @@ describe('agent logs routes on a real agent-mesh serve', function () {
         json({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'Exit 1', is_error: true }] } }),
     );
     await relay.call('POST', '/api/hooks/claude-code', { session_id: 'session-1', transcript_path: transcript, cwd: relay.workspace, hook_event_name: 'SessionStart', source: 'startup' });
+    await relay.call('POST', '/api/hooks/claude-code', { session_id: 'session-1', transcript_path: transcript, cwd: relay.workspace, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: 'README.md' } });
     await mkdir(path.join(relay.workspace, 'agent-logs', 'migration'), { recursive: true });
     await writeFile(path.join(relay.workspace, 'agent-logs', 'migration', 'tools.jsonl'), json({ tool: 'migrate', input: { table: 'events' }, success: true }) + 'garbage\n');
     await writeFile(path.join(relay.workspace, 'agent-logs', 'notes.txt'), 'not a log');
@@ -45,6 +46,8 @@ describe('agent logs routes on a real agent-mesh serve', function () {
     ]);
     assert.ok(listed.every((log) => !JSON.stringify(log).includes(relay.workspace)), 'no paths in the list');
     const session = listed.find((log) => log.origin === 'session')!;
+    assert.equal(session.toolCalls, 1, "a session's transcript says how many tool calls its hooks counted");
+    assert.equal(listed.find((log) => log.origin === 'directory')!.toolCalls, undefined, 'a file of a log directory is not read to count them');
     assert.deepEqual((await page(session.id)).entries.map((e) => e.kind === 'tool' && [e.tool, e.outcome, e.result]), [['Bash', 'error', 'Exit 1']]);
     const tools = listed.find((log) => log.origin === 'directory')!;
     assert.deepEqual((await page(tools.id)).entries.map((e: LogEntry) => [e.line, e.kind]), [

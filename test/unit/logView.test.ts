@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { entriesPath, formatBytes, oneLine, toolsSeen } from '../../src/webview/logs/logView';
-import type { LogEntry } from '../../src/shared/logs';
+import { defaultLogId, entriesPath, formatBytes, oneLine, toolsSeen } from '../../src/webview/logs/logView';
+import type { LogEntry, LogSource } from '../../src/shared/logs';
 
 describe('log viewer helpers', () => {
   it('builds the entries request with only the filters that are set, encoded', () => {
@@ -25,5 +25,28 @@ describe('log viewer helpers', () => {
       { kind: 'tool', line: 4, offset: 20, tool: 'Read', input: '', outcome: 'ok' },
     ];
     assert.deepEqual(toolsSeen(entries), ['Bash', 'Read']);
+  });
+
+  describe('the log the panel opens on', () => {
+    const log = (id: string, fields: Partial<LogSource>): LogSource => ({ id, name: id, format: 'claude-transcript', origin: 'directory', size: 100, modifiedAt: 0, ...fields });
+    // As GET /api/logs lists them: newest first.
+    const chat = log('chat', { origin: 'session', toolCalls: 0, modifiedAt: 30 });
+    const summaries = log('summaries', { format: 'summary', modifiedAt: 20 });
+    const calls = log('calls', { format: 'tools', modifiedAt: 10 });
+    const session = log('session', { origin: 'session', toolCalls: 4, modifiedAt: 5 });
+
+    it('is the newest log with tool calls, passing over newer transcripts without any and summaries', () => {
+      assert.equal(defaultLogId([chat, summaries, calls, session]), 'calls');
+      assert.equal(defaultLogId([chat, summaries, { ...session, modifiedAt: 25 }, calls]), 'session');
+    });
+
+    it('passes over an empty tools.jsonl and a transcript of unknown content', () => {
+      assert.equal(defaultLogId([log('empty', { format: 'tools', size: 0 }), log('unknown', {}), session]), 'session');
+    });
+
+    it('is the newest log when none has tool calls, and nothing for no logs', () => {
+      assert.equal(defaultLogId([chat, summaries]), 'chat');
+      assert.equal(defaultLogId([]), '');
+    });
   });
 });

@@ -3,7 +3,7 @@ import { LOG_OUTCOMES, type LogEntry, type LogOutcome, type LogPage, type LogSou
 import { FilterSelect } from '../layout/FilterControls';
 import type { PanelProps, RelayApi } from '../panels/types';
 import { Button } from '../ui/Button';
-import { entriesPath, formatBytes, oneLine, toolsSeen, type LogFilters } from './logView';
+import { defaultLogId, entriesPath, formatBytes, oneLine, toolsSeen, type LogFilters } from './logView';
 
 const FORMAT_LABELS: Record<LogSource['format'], string> = { 'claude-transcript': 'Claude Code transcript', tools: 'tool calls', summary: 'summaries' };
 const OUTCOME_LABELS: Record<LogOutcome, string> = { ok: 'ok', error: 'error', unknown: 'no result' };
@@ -30,7 +30,7 @@ export function LogsPanel({ data, api }: PanelProps<'sessions'>) {
       .then(({ logs: listed }) => {
         setLogs(listed);
         setProblem(undefined);
-        setSelected((current) => (listed.some((log) => log.id === current) ? current : (listed[0]?.id ?? '')));
+        setSelected((current) => (listed.some((log) => log.id === current) ? current : defaultLogId(listed)));
       })
       .catch((error: Error) => setProblem(error.message));
   useEffect(() => void refresh(), [sessionCount]);

@@ -66,7 +66,7 @@ export class LogCatalogue {
     };
     for (const session of this.sources.sessions()) {
       const file = session.transcriptPath ? await realLogFile(session.transcriptPath) : undefined;
-      if (file) add(file, { name: `${session.agent} ${session.sessionId.slice(0, 8)}`, origin: 'session', sessionId: session.id });
+      if (file) add(file, { name: `${session.agent} ${session.sessionId.slice(0, 8)}`, origin: 'session', sessionId: session.id, toolCalls: session.counts.toolCalls });
     }
     for (const directory of this.sources.directories()) {
       const root = await ignoreMissing(realpath(directory));
