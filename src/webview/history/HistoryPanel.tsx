@@ -6,7 +6,7 @@ import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
 import { VirtualList } from '../widgets/VirtualList';
-import { detailSummary, historyQueryString, NO_FILTERS, statusesFor, TYPE_LABELS, type HistoryFilters } from './view';
+import { detailSummary, exportCapNotice, historyQueryString, NO_FILTERS, statusesFor, TYPE_LABELS, type HistoryFilters } from './view';
 
 registerChannelReducer('history', (snapshot, event) => (event.name === 'recorded' && snapshot ? { ...snapshot, recorded: (snapshot.recorded ?? 0) + 1 } : snapshot));
 
@@ -152,12 +152,15 @@ function HistoryRow({ record }: { record: HistoryRecord }) {
 /** Exports what the filters select; the file comes through the authenticated API, so no credential is put in a URL. */
 function ExportButtons({ api, filters, onProblem }: { api: RelayApi; filters: HistoryFilters; onProblem: (problem: string | undefined) => void }) {
   const [busy, setBusy] = useState(false);
+  const [capped, setCapped] = useState<string | undefined>();
   const save = (format: 'csv' | 'json') => {
     setBusy(true);
+    setCapped(undefined);
     onProblem(undefined);
     api
       .download(`/api/history/export${historyQueryString(filters, { format })}`)
-      .then(({ blob, filename }) => {
+      .then(({ blob, filename, headers }) => {
+        setCapped(exportCapNotice(headers));
         const url = URL.createObjectURL(blob);
         const link = document.createElement('a');
         link.href = url;
@@ -178,6 +181,10 @@ function ExportButtons({ api, filters, onProblem }: { api: RelayApi; filters: Hi
       <Button appearance="secondary" title="Export JSON of the matching records" onClick={() => save('json')} disabled={busy}>
         Export JSON
       </Button>
+      {/* Always there, so a screen reader announces the notice when it appears. */}
+      <p class="history-export-capped" role="status" data-testid="history-export-capped">
+        {capped}
+      </p>
     </div>
   );
 }
