@@ -18,6 +18,8 @@ export interface LogSource {
   /** `session`: a known session's transcript; `directory`: a file under `agentMesh.logs.directories`. */
   origin: 'session' | 'directory';
   sessionId?: string;
+  /** A session's transcript: the tool calls its hooks counted. Not given for a directory's file, which is not read to list it. */
+  toolCalls?: number;
   size: number;
   modifiedAt: number;
 }

@@ -57,6 +57,9 @@ describe('dashboard agent logs panel in a browser (agent-mesh serve + headless C
     await failed.focus();
     await page.keyboard.press('Enter');
     await visible(entries.filter({ hasText: 'Bash error' }).getByText('Expected 120 rows, received 118', { exact: false }));
+    // Opened, the entry shows its input once: in full, no longer also as the summary's one line.
+    const inputShown = entries.filter({ hasText: 'Bash error' }).locator('.log-input, pre').filter({ hasText: 'npx vitest run test/migration.test.ts', visible: true });
+    assert.equal(await inputShown.count(), 1, 'the input of an opened entry is shown once');
 
     // Filters run on the relay: Bash calls only, then the failed ones; the malformed line stays.
     await panel.getByTestId('logs-tool').selectOption('Bash');

@@ -1,6 +1,7 @@
 // GET /api/logs and /api/logs/:id/entries on a real `agent-mesh serve`: only known logs, by the ids it issues.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import { linkSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,7 @@ describe('agent logs routes on a real agent-mesh serve', function () {
         json({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'Exit 1', is_error: true }] } }),
     );
     await relay.call('POST', '/api/hooks/claude-code', { session_id: 'session-1', transcript_path: transcript, cwd: relay.workspace, hook_event_name: 'SessionStart', source: 'startup' });
+    await relay.call('POST', '/api/hooks/claude-code', { session_id: 'session-1', transcript_path: transcript, cwd: relay.workspace, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: 'README.md' } });
     await mkdir(path.join(relay.workspace, 'agent-logs', 'migration'), { recursive: true });
     await writeFile(path.join(relay.workspace, 'agent-logs', 'migration', 'tools.jsonl'), json({ tool: 'migrate', input: { table: 'events' }, success: true }) + 'garbage\n');
     await writeFile(path.join(relay.workspace, 'agent-logs', 'notes.txt'), 'not a log');
@@ -45,6 +47,8 @@ describe('agent logs routes on a real agent-mesh serve', function () {
     ]);
     assert.ok(listed.every((log) => !JSON.stringify(log).includes(relay.workspace)), 'no paths in the list');
     const session = listed.find((log) => log.origin === 'session')!;
+    assert.equal(session.toolCalls, 1, "a session's transcript says how many tool calls its hooks counted");
+    assert.equal(listed.find((log) => log.origin === 'directory')!.toolCalls, undefined, 'a file of a log directory is not read to count them');
     assert.deepEqual((await page(session.id)).entries.map((e) => e.kind === 'tool' && [e.tool, e.outcome, e.result]), [['Bash', 'error', 'Exit 1']]);
     const tools = listed.find((log) => log.origin === 'directory')!;
     assert.deepEqual((await page(tools.id)).entries.map((e: LogEntry) => [e.line, e.kind]), [
@@ -68,6 +72,24 @@ describe('agent logs routes on a real agent-mesh serve', function () {
     }
     const secretId = createHash('sha256').update(await realpath(path.join(outside, 'secret.jsonl'))).digest('hex').slice(0, 16);
     assert.equal((await relay.call('GET', `/api/logs/${secretId}/entries`)).status, 404);
+  });
+
+  it('neither lists nor reads a hard link to a file outside the log directory, nor a listed log that gains one', async () => {
+    const dir = path.join(relay.workspace, 'agent-logs');
+    await mkdir(dir, { recursive: true });
+    linkSync(path.join(outside, 'secret.jsonl'), path.join(dir, 'hard.jsonl'));
+    await writeFile(path.join(dir, 'own.jsonl'), json({ type: 'summary', summary: 'fine' }));
+
+    const listed = await logs();
+    assert.deepEqual(listed.map((log) => log.name), ['own.jsonl'], 'the hard link is not listed');
+    const hardId = createHash('sha256').update(await realpath(path.join(dir, 'hard.jsonl'))).digest('hex').slice(0, 16);
+    assert.equal((await relay.call('GET', `/api/logs/${hardId}/entries`)).status, 404);
+
+    // Linked from outside once listed: the read checks the open file's links, not only the list.
+    const [own] = listed;
+    linkSync(path.join(dir, 'own.jsonl'), path.join(outside, 'own-copy.jsonl'));
+    const { status, body } = await relay.call('GET', `/api/logs/${own.id}/entries`);
+    assert.equal(status, 404, JSON.stringify(body));
   });
 
   it('answers 400 for bad parameters and 401 without the token', async () => {

@@ -1,7 +1,8 @@
 // A seeded fuzzer for every door of a real `agent-mesh serve`: HTTP requests on raw sockets (request
 // line, path, query, headers, body, broken framing), WebSocket upgrades, WebSocket frames (JSON of
 // every frame type, not-JSON, binary) and raw WebSocket frame bytes. It counts crashes, 5xx answers,
-// hangs, refused inputs that changed state, and the relay's memory growth. A failing input is
+// hangs, well-formed requests closed without an answer, refused inputs that changed state, and the
+// relay's memory growth (fuzzVerdict.ts says how an HTTP outcome is read). A failing input is
 // printed with its seed and index: `AGENT_MESH_FUZZ_SEED=S AGENT_MESH_FUZZ_ONLY=I` replays it.
 import { strict as assert } from 'node:assert';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { startServe, type ServeProcess } from '../helpers/serve';
 import { requestJson } from '../helpers/serveFixture';
 import { LONG, envCount } from './mode';
 import { rawInput, rawWsFrames, requestLineInput, routeInput, TOKEN_MARK, upgradeInput, wsFrameInput, type KnownIds } from './fuzzInputs';
+import { httpVerdict } from './fuzzVerdict';
 
 const SEED = envCount('AGENT_MESH_FUZZ_SEED', 20261130);
 const INPUTS = envCount('AGENT_MESH_FUZZ_INPUTS', LONG ? 200_000 : 10_000);
@@ -70,6 +72,9 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
     workspace = await mkdtemp(path.join(tmpdir(), 'am-fuzz-'));
     await mkdir(path.join(workspace, '.vscode'));
     await writeFile(path.join(workspace, '.vscode', 'mcp.json'), JSON.stringify({ servers: { fixture: fixtureServer('minimal-server') } }));
+    await writeFile(path.join(workspace, 'agent-mesh.config.json'), JSON.stringify({ 'agentMesh.logs.directories': ['agent-logs'] }));
+    await mkdir(path.join(workspace, 'agent-logs'));
+    await writeFile(path.join(workspace, 'agent-logs', 'tools.jsonl'), `${JSON.stringify({ tool: 'migrate', input: { table: 'events' }, success: true })}\nnot json\n`);
     token = generateToken();
     serve = await start();
     await waitFor('the fixture MCP server', async () => ((await call('GET', '/api/mcp/servers')).body[0]?.status === 'connected' ? true : undefined));
@@ -96,8 +101,9 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
     await call('POST', '/api/widgets', { id: 'fuzz-widget', type: 'alert', data: { severity: 'info', title: 'Fuzz' } });
     await call('POST', '/api/dashboard/state', { version: 0, state: { seeded: { by: 'fuzz' } } });
     const tools = (await call('GET', '/api/mcp/servers/fixture')).body.tools as Array<{ name: string }>;
-    assert.ok(pending.body.id && decided.body.id && task.body.id && tools.length > 0, 'the relay was seeded');
-    return { pendingApproval: pending.body.id, decidedApproval: decided.body.id, task: task.body.id, widget: 'fuzz-widget', mcpServer: 'fixture', mcpTool: tools[0].name };
+    const [log] = (await call('GET', '/api/logs')).body.logs as Array<{ id: string }>;
+    assert.ok(pending.body.id && decided.body.id && task.body.id && tools.length > 0 && log, 'the relay was seeded');
+    return { pendingApproval: pending.body.id, decidedApproval: decided.body.id, task: task.body.id, widget: 'fuzz-widget', mcpServer: 'fixture', mcpTool: tools[0].name, log: log.id };
   }
 
   /** Everything a refused input must leave as it was (an approval expiring on its own is not a change). */
@@ -141,7 +147,7 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
 
   it(`answers ${INPUTS} seeded inputs without a crash, a 5xx, a hang, a state change on refusal or unbounded memory`, async () => {
     const failures: Failure[] = [];
-    const counts = { inputs: 0, crashes: 0, serverErrors: 0, hangs: 0, refused: 0, refusedBatchesChecked: 0, refusedChangedState: 0 };
+    const counts = { inputs: 0, crashes: 0, serverErrors: 0, hangs: 0, dropped: 0, answersLost: 0, refused: 0, refusedBatchesChecked: 0, refusedChangedState: 0 };
     const byDoor: Record<string, number> = {};
     const fail = (index: number, door: string, what: string, input: string) => failures.push({ index, door, what, input });
     const hang = (index: number, door: string, input: string) => {
@@ -187,16 +193,17 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
       }
       const input = door === 'http' ? routeInput(rng, ids) : door === 'raw-http' ? rawInput(rng, ids) : door === 'request-line' ? requestLineInput(rng) : upgradeInput(rng);
       const outcome = await rawRequest(port(), withToken(input.text), { halfClose: input.halfClose, timeoutMs: HANG_MS });
-      if (outcome.kind === 'hang') hang(index, door, printable(input.text));
-      else if (outcome.kind === 'status' && outcome.status >= 500) {
+      const verdict = httpVerdict(input, outcome);
+      if (verdict.count === 'hang') hang(index, door, printable(input.text));
+      else if (verdict.count === 'server error') {
         counts.serverErrors += 1;
-        fail(index, door, outcome.head, printable(input.text));
-      } else if (outcome.kind === 'closed' || outcome.status >= 400) counts.refused += 1;
-      const readOnly = door === 'upgrade' || (door === 'http' && (input.method === 'GET' || input.method === 'HEAD'));
-      // A half-closed request may have been carried out with its answer lost: only an answer tells.
-      const changesNothing = (outcome.kind === 'closed' && !input.halfClose) || (outcome.kind === 'status' && (outcome.status >= 400 || readOnly));
-      // A half-closed request whose answer was lost may still be at work.
-      return { door, changesNothing, unsettled: input.halfClose && outcome.kind === 'closed' };
+        fail(index, door, outcome.kind === 'status' ? outcome.head : '5xx', printable(input.text));
+      } else if (verdict.count === 'dropped') {
+        counts.dropped += 1;
+        fail(index, door, 'closed without an answer', printable(input.text));
+      } else if (verdict.count === 'answer lost') counts.answersLost += 1;
+      else if (verdict.count === 'refused') counts.refused += 1;
+      return { door, changesNothing: verdict.changesNothing, unsettled: verdict.unsettled };
     }
 
     /** After a batch: the process must be alive; if every input was refused, nothing may have changed. */
@@ -251,13 +258,15 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
           crashes: counts.crashes,
           '5xx answers': counts.serverErrors,
           hangs: counts.hangs,
+          'well-formed requests closed without an answer': counts.dropped,
+          'half-closed requests whose answer was lost': counts.answersLost,
           'refused inputs': counts.refused,
           'refused batches checked': counts.refusedBatchesChecked,
           'refused inputs that changed state': counts.refusedChangedState,
           ...(growth === undefined ? {} : { 'RSS growth after warm-up (MB)': mb(growth) }),
           'RSS peak (MB)': mb(rssPeak),
         },
-        { crashes: '0', '5xx answers': '0', hangs: '0', 'refused inputs that changed state': '0', 'RSS growth after warm-up (MB)': '< 64' },
+        { crashes: '0', '5xx answers': '0', hangs: '0', 'well-formed requests closed without an answer': '0', 'refused inputs that changed state': '0', 'RSS growth after warm-up (MB)': '< 64' },
       );
     }
     // The rarer kinds first: a crash, a hang or a changed state matters more than the 26th 5xx.
@@ -270,6 +279,7 @@ describe('reliability: seeded fuzzer on every door of a real relay', function ()
     assert.equal(counts.crashes, 0, 'the relay process never exited');
     assert.equal(counts.serverErrors, 0, 'no 5xx answer');
     assert.equal(counts.hangs, 0, 'every input was answered or closed in time');
+    assert.equal(counts.dropped, 0, 'every well-formed request was answered, not closed');
     assert.equal(counts.refusedChangedState, 0, 'refused inputs changed nothing');
     assert.ok(growth === undefined || growth < MEMORY_BOUND_BYTES, `RSS grew ${mb(growth ?? 0)} MB after the warm-up (bound 64 MB)`);
   });

@@ -14,6 +14,8 @@ export interface KnownIds {
   widget: string;
   mcpServer: string;
   mcpTool: string;
+  /** A log of the configured log directory, as GET /api/logs names it. */
+  log: string;
 }
 
 export interface HttpInput {
@@ -107,6 +109,20 @@ const routes: Route[] = [
     body: (_, rng) => ({ version: rng.pick([0, 1, -1, 2 ** 53 - 1, 2 ** 53, 1.5, 1e308]), state: rng.pick<unknown>([{ fuzz: { a: 1 } }, ownProtoKey(), [], null, { constructor: { prototype: { x: 1 } } }]), ...(rng.chance(0.3) ? { checksum: rng.pick(['', 'ab', 'x'.repeat(64)]) } : {}) }),
   },
   { method: 'POST', path: () => '/mcp', body: (_, rng) => mcpMessage(rng) },
+  { method: 'GET', path: () => '/api/logs' },
+  {
+    method: 'GET',
+    path: (ids, rng) => `/api/logs/${segment(rng, ids.log)}/entries`,
+    query: (rng) =>
+      rng.pick(['', '?limit=1', '?limit=0', '?limit=201', '?limit=1e999', '?limit=5&limit=6', '?cursor=0.0', '?cursor=-1.0', '?cursor=%ZZ', `?cursor=${'9'.repeat(40)}`, '?outcome=error', '?outcome=__proto__', '?tool=migrate', '?tool=', `?q=${'q'.repeat(201)}`, '?q=%E2%82', '?q=(a%2B)%2B%24', '?__proto__=1']),
+  },
+  {
+    method: 'GET',
+    path: () => '/api/history',
+    query: (rng) =>
+      rng.pick(['', '?type=approval', '?type=__proto__', '?status=approved', '?from=2026-13-45', '?from=2026-11-30&to=2026-11-01', '?to=9999-12-31', '?limit=0', '?limit=501', '?cursor=%ZZ', `?cursor=${'x'.repeat(300)}`, `?q=${'q'.repeat(201)}`, '?q=.*', '?agent=%00', '?type=task&type=alert', '?toString=1']),
+  },
+  { method: 'GET', path: () => '/api/history/export', query: (rng) => rng.pick(['?format=csv', '?format=json', '', '?format=xml', '?format=csv&type=alert', '?format=json&q=%ZZ', '?format=csv&from=x', '?format=csv&format=json']) },
 ];
 
 const mcpMethods = ['initialize', 'tools/list', 'tools/call', 'ping', 'logging/setLevel', 'resources/list', 'prompts/get', 'notifications/initialized', '__proto__', 'toString', ''];

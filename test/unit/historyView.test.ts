@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { HistoryRecord } from '../../src/shared/history';
-import { detailSummary, historyQueryString, NO_FILTERS, statusesFor } from '../../src/webview/history/view';
+import { detailSummary, exportCapNotice, historyQueryString, NO_FILTERS, statusesFor } from '../../src/webview/history/view';
 
 describe('History panel view', () => {
   it('sends only the filters that are set, the search trimmed, and the extra parameters', () => {
@@ -22,5 +22,11 @@ describe('History panel view', () => {
     assert.equal(detailSummary({ ...base, type: 'session', status: 'ended', details: { costUsd: 0.0012, costApproximate: false, outputTokens: 20, model: 'claude-sonnet-4-5' } }), '$0.0012 · 20 output tokens · claude-sonnet-4-5');
     assert.equal(detailSummary({ ...base, type: 'session', status: 'ended', details: { costUsd: null } }), '—');
     assert.equal(detailSummary({ ...base, type: 'task', status: 'failed', details: { percent: 40, message: 'tests failed' } }), '40% · tests failed');
+  });
+
+  it('says when an export was capped, from the x-history-truncated header of the answer', () => {
+    assert.equal(exportCapNotice(new Headers({ 'x-history-truncated': 'true' })), 'First 10,000 matching records exported, the newest: more match. Narrow the filters (a date range, a type, an agent) to export the rest.');
+    assert.equal(exportCapNotice(new Headers({ 'x-history-truncated': 'false' })), undefined);
+    assert.equal(exportCapNotice(new Headers()), undefined, 'an answer without the header was not capped');
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Approval } from '../../src/shared/approvals';
-import { approvalFilterOptions, filterApprovals, filterSessions, isFiltering, NO_APPROVAL_FILTER, NO_SESSION_FILTER } from '../../src/webview/layout/filters';
+import { approvalFilterOptions, filterApprovals, filterSessions, filterSelectOptions, isFiltering, NO_APPROVAL_FILTER, NO_SESSION_FILTER } from '../../src/webview/layout/filters';
 import { agentSession as session } from '../helpers/agentSession';
 
 const approval = (id: string, fields: Partial<Approval>): Approval => ({
@@ -75,6 +75,33 @@ describe('list filters', () => {
       assert.deepEqual(ids(filterSessions(sessions, { ...NO_SESSION_FILTER, query: 'cursor' })), ['s3']);
       assert.deepEqual(ids(filterSessions(sessions, { status: 'running', query: 'billing' })), []);
       assert.equal(isFiltering({ ...NO_SESSION_FILTER, status: 'waiting' }), true);
+    });
+  });
+
+  describe('the options of a filter select', () => {
+    it('puts the "any" entry first and words plain values as themselves', () => {
+      assert.deepEqual(filterSelectOptions('', ['full', 'quick'], 'any level'), [
+        { value: '', label: 'any level' },
+        { value: 'full', label: 'full' },
+        { value: 'quick', label: 'quick' },
+      ]);
+    });
+
+    it('keeps labelled options as given, and has no "any" entry when none is worded', () => {
+      const logs = [
+        { value: 'a1', label: 'first.jsonl (tool calls, 2 KB)' },
+        { value: 'b2', label: 'second.jsonl (summaries, 1 KB)' },
+      ];
+      assert.deepEqual(filterSelectOptions('b2', logs), logs);
+    });
+
+    it('keeps a chosen value the list no longer has, so the control never lies', () => {
+      assert.deepEqual(filterSelectOptions('Edit', [{ value: 'Bash', label: 'Bash' }], 'every tool'), [
+        { value: '', label: 'every tool' },
+        { value: 'Edit', label: 'Edit' },
+        { value: 'Bash', label: 'Bash' },
+      ]);
+      assert.deepEqual(filterSelectOptions('', ['Bash'], 'every tool').map((option) => option.value), ['', 'Bash']);
     });
   });
 });

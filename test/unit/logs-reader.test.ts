@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { linkSync } from 'node:fs';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,5 +165,18 @@ describe('agent log reader', () => {
   it('refuses a cursor it did not issue', async () => {
     const target = await file('tools.jsonl', json({ tool: 'a' }));
     await assert.rejects(readLogPage(target, 'tools', { limit: 1, cursor: 'abc' }), /cursor/);
+  });
+
+  it('refuses a file with another hard link, which may name it from outside the log folder', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'am-logs-outside-'));
+    try {
+      const secret = path.join(outside, 'secret.jsonl');
+      await writeFile(secret, json({ tool: 'secret', input: 'do not read' }));
+      const hardLink = path.join(dir, 'tools.jsonl');
+      linkSync(secret, hardLink);
+      await assert.rejects(readLogPage(hardLink, 'tools', { limit: 1 }), /hard link/);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HISTORY_TYPES, type HistoryPage, type HistoryRecord, type HistoryType } from '../../shared/history';
+import { FilterSelect } from '../layout/FilterControls';
 import type { PanelProps, RelayApi } from '../panels/types';
 import { registerChannelReducer } from '../sync/channels';
 import { Button } from '../ui/Button';
 import { TextField } from '../ui/TextField';
 import { VirtualList } from '../widgets/VirtualList';
-import { detailSummary, historyQueryString, NO_FILTERS, statusesFor, TYPE_LABELS, type HistoryFilters } from './view';
+import { detailSummary, exportCapNotice, historyQueryString, NO_FILTERS, statusesFor, TYPE_LABELS, type HistoryFilters } from './view';
 
 registerChannelReducer('history', (snapshot, event) => (event.name === 'recorded' && snapshot ? { ...snapshot, recorded: (snapshot.recorded ?? 0) + 1 } : snapshot));
 
@@ -71,9 +72,9 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
   return (
     <div class="history" data-testid="history-panel">
       <div class="history-filters" role="search" aria-label="Filter the history">
-        <Choice label="Type" value={filters.type} testId="history-type" options={[['', 'every type'], ...HISTORY_TYPES.map((type): [string, string] => [type, TYPE_LABELS[type]])]} onChange={(type) => set({ type: type as HistoryType | '', status: '' })} />
-        <Choice label="Status" value={filters.status} testId="history-status" options={[['', 'any status'], ...statusesFor(filters.type).map((status): [string, string] => [status, status])]} onChange={(status) => set({ status })} />
-        <Choice label="Agent" value={filters.agent} testId="history-agent" options={[['', 'every agent'], ...agents.map((agent): [string, string] => [agent, agent])]} onChange={(agent) => set({ agent })} />
+        <FilterSelect label="Type" value={filters.type} testId="history-type" options={HISTORY_TYPES.map((type) => ({ value: type, label: TYPE_LABELS[type] }))} anyLabel="every type" onChange={(type) => set({ type: type as HistoryType | '', status: '' })} />
+        <FilterSelect label="Status" value={filters.status} testId="history-status" options={statusesFor(filters.type)} anyLabel="any status" onChange={(status) => set({ status })} />
+        <FilterSelect label="Agent" value={filters.agent} testId="history-agent" options={agents} anyLabel="every agent" onChange={(agent) => set({ agent })} />
         <label class="history-select">
           From
           <input type="date" value={filters.from} max={filters.to || undefined} onChange={(e) => set({ from: (e.currentTarget as HTMLInputElement).value })} data-testid="history-from" />
@@ -121,22 +122,6 @@ export function HistoryPanel({ data, api }: PanelProps<'history'>) {
   );
 }
 
-/** A labelled select; `options` are [value, label] pairs. */
-function Choice({ label, value, options, onChange, testId }: { label: string; value: string; options: Array<[string, string]>; onChange: (value: string) => void; testId: string }) {
-  return (
-    <label class="history-select">
-      {label}
-      <select value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)} data-testid={testId}>
-        {options.map(([optionValue, optionLabel]) => (
-          <option key={optionValue} value={optionValue}>
-            {optionLabel}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
 function HistoryRow({ record }: { record: HistoryRecord }) {
   const when = new Date(record.at);
   const summary = detailSummary(record);
@@ -167,12 +152,15 @@ function HistoryRow({ record }: { record: HistoryRecord }) {
 /** Exports what the filters select; the file comes through the authenticated API, so no credential is put in a URL. */
 function ExportButtons({ api, filters, onProblem }: { api: RelayApi; filters: HistoryFilters; onProblem: (problem: string | undefined) => void }) {
   const [busy, setBusy] = useState(false);
+  const [capped, setCapped] = useState<string | undefined>();
   const save = (format: 'csv' | 'json') => {
     setBusy(true);
+    setCapped(undefined);
     onProblem(undefined);
     api
       .download(`/api/history/export${historyQueryString(filters, { format })}`)
-      .then(({ blob, filename }) => {
+      .then(({ blob, filename, headers }) => {
+        setCapped(exportCapNotice(headers));
         const url = URL.createObjectURL(blob);
         const link = document.createElement('a');
         link.href = url;
@@ -193,6 +181,10 @@ function ExportButtons({ api, filters, onProblem }: { api: RelayApi; filters: Hi
       <Button appearance="secondary" title="Export JSON of the matching records" onClick={() => save('json')} disabled={busy}>
         Export JSON
       </Button>
+      {/* Always there, so a screen reader announces the notice when it appears. */}
+      <p class="history-export-capped" role="status" data-testid="history-export-capped">
+        {capped}
+      </p>
     </div>
   );
 }

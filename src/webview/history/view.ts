@@ -1,5 +1,5 @@
 // The History panel's pure parts: the query it sends and how a record reads in one line.
-import { HISTORY_STATUSES, HISTORY_TYPES, type HistoryRecord, type HistoryType } from '../../shared/history';
+import { HISTORY_EXPORT_CAP, HISTORY_STATUSES, HISTORY_TYPES, type HistoryRecord, type HistoryType } from '../../shared/history';
 import { formatCost } from '../../shared/sessions';
 import { formatDuration } from '../../shared/approvals';
 
@@ -56,4 +56,10 @@ export function detailSummary(record: HistoryRecord): string {
       break;
   }
   return parts.join(' · ');
+}
+
+/** What the panel says after an export the relay capped (`x-history-truncated: true`); undefined when it holds every match. */
+export function exportCapNotice(headers: Headers): string | undefined {
+  if (headers.get('x-history-truncated') !== 'true') return undefined;
+  return `First ${HISTORY_EXPORT_CAP.toLocaleString('en-US')} matching records exported, the newest: more match. Narrow the filters (a date range, a type, an agent) to export the rest.`;
 }

@@ -1,27 +1,27 @@
 import type { ComponentChildren } from 'preact';
 import { Button } from '../ui/Button';
+import { filterSelectOptions, type FilterOption } from './filters';
 
 interface FilterSelectProps {
   label: string;
   value: string;
-  /** The values to choose from; '' (any) comes first, worded by `anyLabel`. */
-  options: readonly string[];
-  anyLabel: string;
+  /** The values to choose from (a plain string is its own label). */
+  options: ReadonlyArray<string | FilterOption>;
+  /** The words of the "any" entry (''), shown first; a select without it always has one of `options` chosen. */
+  anyLabel?: string;
   onChange: (value: string) => void;
   testId: string;
 }
 
 /** A labelled select of a list filter. A chosen value the list no longer has stays selectable, so the control never lies. */
 export function FilterSelect({ label, value, options, anyLabel, onChange, testId }: FilterSelectProps) {
-  const choices = value === '' || options.includes(value) ? options : [value, ...options];
   return (
     <label class="filter-select">
       {label}
       <select value={value} onChange={(event) => onChange((event.currentTarget as HTMLSelectElement).value)} data-testid={testId}>
-        <option value="">{anyLabel}</option>
-        {choices.map((choice) => (
-          <option key={choice} value={choice}>
-            {choice}
+        {filterSelectOptions(value, options, anyLabel).map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
           </option>
         ))}
       </select>

@@ -56,3 +56,19 @@ export function approvalFilterOptions(approvals: readonly Approval[]): { agents:
 export function filterSessions(sessions: readonly AgentSession[], filter: SessionFilter): AgentSession[] {
   return sessions.filter((s) => selected(filter.status, s.status) && matchesQuery(filter.query, [s.agent, HOOK_AGENT_LABELS[s.agent], s.cwd]));
 }
+
+/** One entry of a filter select: a value and the words shown for it. */
+export interface FilterOption {
+  value: string;
+  label: string;
+}
+
+/**
+ * The entries of a filter select: the "any" entry ('') first when `anyLabel` words one, then `options`
+ * (a plain string is its own label). A chosen value the options no longer have is kept, so the control never lies.
+ */
+export function filterSelectOptions(value: string, options: ReadonlyArray<string | FilterOption>, anyLabel?: string): FilterOption[] {
+  const entries = options.map((option) => (typeof option === 'string' ? { value: option, label: option } : option));
+  const kept = value === '' || entries.some((entry) => entry.value === value) ? [] : [{ value, label: value }];
+  return [...(anyLabel === undefined ? [] : [{ value: '', label: anyLabel }]), ...kept, ...entries];
+}

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { LOG_OUTCOMES, type LogEntry, type LogOutcome, type LogPage, type LogSource } from '../../shared/logs';
+import { FilterSelect } from '../layout/FilterControls';
 import type { PanelProps, RelayApi } from '../panels/types';
 import { Button } from '../ui/Button';
-import { entriesPath, formatBytes, oneLine, toolsSeen, type LogFilters } from './logView';
+import { defaultLogId, entriesPath, formatBytes, oneLine, toolsSeen, type LogFilters } from './logView';
 
 const FORMAT_LABELS: Record<LogSource['format'], string> = { 'claude-transcript': 'Claude Code transcript', tools: 'tool calls', summary: 'summaries' };
 const OUTCOME_LABELS: Record<LogOutcome, string> = { ok: 'ok', error: 'error', unknown: 'no result' };
@@ -29,7 +30,7 @@ export function LogsPanel({ data, api }: PanelProps<'sessions'>) {
       .then(({ logs: listed }) => {
         setLogs(listed);
         setProblem(undefined);
-        setSelected((current) => (listed.some((log) => log.id === current) ? current : (listed[0]?.id ?? '')));
+        setSelected((current) => (listed.some((log) => log.id === current) ? current : defaultLogId(listed)));
       })
       .catch((error: Error) => setProblem(error.message));
   useEffect(() => void refresh(), [sessionCount]);
@@ -43,7 +44,7 @@ export function LogsPanel({ data, api }: PanelProps<'sessions'>) {
   return (
     <section class="logs" data-testid="logs-panel">
       <div class="transcript-filters">
-        <Choice
+        <FilterSelect
           label="Log"
           value={selected}
           onChange={setSelected}
@@ -102,19 +103,21 @@ function LogTimeline({ log, api }: { log: LogSource; api: RelayApi }) {
           <label for={`${idBase}-search`}>Search</label>
           <input id={`${idBase}-search`} type="search" value={search} maxLength={200} placeholder="tool, input or result; Enter" spellcheck={false} autocomplete="off" data-testid="logs-search" onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)} />
         </div>
-        <Choice
+        <FilterSelect
           label="Tool"
           value={filters.tool}
           onChange={(tool) => setFilters({ ...filters, tool })}
           testId="logs-tool"
-          options={[{ value: '', label: 'every tool' }, ...toolsSeen(entries, filters.tool).map((name) => ({ value: name, label: name }))]}
+          options={toolsSeen(entries)}
+          anyLabel="every tool"
         />
-        <Choice
+        <FilterSelect
           label="Outcome"
           value={filters.outcome}
           onChange={(outcome) => setFilters({ ...filters, outcome: outcome as LogOutcome | '' })}
           testId="logs-outcome"
-          options={[{ value: '', label: 'any' }, ...LOG_OUTCOMES.map((outcome) => ({ value: outcome, label: OUTCOME_LABELS[outcome] }))]}
+          options={LOG_OUTCOMES.map((outcome) => ({ value: outcome, label: OUTCOME_LABELS[outcome] }))}
+          anyLabel="any"
         />
       </form>
       <p class="muted transcript-count" role="status" aria-live="polite" data-testid="logs-count">
@@ -138,22 +141,6 @@ function LogTimeline({ log, api }: { log: LogSource; api: RelayApi }) {
         </Button>
       )}
     </section>
-  );
-}
-
-/** A labelled dropdown. */
-function Choice({ label, value, options, onChange, testId }: { label: string; value: string; options: { value: string; label: string }[]; onChange: (value: string) => void; testId: string }) {
-  return (
-    <label class="transcript-select">
-      {label}
-      <select value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)} data-testid={testId}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 

@@ -1,5 +1,5 @@
 // What the log viewer computes without the DOM: its requests and how entries are shortened.
-import type { LogEntry, LogOutcome } from '../../shared/logs';
+import type { LogEntry, LogOutcome, LogSource } from '../../shared/logs';
 
 /** Entries asked per page. */
 export const PAGE_SIZE = 100;
@@ -31,9 +31,19 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-/** The tools of the loaded entries, sorted, with `selected` kept so the filter stays visible. */
-export function toolsSeen(entries: LogEntry[], selected: string): string[] {
-  const names = new Set(entries.flatMap((entry) => (entry.kind === 'tool' ? [entry.tool] : [])));
-  if (selected) names.add(selected);
-  return [...names].sort();
+/** The tools of the loaded entries, sorted (the filter's select keeps a chosen tool the entries no longer have). */
+export function toolsSeen(entries: LogEntry[]): string[] {
+  return [...new Set(entries.flatMap((entry) => (entry.kind === 'tool' ? [entry.tool] : [])))].sort();
+}
+
+/** Known to hold tool calls: a non-empty seed `tools.jsonl`, or a transcript whose session's hooks counted calls. */
+const hasToolCalls = (log: LogSource): boolean => (log.format === 'tools' ? log.size > 0 : (log.toolCalls ?? 0) > 0);
+
+/**
+ * The log the panel opens on, from a list newest first: the newest with tool calls, since the panel is a
+ * timeline of calls and a newer chat-only transcript or summary file would open on an empty one; the
+ * newest log when none is known to have calls; '' for no logs.
+ */
+export function defaultLogId(logs: readonly LogSource[]): string {
+  return (logs.find(hasToolCalls) ?? logs[0])?.id ?? '';
 }

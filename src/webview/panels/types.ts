@@ -15,8 +15,8 @@ export interface RelayApi {
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Calls a streaming route (NDJSON), handing each line over as it arrives; resolves when the stream ends. */
   stream<L>(method: string, path: string, body: unknown, onLine: (line: L) => void): Promise<void>;
-  /** GETs a file route (an attachment) with the dashboard's credentials: its content and the name the relay gave it. */
-  download(path: string): Promise<{ blob: Blob; filename: string }>;
+  /** GETs a file route (an attachment) with the dashboard's credentials: its content, the name the relay gave it and the answer's headers. */
+  download(path: string): Promise<{ blob: Blob; filename: string; headers: Headers }>;
 }
 
 export interface PanelDefinition<C extends EventChannel = EventChannel> {

@@ -39,7 +39,7 @@ export function createRelayApi(endpoint: Endpoint): RelayApi {
       const res = await send('GET', path, undefined);
       if (!res.ok) await answerOf(res);
       const disposition = /filename="([^"]{1,200})"/.exec(res.headers.get('content-disposition') ?? '');
-      return { blob: await res.blob(), filename: disposition?.[1] ?? 'download' };
+      return { blob: await res.blob(), filename: disposition?.[1] ?? 'download', headers: res.headers };
     },
   };
 }

@@ -1,7 +1,8 @@
 // Which logs the relay may read: the transcripts of known sessions and the `.jsonl` files under the
 // configured log directories, each named by an id the relay issues. A request names a log by that id
 // only; the file is resolved with realpath and must still be a known transcript or lie inside a log
-// directory's real path, so neither `..` nor a symbolic link leads out.
+// directory's real path, so neither `..` nor a symbolic link leads out; a file with more than one
+// hard link is left out, as realpath cannot tell where its other names are.
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
@@ -34,12 +35,12 @@ function isInside(folder: string, file: string): boolean {
   return relative.length > 0 && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-/** The real path of a regular `.jsonl` file, or undefined. */
+/** The real path of a regular `.jsonl` file with no other hard link (see `readLogPage`), or undefined. */
 async function realLogFile(file: string): Promise<{ real: string; size: number; modifiedAt: number } | undefined> {
   const real = await ignoreMissing(realpath(file));
   if (!real?.endsWith('.jsonl')) return undefined;
   const info = await ignoreMissing(stat(real));
-  return info?.isFile() ? { real, size: info.size, modifiedAt: info.mtimeMs } : undefined;
+  return info?.isFile() && info.nlink === 1 ? { real, size: info.size, modifiedAt: info.mtimeMs } : undefined;
 }
 
 export class LogCatalogue {
@@ -66,7 +67,7 @@ export class LogCatalogue {
     };
     for (const session of this.sources.sessions()) {
       const file = session.transcriptPath ? await realLogFile(session.transcriptPath) : undefined;
-      if (file) add(file, { name: `${session.agent} ${session.sessionId.slice(0, 8)}`, origin: 'session', sessionId: session.id });
+      if (file) add(file, { name: `${session.agent} ${session.sessionId.slice(0, 8)}`, origin: 'session', sessionId: session.id, toolCalls: session.counts.toolCalls });
     }
     for (const directory of this.sources.directories()) {
       const root = await ignoreMissing(realpath(directory));

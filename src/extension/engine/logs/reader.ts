@@ -201,7 +201,11 @@ export async function readLogPage(file: string, format: LogFormat, request: Page
   const start = parseCursor(request.cursor);
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    const { size } = await handle.stat();
+    const { size, nlink } = await handle.stat();
+    // Another hard link may name the file from outside the log folder (a link to a file there looks
+    // like any file here); agents write their logs as new files, with one link. Checked on the open
+    // file, so a link made after the list was read is refused too.
+    if (nlink > 1) throw new EngineError('not_found', 'not_found', 'this log has another hard link, so it is not read');
     const base = Math.min(start.offset, size);
     const lookahead = format === 'claude-transcript' ? RESULT_LOOKAHEAD_BYTES : 0;
     const data = await readFully(handle, base, Math.min(WINDOW_BYTES + lookahead, size - base));
