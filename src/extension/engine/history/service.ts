@@ -15,19 +15,23 @@ export const PRUNE_AFTER_RECORDS = 1000;
  */
 export class HistoryService {
   private readonly listeners = new Set<(record: HistoryRecord) => void>();
+  private readonly problemListeners = new Set<() => void>();
+  private stopFollowingProblem: () => void;
   private pruneTimer: NodeJS.Timeout | undefined;
-  /** Records that arrive before `load` (other stores replaying theirs at start) wait for it. */
+  /** Records that arrive before `load` (other stores replaying theirs at start) or during a store switch wait for it. */
   private markLoaded!: () => void;
+  private loaded = this.closedGate();
   private loading: Promise<void> | undefined;
   private recordedSincePrune = 0;
-  private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(
-    private readonly store: HistoryStore,
+    private store: HistoryStore,
     private readonly logger: Logger,
     private retentionDays: number,
     private readonly options: { maxRecords?: number; pruneAfterRecords?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    this.stopFollowingProblem = store.failure.onChange(() => this.emitProblem());
+  }
 
   get kind(): 'file' | 'redis' {
     return this.store.kind;
@@ -38,8 +42,14 @@ export class HistoryService {
     return this.store.failure.value;
   }
 
+  /** Follows `problem`, whichever store is in use. */
   onProblemChange(listener: () => void): () => void {
-    return this.store.failure.onChange(listener);
+    this.problemListeners.add(listener);
+    return () => this.problemListeners.delete(listener);
+  }
+
+  private emitProblem(): void {
+    for (const listener of this.problemListeners) listener();
   }
 
   /** Told of each record once it is durable. */
@@ -50,13 +60,35 @@ export class HistoryService {
 
   /** Reads the store and prunes it; records and queries that come meanwhile wait for it, so a relay can start without waiting. */
   load(): Promise<void> {
-    this.loading ??= this.loadAndPrune();
+    this.loading ??= this.loadAndPrune(this.store);
     return this.loading;
   }
 
-  private async loadAndPrune(): Promise<void> {
+  /**
+   * Moves to another store (a settings change). Nothing is copied: the history is an archive each
+   * store keeps for itself, and moving back shows the old store's records again. Records and
+   * queries wait for the new store.
+   */
+  async replaceStore(store: HistoryStore): Promise<void> {
+    await this.loading?.catch(() => undefined);
+    this.loaded = this.closedGate();
+    clearInterval(this.pruneTimer);
+    await this.store.close();
+    this.stopFollowingProblem();
+    this.store = store;
+    this.stopFollowingProblem = store.failure.onChange(() => this.emitProblem());
+    this.emitProblem();
+    this.loading = this.loadAndPrune(store);
+    await this.loading;
+  }
+
+  private closedGate(): Promise<void> {
+    return new Promise<void>((resolve) => (this.markLoaded = resolve));
+  }
+
+  private async loadAndPrune(store: HistoryStore): Promise<void> {
     try {
-      await this.store.load();
+      await store.load();
     } finally {
       this.markLoaded();
     }
