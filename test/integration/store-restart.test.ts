@@ -7,7 +7,7 @@ import { defaultSettings, type Settings } from '../../src/extension/engine/confi
 import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
-import type { Approval, ApprovalsSnapshot } from '../../src/shared/approvals';
+import type { Approval, ApprovalRule, ApprovalsSnapshot } from '../../src/shared/approvals';
 import type { ServerFrame } from '../../src/shared/protocol';
 import type { AgentSession } from '../../src/shared/sessions';
 import { fixtureServer } from '../fixtures/mcp';
@@ -76,8 +76,9 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal(created.body.status, 'pending');
     const id = created.body.id;
     dashboard.send({ type: 'state:update', id: 'w1', path: 'notes.today', value: 'ship it', version: 1, timestamp: Date.now() });
-    await dashboard.next('ack', (f) => f.id === 'w1');
+    await dashboard.next('ack', (f) => f.id === 'w1', 30_000);
     assert.equal((await call(engine, 'POST', '/api/hooks/claude-code', postToolUse('before-move'))).status, 200);
+    assert.equal((await call(engine, 'POST', '/api/approval-rules', { tool: 'read_file', scope: 'workspace' })).status, 201);
     // An agent waits on the approval through the move.
     const waited = call<Approval>(engine, 'GET', `/api/approvals/${id}/wait?timeoutMs=60000`);
     const url = engine.url;
@@ -112,6 +113,9 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal((await call<Approval>(other, 'GET', `/api/approvals/${id}`)).body.status, 'pending');
     assert.deepEqual(((await call<{ state: unknown }>(other, 'GET', '/api/dashboard/state')).body).state, { notes: { today: 'ship it' } });
     assert.deepEqual(((await call<AgentSession[]>(other, 'GET', '/api/sessions')).body).map((s) => s.id), ['claude-code:before-move']);
+    assert.deepEqual(((await call<ApprovalRule[]>(other, 'GET', '/api/approval-rules')).body).map((r) => r.tool), ['read_file']);
+    // Revoked while on Redis: the file still holds the rule, which must not come back with the move below.
+    assert.equal((await call(engine, 'DELETE', '/api/approval-rules', { tool: 'read_file', scope: 'workspace' })).status, 200);
 
     const decided = await call<Approval>(engine, 'POST', `/api/approvals/${id}/decision`, { decision: 'approve', by: 'ada' });
     assert.equal(decided.status, 200);
@@ -138,6 +142,7 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal(onFile.store, 'file');
     assert.equal(onFile.redis, undefined, '/health no longer reports Redis');
     assert.equal((await call<Approval>(engine, 'GET', `/api/approvals/${id}`)).body.status, 'approved');
+    assert.deepEqual((await call<ApprovalRule[]>(engine, 'GET', '/api/approval-rules')).body, [], 'the rule revoked on Redis stays revoked');
 
     // The MCP server kept the connection it had before both moves.
     const after = fixtureServerInfo(engine);
