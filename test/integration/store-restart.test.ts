@@ -7,6 +7,7 @@ import { defaultSettings, type Settings } from '../../src/extension/engine/confi
 import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
 import type { HealthBody } from '../../src/shared/api';
+import type { HistoryPage } from '../../src/shared/history';
 import type { Approval, ApprovalRule, ApprovalsSnapshot } from '../../src/shared/approvals';
 import type { ServerFrame } from '../../src/shared/protocol';
 import type { AgentSession } from '../../src/shared/sessions';
@@ -123,6 +124,11 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal(answer.status, 200);
     assert.equal(answer.body.status, 'approved', 'the agent waiting since before the move hears the decision');
     assert.equal(answer.body.decidedBy, 'ada');
+    // The decision's history record went to the new store: the other relay reads it from Redis.
+    await waitFor('the decision in the shared history', async () => {
+      const page = (await call<HistoryPage>(other, 'GET', '/api/history')).body;
+      return page.records.find((r) => r.id === `approval:${id}` && r.status === 'approved');
+    });
 
     // And back to the file, which still holds the approval as pending: the decision comes along.
     mark = dashboard.frames.length;
