@@ -167,7 +167,7 @@ export class Engine {
     const stores = this.openStores(options.settings, options.store);
     this.redis = stores.redis;
     this.metricsRequireAuth = options.settings['agentMesh.metrics.requireAuth'];
-    this.state = new StateService(options.store ?? stores.state, options.logger, {
+    this.state = new StateService(stores.state, options.logger, {
       observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: this.state.storeKind, outcome: ok ? 'ok' : 'error' }, seconds),
     });
     this.hub = new Hub(

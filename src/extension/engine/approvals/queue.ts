@@ -82,7 +82,7 @@ export class ApprovalQueue {
   private store: ApprovalStore;
   /** Changes in flight, which a store switch lets finish first. */
   private readonly changes = new Set<Promise<unknown>>();
-  /** Set while the store is being replaced: store calls wait for the new one. */
+  /** Set while the store is being replaced: changes wait for the new one. */
   private switching: Promise<void> | undefined;
   /** Set from a store switch until the new store has loaded: what this relay holds is carried into it. */
   private carryOnLoad = false;
@@ -155,8 +155,12 @@ export class ApprovalQueue {
     this.workspaceRules = rules;
     for (const approval of this.approvals.values()) if (approval.status === 'pending') this.armExpiry(approval);
     this.loaded = true;
-    // Waiters from before a switch hear a decision the new store already held.
-    if (switched) for (const [id, set] of this.waiters) for (const finish of [...set]) if (isTerminal(this.approvals.get(id)?.status ?? 'pending')) finish(this.approvals.get(id)!);
+    if (!switched) return;
+    // Waiters from before the switch hear a decision the new store already held.
+    for (const [id, set] of this.waiters) {
+      const approval = this.approvals.get(id);
+      if (approval && isTerminal(approval.status)) for (const finish of [...set]) finish(approval);
+    }
   }
 
   /**
@@ -167,7 +171,7 @@ export class ApprovalQueue {
    * are written too, so an older copy cannot bring back a rule the person revoked.
    */
   private async carryInto(store: ApprovalStore, approvals: Map<string, Approval>, rules: ApprovalRule[]): Promise<ApprovalRule[]> {
-    for (const held of this.approvals.values()) {
+    const carry = async (held: Approval) => {
       const there = approvals.get(held.id);
       if (!there) {
         await store.insert(held);
@@ -176,7 +180,8 @@ export class ApprovalQueue {
         const result = await store.transition(held);
         approvals.set(held.id, result.moved ? held : (result.current ?? there));
       }
-    }
+    };
+    await Promise.all([...this.approvals.values()].map(carry));
     if (isDeepStrictEqual(rules, this.workspaceRules)) return rules;
     await store.saveRules(this.workspaceRules);
     return this.workspaceRules;
