@@ -170,6 +170,8 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     const problems = engine.condition().problems;
     assert.ok(problems.some((p) => p.startsWith('state store:')), problems.join(' | '));
     assert.ok(problems.some((p) => p.startsWith('approvals store (redis)')), problems.join(' | '));
+    assert.ok(problems.some((p) => p.startsWith('agent sessions store (redis)')), problems.join(' | '));
+    assert.ok(problems.some((p) => p.startsWith('history store (redis)')), problems.join(' | '));
     // Nothing is taken that could be lost.
     assert.equal((await call(engine, 'POST', '/api/approvals', { title: 'Not now', confidence: 50, risk: 'medium' })).status, 503);
 

@@ -1,6 +1,7 @@
 import { HISTORY_EXPORT_CAP, MAX_HISTORY_PAGE, type HistoryExport, type HistoryPage, type HistoryRecord } from '../../../shared/history';
 import type { Logger } from '../log';
 import { EngineError } from '../errors';
+import { CurrentStoreProblem } from '../hooks/sessionStore';
 import { decodeCursor, type HistoryFilter, type HistoryQuery } from './query';
 import { MAX_HISTORY_RECORDS, type HistoryStore } from './store';
 
@@ -15,8 +16,7 @@ export const PRUNE_AFTER_RECORDS = 1000;
  */
 export class HistoryService {
   private readonly listeners = new Set<(record: HistoryRecord) => void>();
-  private readonly problemListeners = new Set<() => void>();
-  private stopFollowingProblem: () => void;
+  private readonly storeProblem: CurrentStoreProblem;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** Records that arrive before `load` (other stores replaying theirs at start) or during a store switch wait for it. */
   private markLoaded!: () => void;
@@ -30,7 +30,7 @@ export class HistoryService {
     private retentionDays: number,
     private readonly options: { maxRecords?: number; pruneAfterRecords?: number; now?: () => number } = {},
   ) {
-    this.stopFollowingProblem = store.failure.onChange(() => this.emitProblem());
+    this.storeProblem = new CurrentStoreProblem(store.failure);
   }
 
   get kind(): 'file' | 'redis' {
@@ -39,17 +39,11 @@ export class HistoryService {
 
   /** Why the store cannot write, for the relay's condition; undefined while it writes. */
   get problem(): string | undefined {
-    return this.store.failure.value;
+    return this.storeProblem.value;
   }
 
-  /** Follows `problem`, whichever store is in use. */
   onProblemChange(listener: () => void): () => void {
-    this.problemListeners.add(listener);
-    return () => this.problemListeners.delete(listener);
-  }
-
-  private emitProblem(): void {
-    for (const listener of this.problemListeners) listener();
+    return this.storeProblem.onChange(listener);
   }
 
   /** Told of each record once it is durable. */
@@ -74,10 +68,8 @@ export class HistoryService {
     this.loaded = this.closedGate();
     clearInterval(this.pruneTimer);
     await this.store.close();
-    this.stopFollowingProblem();
     this.store = store;
-    this.stopFollowingProblem = store.failure.onChange(() => this.emitProblem());
-    this.emitProblem();
+    this.storeProblem.follow(store.failure);
     this.loading = this.loadAndPrune(store);
     await this.loading;
   }

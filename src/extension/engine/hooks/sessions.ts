@@ -4,7 +4,7 @@ import type { AgentSession, SessionEvent, SessionStatus, TranscriptPage } from '
 import type { Logger } from '../log';
 import { EngineError } from '../errors';
 import type { HookDecision, HookEvent } from './adapters';
-import { applyChange, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
+import { applyChange, CurrentStoreProblem, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
 import { readTranscriptPage, TranscriptTail } from './transcript';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,8 +13,7 @@ export class SessionTracker {
   private readonly state = emptySessions();
   private readonly tails = new Map<string, { tail: TranscriptTail; reading: Promise<void> }>();
   private readonly listeners = new Set<(session: AgentSession) => void>();
-  private readonly problemListeners = new Set<() => void>();
-  private stopFollowingProblem: () => void;
+  private readonly storeProblem: CurrentStoreProblem;
   /** Set while the store is being replaced: changes stay in memory and reach the new store when it has loaded. */
   private switching = false;
 
@@ -24,7 +23,7 @@ export class SessionTracker {
     private retentionDays: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.stopFollowingProblem = this.followProblem(store);
+    this.storeProblem = new CurrentStoreProblem(store.failure);
   }
 
   /**
@@ -61,10 +60,8 @@ export class SessionTracker {
     try {
       await this.settled();
       await this.store.close();
-      this.stopFollowingProblem();
       this.store = store;
-      this.stopFollowingProblem = this.followProblem(store);
-      this.emitProblem();
+      this.storeProblem.follow(store.failure);
       await this.load();
     } finally {
       this.switching = false;
@@ -108,21 +105,11 @@ export class SessionTracker {
   }
 
   get problem(): string | undefined {
-    return this.store.failure.value;
+    return this.storeProblem.value;
   }
 
-  /** Follows `problem`, whichever store is in use. */
   onProblemChange(listener: () => void): () => void {
-    this.problemListeners.add(listener);
-    return () => this.problemListeners.delete(listener);
-  }
-
-  private followProblem(store: SessionStore): () => void {
-    return store.failure.onChange(() => this.emitProblem());
-  }
-
-  private emitProblem(): void {
-    for (const listener of this.problemListeners) listener();
+    return this.storeProblem.onChange(listener);
   }
 
   /** Any hook event: the session's status, times and model; a Claude Code transcript is read further. */
