@@ -227,6 +227,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     };
     if (effects.has('stores')) {
       await restart('stores', () => engine.restartStores(next));
+      // The same services hold the new stores' data now: the trees and badges read them again.
+      approvals.attach(engine.approvals, engine.hookRules);
+      sessionsViews.attach(engine);
       showStatus();
     }
     if (effects.has('metrics')) engine.configureMetrics(next);
