@@ -39,6 +39,7 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     return engine;
   };
   const call = <T = unknown>(engine: Engine, method: string, route: string, body?: unknown) => callRelay<T>(engine.url, TOKEN, method, route, body);
+  const metricsText = async (engine: Engine) => (await fetch(`${engine.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
   const health = async (engine: Engine) => (await (await fetch(`${engine.url}/health`)).json()) as HealthBody;
   const connectDashboard = async (engine: Engine) => {
     const dashboard = await RelayClient.connect(engine.url, { token: TOKEN, deviceId: 'dashboard-1' });
@@ -108,6 +109,7 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal(onRedis.store, 'redis');
     assert.equal(onRedis.redis?.topology, 'server');
     assert.deepEqual(onRedis.approvals, { pending: 1 });
+    assert.match(await metricsText(engine), /^agent_mesh_state_redis_up 1$/m);
 
     // What was carried is in Redis itself: a second relay on the same Redis sees it.
     const other = await startRelay({ ...defaultSettings(), 'agentMesh.state.redisUrl': redis.url });
@@ -147,6 +149,7 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     assert.equal(onFile.status, 'ok', JSON.stringify(engine.condition()));
     assert.equal(onFile.store, 'file');
     assert.equal(onFile.redis, undefined, '/health no longer reports Redis');
+    assert.doesNotMatch(await metricsText(engine), /agent_mesh_state_redis_up/, '/metrics no longer reports Redis');
     assert.equal((await call<Approval>(engine, 'GET', `/api/approvals/${id}`)).body.status, 'approved');
     assert.deepEqual((await call<ApprovalRule[]>(engine, 'GET', '/api/approval-rules')).body, [], 'the rule revoked on Redis stays revoked');
 
