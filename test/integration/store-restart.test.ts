@@ -165,6 +165,11 @@ describe('a store setting change reopens only the stores (in-process engine, rea
     const id = created.body.id;
     const nobody = `redis://127.0.0.1:${await freePort()}`;
 
+    // A URL the connections refuse (the settings schema refuses it first) changes nothing.
+    await assert.rejects(engine.restartStores({ ...fileSettings(), 'agentMesh.state.redisUrl': 'http://127.0.0.1:6379' }), /agentMesh\.state\.redisUrl/);
+    assert.equal((await health(engine)).store, 'file');
+    assert.equal(engine.condition().status, 'ok');
+
     await engine.restartStores({ ...fileSettings(), 'agentMesh.state.redisUrl': nobody });
 
     const down = await health(engine);
