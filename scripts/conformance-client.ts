@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { createApprovalQueue } from '../src/extension/engine/approvals/setup';
+import { createApprovalQueue, createApprovalStore } from '../src/extension/engine/approvals/setup';
 import { defaultSettings, type Settings } from '../src/extension/engine/config/settings';
 import { parseJsonAs } from '../src/extension/engine/jsonText';
 import { createJsonLogger, type Logger } from '../src/extension/engine/log';
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
     clientMetadataUrl: () => settings['agentMesh.mcp.oauthClientMetadataUrl'],
   });
   if (context.client_id && context.client_secret) await oauth.setClientSecret(SERVER, context.client_secret);
-  const approvals = createApprovalQueue({ settings, dataDir, workspaceDir: undefined, logger, token: generateToken() });
+  const approvals = createApprovalQueue({ settings, dataDir, logger, token: generateToken(), store: createApprovalStore({ settings, dataDir, logger }) });
   await approvals.load();
   approvals.onChange((item) => {
     if (item.kind !== 'elicitation' || item.status !== 'pending') return;

@@ -194,7 +194,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
     });
   };
 
-  /** Rebuilds the whole engine: its stores (state, approvals, sessions) open from the new settings. */
+  /** Stops the engine if one runs and starts a new one from the settings (workspace trust granted, or a start that failed). */
   async function rebuildEngine(reason: string): Promise<void> {
     log.info(`${reason}; rebuilding the engine`);
     if (current) {
@@ -217,16 +217,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentM
 
   /** Applies a settings change: only what it affects restarts (see engine/config/settingsChange.ts). */
   async function applySettings({ settings: next, effects }: SettingsChange): Promise<void> {
-    if (effects.has('engine') || (!current && effects.size > 0)) return rebuildEngine('store or metrics settings changed');
-    if (!current) return;
+    // No engine runs (a start failed): any change may be the fix, so it starts again.
+    if (!current) return effects.size > 0 ? rebuildEngine('settings changed while Agent Mesh was stopped') : undefined;
     const { engine } = current;
+    /** Restarts one part in place; a failure is reported and the engine keeps running (its condition says what is wrong). */
+    const restart = async (what: string, work: () => Promise<void>) => {
+      log.info(`${what} settings changed; restarting the ${what}`);
+      await work().catch((error: unknown) => reportFailure(`restart its ${what}`, error));
+    };
+    if (effects.has('stores')) {
+      await restart('stores', () => engine.restartStores(next));
+      // The same services hold the new stores' data now: the trees and badges read them again.
+      approvals.attach(engine.approvals, engine.hookRules);
+      sessionsViews.attach(engine);
+      showStatus();
+    }
+    if (effects.has('metrics')) engine.configureMetrics(next);
     if (effects.has('relay')) {
-      log.info('relay settings changed; the relay listens again');
-      try {
-        await engine.restartRelay(next);
-      } catch (error) {
-        reportFailure('move its relay', error);
-      }
+      await restart('relay', () => engine.restartRelay(next));
       await relayMoved();
     }
     if (effects.has('humanLoop')) engine.configureHumanLoop(next);

@@ -15,10 +15,19 @@ describe('which settings change restarts what', () => {
     }
   });
 
-  it('rebuilds the engine (its stores) when the store settings change, and the metrics door with its auth', () => {
-    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.state.redisUrl': 'redis://127.0.0.1:6379' })).effects], ['engine']);
-    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.state.workspaceId': 'app-2' })).effects], ['engine']);
-    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.metrics.requireAuth': false })).effects], ['engine']);
+  it('restarts only the stores when a store setting changes, and never rebuilds the engine for it', () => {
+    for (const values of [
+      { 'agentMesh.state.redisUrl': 'redis://127.0.0.1:6379' },
+      { 'agentMesh.state.workspaceId': 'app-2' },
+      { 'agentMesh.state.user': 'ada' },
+      { 'agentMesh.state.ttlDays': 3 },
+    ]) {
+      assert.deepEqual([...planSettingsChange(before, changed(values)).effects], ['stores'], JSON.stringify(values));
+    }
+  });
+
+  it('applies the metrics door\'s auth in place', () => {
+    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.metrics.requireAuth': false })).effects], ['metrics']);
   });
 
   it('applies approval, task, hook and cost settings in place', () => {
@@ -47,12 +56,14 @@ describe('which settings change restarts what', () => {
     assert.deepEqual(planSettingsChange(before, defaultSettings()), { changed: [], effects: new Set() });
   });
 
-  it('does the relay restart and the in-place changes together, and nothing else once the engine is rebuilt', () => {
+  it('does the relay restart, the store restart and the in-place changes together', () => {
     assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.relay.port': 9000, 'agentMesh.mesh.timeoutMs': 100 })).effects].sort(), ['mesh', 'relay']);
-    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.relay.port': 9000, 'agentMesh.state.ttlDays': 3, 'agentMesh.mcp.maxAttempts': 2 })).effects], ['engine']);
+    assert.deepEqual([...planSettingsChange(before, changed({ 'agentMesh.relay.port': 9000, 'agentMesh.state.ttlDays': 3, 'agentMesh.mcp.maxAttempts': 2 })).effects].sort(), ['mcp', 'relay', 'stores']);
   });
 
-  it('classifies every setting', () => {
+  it('classifies every setting, none of them as a rebuild of the whole engine', () => {
     assert.deepEqual(Object.keys(SETTING_EFFECTS).sort(), [...SETTING_KEYS].sort());
+    const effects = new Set<string>(Object.values(SETTING_EFFECTS));
+    assert.ok(!effects.has('engine'), [...effects].join(', '));
   });
 });

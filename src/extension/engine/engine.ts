@@ -6,7 +6,8 @@ import type { Budgets } from '../../shared/costs';
 import { ApprovalFrameIntake } from './approvals/intake';
 import type { ApprovalQueue } from './approvals/queue';
 import { registerApprovalRoutes } from './approvals/routes';
-import { createApprovalQueue, thresholdsFrom } from './approvals/setup';
+import { createApprovalQueue, createApprovalStore, thresholdsFrom } from './approvals/setup';
+import type { ApprovalStore } from './approvals/store';
 import type { Settings } from './config/settings';
 import { HookIntake, type HookSettings } from './hooks/intake';
 import { registerHookRoutes } from './hooks/routes';
@@ -14,6 +15,7 @@ import { registerCostRoutes } from './costs/routes';
 import { AlertMonitor, scheduleEvaluations } from './alerts/monitor';
 import { registerAlertRoutes } from './alerts/routes';
 import { createHistoryStore } from './history/createStore';
+import type { HistoryStore } from './history/store';
 import { recordHistory } from './history/recorder';
 import { registerHistoryRoutes } from './history/routes';
 import { HistoryService } from './history/service';
@@ -22,6 +24,7 @@ import { registerLogRoutes } from './logs/routes';
 import { HookRules } from './hooks/rules';
 import { SessionTracker } from './hooks/sessions';
 import { createSessionStore } from './hooks/sessionStores';
+import type { SessionStore } from './hooks/sessionStore';
 import { registerBuiltInMcpServer, type BuiltInMcpServer } from './mcpServer/server';
 import { TaskFrameIntake } from './tasks/intake';
 import { registerTaskRoutes } from './tasks/routes';
@@ -69,6 +72,15 @@ function hookSettingsFrom(settings: Settings): HookSettings {
 /** `agentMesh.logs.directories` as absolute folders; a relative one needs a workspace folder. */
 function logDirectoriesFrom(settings: Settings, workspaceDir: string | undefined): string[] {
   return settings['agentMesh.logs.directories'].flatMap((folder) => (path.isAbsolute(folder) ? [folder] : workspaceDir ? [path.resolve(workspaceDir, folder)] : []));
+}
+
+/** The stores the settings choose, sharing one set of Redis connections when a Redis URL is set. */
+interface Stores {
+  redis: RedisConnections | undefined;
+  state: StateStore;
+  approvals: ApprovalStore;
+  sessions: SessionStore;
+  history: HistoryStore;
 }
 
 export interface EngineOptions {
@@ -148,14 +160,15 @@ export class Engine {
   private readonly recoveries = new Recoveries();
   private readonly stopOperationsMetrics: () => void;
   /** The Redis connections of every store, when `agentMesh.state.redisUrl` is set. */
-  private readonly redis: RedisConnections | undefined;
+  private redis: RedisConnections | undefined;
+  private metricsRequireAuth: boolean;
 
   private constructor(private readonly options: EngineOptions) {
-    const redisUrl = options.settings['agentMesh.state.redisUrl'];
-    this.redis = redisUrl ? new RedisConnections(redisUrl, options.logger) : undefined;
-    const store = options.store ?? createStateStore({ ...options, recoveries: this.recoveries, redis: this.redis });
-    this.state = new StateService(store, options.logger, {
-      observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: store.kind, outcome: ok ? 'ok' : 'error' }, seconds),
+    const stores = this.openStores(options.settings, options.store);
+    this.redis = stores.redis;
+    this.metricsRequireAuth = options.settings['agentMesh.metrics.requireAuth'];
+    this.state = new StateService(stores.state, options.logger, {
+      observeSave: (seconds, ok) => this.metrics.storeWriteLatency.observe({ store: this.state.storeKind, outcome: ok ? 'ok' : 'error' }, seconds),
     });
     this.hub = new Hub(
       options.logger,
@@ -176,7 +189,7 @@ export class Engine {
         res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
         res.end(body);
       },
-      { isPublic: !options.settings['agentMesh.metrics.requireAuth'] },
+      { isPublic: () => !this.metricsRequireAuth },
     );
     registerStateRoutes(this.router, this.state);
     registerDashboardRoutes(this.router, options.token, options.extensionRoot);
@@ -226,7 +239,7 @@ export class Engine {
     this.toolCallFrames = new ToolCallFrameIntake(this.toolCalls);
     registerMcpRoutes(this.router, this.mcp, this.toolCalls);
 
-    this.approvals = createApprovalQueue({ ...options, recoveries: this.recoveries, redis: this.redis });
+    this.approvals = createApprovalQueue({ ...options, store: stores.approvals });
     this.approvals.onChange((approval) => this.publish('approvals', 'upsert', approval));
     this.approvals.onRulesChange((rules) => this.publish('approvals', 'rules', rules));
     this.provideSnapshot('approvals', () => this.approvals.snapshot());
@@ -247,7 +260,7 @@ export class Engine {
 
     this.hookRules = new HookRules(path.join(options.dataDir, 'hook-rules.json'), options.logger, options.workspaceDir);
     this.hookRules.onChange((rules) => this.publish('approvals', 'hook-rules', rules));
-    this.sessions = new SessionTracker(createSessionStore({ ...options, redis: this.redis }), options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
+    this.sessions = new SessionTracker(stores.sessions, options.logger, options.settings['agentMesh.hooks.sessionRetentionDays']);
     this.sessions.onChange((session) => this.publish('sessions', 'upsert', session));
     this.provideSnapshot('sessions', () => ({ sessions: this.sessions.list() }));
     this.stopOperationsMetrics = registerOperationsMetrics(this.metrics.registry, { approvals: this.approvals, sessions: this.sessions, mcp: this.mcp, mesh: this.mesh });
@@ -279,7 +292,7 @@ export class Engine {
       };
     });
 
-    this.history = new HistoryService(createHistoryStore({ ...options, recoveries: this.recoveries, redis: this.redis }), options.logger, options.settings['agentMesh.history.retentionDays']);
+    this.history = new HistoryService(stores.history, options.logger, options.settings['agentMesh.history.retentionDays']);
     this.history.onRecorded((record) => this.publish('history', 'recorded', record));
     this.provideSnapshot('history', () => ({ store: this.history.kind }));
     registerHistoryRoutes(this.router, this.history);
@@ -295,6 +308,45 @@ export class Engine {
     );
 
     this.builtInMcp = registerBuiltInMcpServer(this.router, { approvals: this.approvals, tasks: this.tasks, widgets: this.widgets, logger: options.logger, version: ENGINE_VERSION });
+  }
+
+  /** The stores these settings choose, on new Redis connections (or none); opens nothing yet. Throws for a Redis URL the connections refuse. */
+  private openStores(settings: Settings, stateStore?: StateStore): Stores {
+    const redisUrl = settings['agentMesh.state.redisUrl'];
+    const redis = redisUrl ? new RedisConnections(redisUrl, this.options.logger) : undefined;
+    const from = { ...this.options, settings, recoveries: this.recoveries, redis };
+    return { redis, state: stateStore ?? createStateStore(from), approvals: createApprovalStore(from), sessions: createSessionStore(from), history: createHistoryStore(from) };
+  }
+
+  /**
+   * Moves every store (dashboard state, approvals, sessions, history) to what these settings choose
+   * — another Redis URL, workspace id, user or TTL — inside this engine: the relay keeps listening,
+   * MCP servers keep their connections, and views stay attached to the same services, whose open
+   * dashboards get fresh snapshots. Each service carries what it holds into its new store as its
+   * `replaceStore` says. A Redis that does not answer leaves the stores degraded, as an outage
+   * does, with `condition()` and /health saying why; a store that fails to open is reported after
+   * the others have moved.
+   */
+  async restartStores(settings: Settings): Promise<void> {
+    const stores = this.openStores(settings);
+    const failures: string[] = [];
+    const move = async (what: string, replace: () => Promise<void>) =>
+      replace().catch((error: unknown) => {
+        failures.push(`${what}: ${(error as Error).message}`);
+      });
+    await move('dashboard state', () => this.state.replaceStore(stores.state));
+    await move('approvals', () => this.approvals.replaceStore(stores.approvals));
+    await move('sessions', () => this.sessions.replaceStore(stores.sessions));
+    await move('history', () => this.history.replaceStore(stores.history));
+    // The old connections' clients were closed by the stores that opened them.
+    this.redis = stores.redis;
+    for (const channel of ['approvals', 'sessions', 'history'] as const) this.publishSnapshot(channel);
+    if (failures.length > 0) throw new Error(`some stores could not move: ${failures.join('; ')}`);
+  }
+
+  /** Applies `agentMesh.metrics.requireAuth` to the /metrics route from its next request. */
+  configureMetrics(settings: Settings): void {
+    this.metricsRequireAuth = settings['agentMesh.metrics.requireAuth'];
   }
 
   /** Applies changed approval and task settings without restarting the relay. */
@@ -376,6 +428,12 @@ export class Engine {
    */
   provideSnapshot<C extends EventChannel>(channel: C, snapshot: () => ChannelSnapshot<C>): void {
     this.snapshots.set(channel, snapshot);
+  }
+
+  /** Sends the channel's snapshot again to every dashboard subscribed to it, which replaces its copy. */
+  private publishSnapshot<C extends EventChannel>(channel: C): void {
+    const snapshot = this.snapshots.get(channel) as (() => ChannelSnapshot<C>) | undefined;
+    if (snapshot) this.hub.publish(channel, 'snapshot', snapshot());
   }
 
   /** Sends an event to every dashboard subscribed to the channel. */

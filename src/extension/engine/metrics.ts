@@ -3,6 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const REDIS_UP = 'agent_mesh_state_redis_up';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -41,10 +42,15 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'agent_mesh_' });
   }
 
-  /** Whether the shared Redis state store is reachable and in sync. */
-  setRedisUp(up: boolean): void {
+  /** Whether the shared Redis state store is reachable and in sync; undefined (no Redis store, e.g. after a move to the file) drops the series. */
+  setRedisUp(up: boolean | undefined): void {
+    if (up === undefined) {
+      if (this.redisUp) this.registry.removeSingleMetric(REDIS_UP);
+      this.redisUp = undefined;
+      return;
+    }
     this.redisUp ??= new Gauge({
-      name: 'agent_mesh_state_redis_up',
+      name: REDIS_UP,
       help: '1 while the shared Redis state store is reachable and in sync, 0 while degraded',
       registers: [this.registry],
     });

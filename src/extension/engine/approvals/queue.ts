@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type {
   Approval,
   ApprovalRequest,
@@ -78,16 +79,30 @@ export class ApprovalQueue {
   private writeProblem: string | undefined;
   private probeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly secrets: readonly string[];
+  private store: ApprovalStore;
+  /** Changes in flight, which a store switch lets finish first. */
+  private readonly changes = new Set<Promise<unknown>>();
+  /** Set while the store is being replaced: changes wait for the new one. */
+  private switching: Promise<void> | undefined;
+  /** Set from a store switch until the new store has loaded: what this relay holds is carried into it. */
+  private carryOnLoad = false;
 
   constructor(private readonly options: ApprovalQueueOptions) {
     this.thresholds = options.thresholds;
     this.now = options.now ?? Date.now;
     this.secrets = options.secrets ?? [];
-    options.store.onProblem(() => this.emitCondition());
+    this.store = options.store;
+    this.watchProblems(options.store);
+  }
+
+  private watchProblems(store: ApprovalStore): void {
+    store.onProblem(() => {
+      if (store === this.store) this.emitCondition();
+    });
   }
 
   get storeKind(): 'file' | 'redis' {
-    return this.options.store.kind;
+    return this.store.kind;
   }
 
   get auditFile(): string {
@@ -102,10 +117,10 @@ export class ApprovalQueue {
    */
   async load(): Promise<void> {
     try {
-      await this.loadFromStore();
+      await this.loadFromStore(this.store);
     } catch (error) {
-      if (this.options.store.kind === 'file') throw error;
-      this.options.logger.warn(`approvals store (${this.options.store.kind}) unavailable at start, retrying: ${(error as Error).message}`);
+      if (this.store.kind === 'file') throw error;
+      this.options.logger.warn(`approvals store (${this.store.kind}) unavailable at start, retrying: ${(error as Error).message}`);
       this.retryLoad(1);
     }
   }
@@ -113,7 +128,7 @@ export class ApprovalQueue {
   /** Why approvals cannot be taken or decided as they should right now, in words for /health's readers; undefined when they can. */
   get problem(): string | undefined {
     if (!this.loaded) return `approvals store (${this.storeKind}) not reachable yet: approvals answer 503 until it is`;
-    return this.writeProblem ?? this.options.store.problem();
+    return this.writeProblem ?? this.store.problem();
   }
 
   /** Called whenever `problem` may have changed. */
@@ -122,22 +137,93 @@ export class ApprovalQueue {
     return () => this.conditionListeners.delete(listener);
   }
 
-  private async loadFromStore(): Promise<void> {
-    const stored = await this.options.store.load();
-    for (const approval of stored.approvals) this.approvals.set(approval.id, approval);
-    this.workspaceRules = stored.rules;
-    await this.options.store.watch((change) => this.applyRemote(change));
+  private async loadFromStore(store: ApprovalStore): Promise<void> {
+    const stored = await store.load();
+    if (store !== this.store) return; // replaced while it loaded
+    const approvals = new Map(stored.approvals.map((approval) => [approval.id, approval]));
+    let rules = stored.rules;
+    if (this.carryOnLoad) rules = await this.carryInto(store, approvals, rules);
+    await store.watch((change) => {
+      if (store === this.store) this.applyRemote(change);
+    });
+    const switched = this.carryOnLoad;
+    this.carryOnLoad = false;
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+    this.approvals.clear();
+    for (const approval of approvals.values()) this.approvals.set(approval.id, approval);
+    this.workspaceRules = rules;
     for (const approval of this.approvals.values()) if (approval.status === 'pending') this.armExpiry(approval);
     this.loaded = true;
+    if (!switched) return;
+    // Waiters from before the switch hear a decision the new store already held.
+    for (const [id, set] of this.waiters) {
+      const approval = this.approvals.get(id);
+      if (approval && isTerminal(approval.status)) for (const finish of [...set]) finish(approval);
+    }
+  }
+
+  /**
+   * After a store switch, puts what this relay holds into the new store where it knows less:
+   * approvals it lacks (agents may be waiting on the pending ones), and decisions of approvals it
+   * still has pending (a file left behind when the relay moved to Redis is older than the queue).
+   * Where the new store already holds a decision, it stands. The workspace rules this relay holds
+   * are written too, so an older copy cannot bring back a rule the person revoked.
+   */
+  private async carryInto(store: ApprovalStore, approvals: Map<string, Approval>, rules: ApprovalRule[]): Promise<ApprovalRule[]> {
+    const carry = async (held: Approval) => {
+      const there = approvals.get(held.id);
+      if (!there) {
+        await store.insert(held);
+        approvals.set(held.id, held);
+      } else if (there.status === 'pending' && isTerminal(held.status)) {
+        const result = await store.transition(held);
+        approvals.set(held.id, result.moved ? held : (result.current ?? there));
+      }
+    };
+    await Promise.all([...this.approvals.values()].map(carry));
+    if (isDeepStrictEqual(rules, this.workspaceRules)) return rules;
+    await store.saveRules(this.workspaceRules);
+    return this.workspaceRules;
+  }
+
+  /**
+   * Moves the queue to another store (a settings change). Changes in flight finish on the old
+   * store and new ones wait; then the old store closes and the new one loads, with what this relay
+   * holds carried into it (see `carryInto`). A new store that cannot be reached is retried in the
+   * background like at start: approvals answer 503 meanwhile and `problem` says why.
+   */
+  async replaceStore(store: ApprovalStore): Promise<void> {
+    let switched!: () => void;
+    this.switching = new Promise((resolve) => (switched = resolve));
+    try {
+      await Promise.allSettled([...this.changes]);
+      clearTimeout(this.retryTimer);
+      clearInterval(this.probeTimer);
+      this.probeTimer = undefined;
+      this.writeProblem = undefined;
+      await this.options.audit.flush();
+      await this.store.close();
+      this.store = store;
+      this.loaded = false;
+      this.carryOnLoad = true;
+      this.watchProblems(store);
+      await this.load();
+    } finally {
+      switched();
+      this.switching = undefined;
+      this.emitCondition();
+    }
   }
 
   private retryLoad(attempt: number): void {
+    const store = this.store;
     const delay = Math.min(30_000, 500 * 2 ** attempt);
     this.retryTimer = setTimeout(() => {
-      if (this.closed) return;
-      this.loadFromStore().then(
+      if (this.closed || store !== this.store) return;
+      this.loadFromStore(store).then(
         () => {
-          this.options.logger.info(`approvals store (${this.options.store.kind}) is back; queue loaded`);
+          this.options.logger.info(`approvals store (${store.kind}) is back; queue loaded`);
           this.emitCondition();
         },
         () => this.retryLoad(attempt + 1),
@@ -177,7 +263,7 @@ export class ApprovalQueue {
 
   /** The approval, from this relay or the shared store; 404 when neither knows it. */
   async find(id: string): Promise<Approval> {
-    const known = this.approvals.get(id) ?? (await this.storeCall('read', () => this.options.store.fetch(id)));
+    const known = this.approvals.get(id) ?? (await this.storeCall('read', () => this.store.fetch(id)));
     if (!known) throw new EngineError('not_found', 'not_found', `no approval ${id}`);
     if (!this.approvals.has(id)) this.remember(known);
     return this.approvals.get(id)!;
@@ -264,12 +350,14 @@ export class ApprovalQueue {
     return this.admit(approval);
   }
 
-  private async admit(approval: Approval): Promise<Approval> {
-    await this.storeCall('write', () => this.options.store.insert(approval));
-    this.remember(approval);
-    await this.audit('requested', approval);
-    if (approval.status === 'approved') await this.audit('approved', approval);
-    return approval;
+  private admit(approval: Approval): Promise<Approval> {
+    return this.change(async () => {
+      await this.storeCall('write', () => this.store.insert(approval));
+      this.remember(approval);
+      await this.audit('requested', approval);
+      if (approval.status === 'approved') await this.audit('approved', approval);
+      return approval;
+    });
   }
 
   async decide(id: string, input: DecisionInput): Promise<Approval> {
@@ -339,9 +427,7 @@ export class ApprovalQueue {
       await this.assertWritable();
       this.sessionRules = [...this.sessionRules.filter((r) => r.tool !== tool), rule];
     } else {
-      const next = [...this.workspaceRules.filter((r) => r.tool !== tool), rule];
-      await this.storeCall('write', () => this.options.store.saveRules(next));
-      this.workspaceRules = next;
+      await this.saveWorkspaceRules((rules) => [...rules.filter((r) => r.tool !== tool), rule]);
     }
     await this.auditLine('rule-added', { tool, scope, by: rule.createdBy });
     this.emitRules();
@@ -352,16 +438,23 @@ export class ApprovalQueue {
   async revokeRule(tool: string, scope: RuleScope, by: string): Promise<void> {
     const list = scope === 'session' ? this.sessionRules : this.workspaceRules;
     if (!list.some((r) => r.tool === tool)) throw new EngineError('not_found', 'not_found', `no ${scope} rule for ${tool}`);
-    const next = list.filter((r) => r.tool !== tool);
+    const without = (rules: ApprovalRule[]) => rules.filter((r) => r.tool !== tool);
     if (scope === 'session') {
       await this.assertWritable();
-      this.sessionRules = next;
+      this.sessionRules = without(list);
     } else {
-      await this.storeCall('write', () => this.options.store.saveRules(next));
-      this.workspaceRules = next;
+      await this.saveWorkspaceRules(without);
     }
     await this.auditLine('rule-revoked', { tool, scope, by: this.who(by) });
     this.emitRules();
+  }
+
+  private saveWorkspaceRules(edit: (rules: ApprovalRule[]) => ApprovalRule[]): Promise<void> {
+    return this.change(async () => {
+      const next = edit(this.workspaceRules);
+      await this.storeCall('write', () => this.store.saveRules(next));
+      this.workspaceRules = next;
+    });
   }
 
   /** Stops timers and wakes every waiter with the current state; the store is closed. */
@@ -373,24 +466,26 @@ export class ApprovalQueue {
     this.expiryTimers.clear();
     for (const [id, set] of this.waiters) for (const finish of [...set]) finish(this.approvals.get(id)!);
     await this.options.audit.flush();
-    await this.options.store.close();
+    await this.store.close();
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async settle(id: string, status: TerminalStatus, fields: Pick<Approval, 'decidedBy' | 'comment' | 'reason' | 'content'>): Promise<Approval> {
-    const current = await this.find(id);
-    if (current.status !== 'pending') throw alreadyTerminal(current);
-    const next: Approval = { ...current, status, decidedAt: this.now(), ...fields };
-    const result = await this.storeCall('write', () => this.options.store.transition(next));
-    if (!result.moved) {
-      if (result.current) this.remember(result.current);
-      throw alreadyTerminal(result.current ?? current);
-    }
-    this.remember(next);
-    await this.audit(status, next);
-    void this.prune();
-    return next;
+  private settle(id: string, status: TerminalStatus, fields: Pick<Approval, 'decidedBy' | 'comment' | 'reason' | 'content'>): Promise<Approval> {
+    return this.change(async () => {
+      const current = await this.find(id);
+      if (current.status !== 'pending') throw alreadyTerminal(current);
+      const next: Approval = { ...current, status, decidedAt: this.now(), ...fields };
+      const result = await this.storeCall('write', () => this.store.transition(next));
+      if (!result.moved) {
+        if (result.current) this.remember(result.current);
+        throw alreadyTerminal(result.current ?? current);
+      }
+      this.remember(next);
+      await this.audit(status, next);
+      void this.prune();
+      return next;
+    });
   }
 
   /** Takes a record into the local queue, arms or clears its timer, wakes waiters and tells listeners. */
@@ -450,7 +545,7 @@ export class ApprovalQueue {
     const drop = terminal.slice(RETAINED_TERMINAL).map((a) => a.id);
     if (drop.length === 0) return;
     for (const id of drop) this.approvals.delete(id);
-    await this.options.store.remove(drop).catch((error: unknown) => this.options.logger.warn(`could not prune old approvals: ${(error as Error).message}`));
+    await this.store.remove(drop).catch((error: unknown) => this.options.logger.warn(`could not prune old approvals: ${(error as Error).message}`));
   }
 
   private audit(event: AuditEvent, approval: Approval): Promise<void> {
@@ -487,21 +582,36 @@ export class ApprovalQueue {
    */
   private async storeCall<T>(kind: 'read' | 'write', call: () => Promise<T>): Promise<T> {
     if (kind === 'write') await this.assertWritable();
-    else if (!this.loaded) throw notReachableYet(this.options.store.kind);
+    else if (!this.loaded) throw notReachableYet(this.store.kind);
     try {
       return await call();
     } catch (error) {
       if (error instanceof EngineError) throw error;
       const message = (error as Error).message;
-      this.options.logger.error(`approvals store (${this.options.store.kind}) failed: ${message}`);
-      if (kind === 'write') this.failedWrite(`approvals store (${this.options.store.kind}) cannot write: ${message}; approvals answer 503 until it can`);
+      this.options.logger.error(`approvals store (${this.store.kind}) failed: ${message}`);
+      if (kind === 'write') this.failedWrite(`approvals store (${this.store.kind}) cannot write: ${message}; approvals answer 503 until it can`);
       throw new EngineError('unavailable', 'store_unavailable', `the approvals store is unavailable: ${message}`);
+    }
+  }
+
+  /**
+   * Runs a change (store write, then the queue in memory) whole on one store: a store switch waits
+   * for the changes in flight, and changes that come during a switch wait for the new store.
+   */
+  private async change<T>(work: () => Promise<T>): Promise<T> {
+    if (this.switching) await this.switching;
+    const running = work();
+    this.changes.add(running);
+    try {
+      return await running;
+    } finally {
+      this.changes.delete(running);
     }
   }
 
   /** Refuses (503) before the store is loaded, and while the last write failed and a fresh probe says it still would. */
   private async assertWritable(): Promise<void> {
-    if (!this.loaded) throw notReachableYet(this.options.store.kind);
+    if (!this.loaded) throw notReachableYet(this.store.kind);
     if (this.writeProblem !== undefined && !(await this.probe())) throw new EngineError('unavailable', 'store_unavailable', this.writeProblem);
   }
 
@@ -515,7 +625,7 @@ export class ApprovalQueue {
   /** Whether both the store and the audit log take writes again; clears the problem when they do. */
   private async probe(): Promise<boolean> {
     try {
-      await this.options.store.probe();
+      await this.store.probe();
       await this.options.audit.probe();
     } catch {
       return false;

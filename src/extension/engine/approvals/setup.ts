@@ -19,17 +19,19 @@ export function thresholdsFrom(settings: Settings): ApprovalThresholds {
   return { auto: settings['agentMesh.approvals.autoApproveThreshold'], quick: settings['agentMesh.approvals.quickThreshold'] };
 }
 
-/** The queue on the store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
-export function createApprovalQueue(
-  options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; token: string; recoveries?: Recoveries; redis?: RedisConnections },
-): ApprovalQueue {
+/** The store the settings choose: Redis when `agentMesh.state.redisUrl` is set, else a file in the data folder. */
+export function createApprovalStore(options: { settings: Settings; dataDir: string; workspaceDir?: string; logger: Logger; recoveries?: Recoveries; redis?: RedisConnections }): ApprovalStore {
   const fileStore = (name: string) => new FileApprovalStore(path.join(options.dataDir, name), options.logger, options.recoveries);
-  const store: ApprovalStore = options.redis
+  return options.redis
     ? new RedisApprovalStore(options.redis, approvalKeys(workspaceIdentity(options.settings['agentMesh.state.workspaceId'], options.workspaceDir)), options.logger, fileStore(REDIS_MIRROR_FILE))
     : fileStore(APPROVALS_FILE);
+}
+
+/** The queue on `store`, auditing to the data folder; the relay token is redacted wherever an agent echoes it. */
+export function createApprovalQueue(options: { settings: Settings; dataDir: string; logger: Logger; token: string; store: ApprovalStore }): ApprovalQueue {
   const secrets = [options.token];
   return new ApprovalQueue({
-    store,
+    store: options.store,
     audit: new AuditLog(path.join(options.dataDir, AUDIT_FILE), secrets),
     logger: options.logger,
     thresholds: thresholdsFrom(options.settings),

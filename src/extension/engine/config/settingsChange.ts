@@ -1,52 +1,46 @@
 // What a settings change restarts. Each setting names the one part it affects, so a change to a
-// view-only setting restarts nothing and a new port moves the relay without touching the stores.
+// view-only setting restarts nothing, a new port moves the relay without touching the stores, and a
+// new Redis URL moves the stores without touching the relay, the MCP servers or the views.
 import { isDeepStrictEqual } from 'node:util';
 import { SETTING_KEYS, type SettingKey, type Settings } from './settings';
 
 /**
- * - `engine`: the engine is rebuilt (its stores are opened from these settings, and the metrics
- *   route's auth is fixed when it is registered);
+ * - `stores`: the stores (dashboard state, approvals, sessions, history) reopen from the new
+ *   settings inside the same engine; the relay, MCP servers and views stay;
  * - `relay`: the relay listens again on the new address; stores, MCP servers and views stay;
- * - `humanLoop`, `mesh`, `mcp`: applied in place (the MCP fleet restarts only servers whose entry changed);
+ * - `metrics`, `humanLoop`, `mesh`, `mcp`: applied in place (the MCP fleet restarts only servers whose entry changed);
  * - `view`: read where it is used; nothing restarts.
  */
-export type SettingEffect = 'engine' | 'relay' | 'humanLoop' | 'mesh' | 'mcp' | 'view';
+export type SettingEffect = 'stores' | 'relay' | 'metrics' | 'humanLoop' | 'mesh' | 'mcp' | 'view';
 
-const bySection = (key: SettingKey): SettingEffect => {
-  const section = key.split('.')[1];
-  switch (section) {
-    case 'relay':
-      return 'relay';
-    case 'state':
-    case 'metrics':
-      return 'engine';
-    case 'mcp':
-    case 'tokens':
-      return 'mcp';
-    case 'mesh':
-      return 'mesh';
-    case 'approvals':
-    case 'tasks':
-    case 'hooks':
-    case 'costs':
-    case 'logs':
-    case 'history':
-      return 'humanLoop';
-    default:
-      // A section not classified here: the rebuild applies it, whatever it is.
-      return 'engine';
-  }
+/** The section of a setting's name: `agentMesh.<section>.…`. */
+type SettingSection = SettingKey extends `agentMesh.${infer Section}.${string}` ? Section : never;
+
+/** Every section named here, or the type check fails: a new section must say what it restarts. */
+const EFFECT_BY_SECTION: Readonly<Record<SettingSection, SettingEffect>> = {
+  relay: 'relay',
+  state: 'stores',
+  metrics: 'metrics',
+  mcp: 'mcp',
+  tokens: 'mcp',
+  mesh: 'mesh',
+  approvals: 'humanLoop',
+  tasks: 'humanLoop',
+  hooks: 'humanLoop',
+  costs: 'humanLoop',
+  logs: 'humanLoop',
+  history: 'humanLoop',
 };
 
 const VIEW_ONLY: ReadonlySet<SettingKey> = new Set(['agentMesh.approvals.notifications', 'agentMesh.tasks.followAutomatically']);
 
 export const SETTING_EFFECTS: Readonly<Record<SettingKey, SettingEffect>> = Object.fromEntries(
-  SETTING_KEYS.map((key) => [key, VIEW_ONLY.has(key) ? 'view' : bySection(key)]),
+  SETTING_KEYS.map((key) => [key, VIEW_ONLY.has(key) ? 'view' : EFFECT_BY_SECTION[key.split('.')[1] as SettingSection]]),
 ) as Record<SettingKey, SettingEffect>;
 
 export interface SettingsChangePlan {
   changed: SettingKey[];
-  /** What to restart or reconfigure; `view` is never listed, and `engine` stands alone (the rebuild takes every new value). */
+  /** What to restart or reconfigure; `view` is never listed. */
   effects: Set<Exclude<SettingEffect, 'view'>>;
 }
 
@@ -58,5 +52,5 @@ export function planSettingsChange(before: Settings, after: Settings, also: { vs
     if (effect !== 'view') effects.add(effect);
   }
   if (also.vscodeMcpSettingChanged) effects.add('mcp');
-  return { changed, effects: effects.has('engine') ? new Set(['engine']) : effects };
+  return { changed, effects };
 }

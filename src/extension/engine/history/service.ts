@@ -1,6 +1,7 @@
 import { HISTORY_EXPORT_CAP, MAX_HISTORY_PAGE, type HistoryExport, type HistoryPage, type HistoryRecord } from '../../../shared/history';
 import type { Logger } from '../log';
 import { EngineError } from '../errors';
+import { CurrentStoreProblem } from '../hooks/sessionStore';
 import { decodeCursor, type HistoryFilter, type HistoryQuery } from './query';
 import { MAX_HISTORY_RECORDS, type HistoryStore } from './store';
 
@@ -15,19 +16,22 @@ export const PRUNE_AFTER_RECORDS = 1000;
  */
 export class HistoryService {
   private readonly listeners = new Set<(record: HistoryRecord) => void>();
+  private readonly storeProblem: CurrentStoreProblem;
   private pruneTimer: NodeJS.Timeout | undefined;
-  /** Records that arrive before `load` (other stores replaying theirs at start) wait for it. */
+  /** Records that arrive before `load` (other stores replaying theirs at start) or during a store switch wait for it. */
   private markLoaded!: () => void;
+  private loaded = this.closedGate();
   private loading: Promise<void> | undefined;
   private recordedSincePrune = 0;
-  private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(
-    private readonly store: HistoryStore,
+    private store: HistoryStore,
     private readonly logger: Logger,
     private retentionDays: number,
     private readonly options: { maxRecords?: number; pruneAfterRecords?: number; now?: () => number } = {},
-  ) {}
+  ) {
+    this.storeProblem = new CurrentStoreProblem(store.failure);
+  }
 
   get kind(): 'file' | 'redis' {
     return this.store.kind;
@@ -35,11 +39,11 @@ export class HistoryService {
 
   /** Why the store cannot write, for the relay's condition; undefined while it writes. */
   get problem(): string | undefined {
-    return this.store.failure.value;
+    return this.storeProblem.value;
   }
 
   onProblemChange(listener: () => void): () => void {
-    return this.store.failure.onChange(listener);
+    return this.storeProblem.onChange(listener);
   }
 
   /** Told of each record once it is durable. */
@@ -50,13 +54,33 @@ export class HistoryService {
 
   /** Reads the store and prunes it; records and queries that come meanwhile wait for it, so a relay can start without waiting. */
   load(): Promise<void> {
-    this.loading ??= this.loadAndPrune();
+    this.loading ??= this.loadAndPrune(this.store);
     return this.loading;
   }
 
-  private async loadAndPrune(): Promise<void> {
+  /**
+   * Moves to another store (a settings change). Nothing is copied: the history is an archive each
+   * store keeps for itself, and moving back shows the old store's records again. Records and
+   * queries wait for the new store.
+   */
+  async replaceStore(store: HistoryStore): Promise<void> {
+    await this.loading?.catch(() => undefined);
+    this.loaded = this.closedGate();
+    clearInterval(this.pruneTimer);
+    await this.store.close();
+    this.store = store;
+    this.storeProblem.follow(store.failure);
+    this.loading = this.loadAndPrune(store);
+    await this.loading;
+  }
+
+  private closedGate(): Promise<void> {
+    return new Promise<void>((resolve) => (this.markLoaded = resolve));
+  }
+
+  private async loadAndPrune(store: HistoryStore): Promise<void> {
     try {
-      await this.store.load();
+      await store.load();
     } finally {
       this.markLoaded();
     }

@@ -101,3 +101,33 @@ export class StoreProblem {
     return () => this.listeners.delete(listener);
   }
 }
+
+/** The problem of whichever store a service uses now: listeners hear when it changes, or when the service moves to another store. */
+export class CurrentStoreProblem {
+  private readonly listeners = new Set<() => void>();
+  private stopFollowing: () => void;
+
+  constructor(private source: StoreProblem) {
+    this.stopFollowing = source.onChange(() => this.emit());
+  }
+
+  get value(): string | undefined {
+    return this.source.value;
+  }
+
+  follow(source: StoreProblem): void {
+    this.stopFollowing();
+    this.source = source;
+    this.stopFollowing = source.onChange(() => this.emit());
+    this.emit();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

@@ -4,7 +4,7 @@ import type { AgentSession, SessionEvent, SessionStatus, TranscriptPage } from '
 import type { Logger } from '../log';
 import { EngineError } from '../errors';
 import type { HookDecision, HookEvent } from './adapters';
-import { applyChange, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
+import { applyChange, CurrentStoreProblem, emptySessions, MAX_SESSIONS, type SessionChange, type SessionStore } from './sessionStore';
 import { readTranscriptPage, TranscriptTail } from './transcript';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,23 +13,59 @@ export class SessionTracker {
   private readonly state = emptySessions();
   private readonly tails = new Map<string, { tail: TranscriptTail; reading: Promise<void> }>();
   private readonly listeners = new Set<(session: AgentSession) => void>();
+  private readonly storeProblem: CurrentStoreProblem;
+  /** Set while the store is being replaced: changes stay in memory and reach the new store when it has loaded. */
+  private switching = false;
 
   constructor(
-    private readonly store: SessionStore,
+    private store: SessionStore,
     private readonly logger: Logger,
     private retentionDays: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.storeProblem = new CurrentStoreProblem(store.failure);
+  }
 
-  /** What the store holds, past the retention dropped; then other relays' changes (Redis) are followed. */
+  /**
+   * What the store holds, past the retention dropped, merged with what this relay holds: the newer
+   * copy of each session (by its last event) wins, and a session the store lacks or holds older is
+   * recorded into it. Then other relays' changes (Redis) are followed.
+   */
   async load(): Promise<void> {
-    this.store.configure(this.retentionDays);
-    const stored = await this.store.load(() => this.state);
-    for (const [id, session] of stored.sessions) this.state.sessions.set(id, session);
-    for (const [id, events] of stored.events) if (this.state.sessions.has(id)) this.state.events.set(id, events);
+    const store = this.store;
+    store.configure(this.retentionDays);
+    const stored = await store.load(() => this.state);
+    for (const [id, session] of stored.sessions) {
+      const held = this.state.sessions.get(id);
+      if (held && held.lastEventAt >= session.lastEventAt) continue;
+      this.state.sessions.set(id, session);
+      this.state.events.set(id, stored.events.get(id) ?? []);
+    }
+    this.switching = false;
+    for (const session of this.state.sessions.values()) if (stored.sessions.get(session.id) !== session) store.record({ kind: 'upsert', session });
     this.prune();
-    await this.store.watch((change) => this.applyRemote(change));
-    await this.store.flush();
+    await store.watch((change) => {
+      if (store === this.store) this.applyRemote(change);
+    });
+    await store.flush();
+  }
+
+  /**
+   * Moves to another store (a settings change): the old one is flushed and closed, and the new one
+   * loaded and merged with the sessions this relay holds (see `load`), so a session in progress
+   * keeps its counts and tokens.
+   */
+  async replaceStore(store: SessionStore): Promise<void> {
+    this.switching = true;
+    try {
+      await this.settled();
+      await this.store.close();
+      this.store = store;
+      this.storeProblem.follow(store.failure);
+      await this.load();
+    } finally {
+      this.switching = false;
+    }
   }
 
   configure(retentionDays: number): void {
@@ -69,11 +105,11 @@ export class SessionTracker {
   }
 
   get problem(): string | undefined {
-    return this.store.failure.value;
+    return this.storeProblem.value;
   }
 
   onProblemChange(listener: () => void): () => void {
-    return this.store.failure.onChange(listener);
+    return this.storeProblem.onChange(listener);
   }
 
   /** Any hook event: the session's status, times and model; a Claude Code transcript is read further. */
@@ -152,7 +188,11 @@ export class SessionTracker {
   private changed(change: SessionChange & { kind: 'upsert' }): void {
     applyChange(this.state, change);
     this.tell(change.session);
-    this.store.record(change);
+    this.persist(change);
+  }
+
+  private persist(change: SessionChange): void {
+    if (!this.switching) this.store.record(change);
   }
 
   /** Another relay's change (sessions shared through Redis): shown here too, not recorded again. */
@@ -206,7 +246,7 @@ export class SessionTracker {
     const change: SessionChange = { kind: 'removed', ids };
     applyChange(this.state, change);
     for (const id of ids) this.tails.delete(id);
-    this.store.record(change);
+    this.persist(change);
   }
 }
 

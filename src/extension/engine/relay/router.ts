@@ -17,13 +17,13 @@ interface Route {
   method: HttpMethod;
   segments: string[];
   handler: RouteHandler;
-  isPublic: boolean;
+  isPublic: () => boolean;
   maxBodyBytes: number;
 }
 
 export interface RouteOptions {
-  /** Served without a credential. */
-  isPublic?: boolean;
+  /** Served without a credential; a function is asked at every request (a setting that can change). */
+  isPublic?: boolean | (() => boolean);
   /** Largest request body the route reads (default `MAX_BODY_BYTES`). */
   maxBodyBytes?: number;
 }
@@ -40,7 +40,8 @@ export class Router {
   private readonly routes: Route[] = [];
 
   add(method: HttpMethod, pattern: string, handler: RouteHandler, options: RouteOptions = {}): void {
-    this.routes.push({ method, segments: splitPath(pattern), handler, isPublic: options.isPublic ?? false, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES });
+    const isPublic = options.isPublic ?? false;
+    this.routes.push({ method, segments: splitPath(pattern), handler, isPublic: typeof isPublic === 'function' ? isPublic : () => isPublic, maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES });
   }
 
   /** Finds the route; throws 404 for an unknown path and 405 for a known path with another method. */
@@ -51,7 +52,7 @@ export class Router {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
       pathKnown = true;
-      if (route.method === method) return { handler: route.handler, params, isPublic: route.isPublic, maxBodyBytes: route.maxBodyBytes };
+      if (route.method === method) return { handler: route.handler, params, isPublic: route.isPublic(), maxBodyBytes: route.maxBodyBytes };
     }
     if (pathKnown) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}`);
     throw new HttpError(404, 'not_found', `no route for ${pathname}`);

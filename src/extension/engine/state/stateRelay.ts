@@ -122,7 +122,7 @@ export class StateRelay {
   }
 
   private observe(status: StateStatus): void {
-    if (status.redis) this.metrics?.setRedisUp(status.redis === 'up');
+    this.metrics?.setRedisUp(status.redis === undefined ? undefined : status.redis === 'up');
   }
 }
 

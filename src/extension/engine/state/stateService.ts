@@ -77,24 +77,69 @@ export class StateService {
   private readonly replaceListeners = new Set<() => void>();
   private readonly statusListeners = new Set<(status: StateStatus) => void>();
 
+  /** Set while the store is being replaced: writes wait for the new store. */
+  private switching: Promise<void> | undefined;
+
   constructor(
-    private readonly store: StateStore,
+    private store: StateStore,
     private readonly logger: Logger,
     private readonly options: StateServiceOptions = {},
   ) {
+    this.connectStore(store);
+  }
+
+  /** Hands the store its sink; news from a store that was replaced since is ignored. */
+  private connectStore(store: StateStore): void {
+    const current = () => this.store === store;
     store.connect?.({
-      problem: (message) => this.notice(message),
-      changes: (changes, version) => this.applyRemote(changes, version),
-      replaced: (doc) => this.adoptReplacement(doc),
-      stored: (version, lastModified) => this.adoptStoredVersion(version, lastModified),
-      requestSave: () => void this.saves.request().catch(() => undefined),
+      problem: (message) => current() && this.notice(message),
+      changes: (changes, version) => current() && this.applyRemote(changes, version),
+      replaced: (doc) => current() && this.adoptReplacement(doc),
+      stored: (version, lastModified) => current() && this.adoptStoredVersion(version, lastModified),
+      requestSave: () => current() && void this.saves.request().catch(() => undefined),
       health: (health) => {
+        if (!current()) return;
         this.storeHealth = health;
         if (health.status === 'degraded') this.logger.warn(`state store degraded: ${health.detail}`);
         else this.logger.info('state store healthy');
         this.emitStatus();
       },
     });
+  }
+
+  /**
+   * Moves to another store (a settings change): waits for the writes in flight, closes the old
+   * store, loads the new one and tells every dashboard (a fresh `state:full` and `status`). Writes
+   * that arrive meanwhile wait for the new store. The file store and the Redis store's local mirror
+   * are the same file, and the Redis store merges that file into Redis by the conflict rule, so the
+   * document this relay holds comes along in both directions with nothing copied here.
+   */
+  async replaceStore(store: StateStore): Promise<void> {
+    let switched!: () => void;
+    const previous = this.switching;
+    const switching = new Promise<void>((resolve) => (switched = resolve));
+    this.switching = switching;
+    try {
+      await previous;
+      clearTimeout(this.saveRetry);
+      await this.flush();
+      await this.store.close();
+      const versionBefore = this.doc.version;
+      this.store = store;
+      this.storeHealth = { status: 'ok' };
+      this.loadFailure = undefined;
+      this.saveFailure = undefined;
+      this.unsaved = [];
+      this.connectStore(store);
+      await this.load();
+      // The document version never goes back: clients compare it.
+      this.doc.version = Math.max(this.doc.version, versionBefore);
+      for (const listener of this.replaceListeners) listener();
+      this.emitStatus();
+    } finally {
+      switched();
+      if (this.switching === switching) this.switching = undefined;
+    }
   }
 
   get storeKind(): 'file' | 'redis' {
@@ -169,6 +214,7 @@ export class StateService {
    * applied never twice.
    */
   async update(segments: string[], value: JsonValue, stamp: PathStamp, origin?: ChangeOrigin): Promise<UpdateOutcome> {
+    if (this.switching) await this.switching;
     const path = segments.join('.');
     const highest = nextVersion(this.doc.paths, path) - 1;
     if (stamp.version > highest + 1 + MAX_VERSION_LEAP) return { accepted: false, reason: 'version_too_high', highest };
@@ -197,16 +243,17 @@ export class StateService {
   }
 
   /**
-   * Replaces the whole document (REST POST, DELETE) when `expectedVersion` is the current version.
+   * Replaces the whole document (REST POST, DELETE) when `expectedVersion`, if given, is the current version.
    * Every top-level key gets a fresh stamp one above its previous version, so the replacement wins
    * against writes made before it. Throws StateNotSavedError (and keeps the old document) when the
    * store cannot write it.
    */
-  async replace(state: JsonObject, deviceId: string, expectedVersion = this.doc.version): Promise<ReplaceOutcome> {
+  async replace(state: JsonObject, deviceId: string, expectedVersion?: number): Promise<ReplaceOutcome> {
+    if (this.switching) await this.switching;
     // While saves fail, a version mismatch would send the caller re-reading and retrying in vain:
     // the store's own word comes first (the retry also tells when it can write again).
     if (this.saveFailure) await this.saveOrRefuse();
-    if (expectedVersion !== this.doc.version) return { replaced: false, version: this.doc.version };
+    if (expectedVersion !== undefined && expectedVersion !== this.doc.version) return { replaced: false, version: this.doc.version };
     const now = Date.now();
     const replacement = (previous: StateDocument): StateDocument => {
       const paths: Record<string, PathStamp> = {};
