@@ -5,11 +5,12 @@ import path from 'node:path';
 import { defaultSettings } from '../../src/extension/engine/config/settings';
 import { Engine } from '../../src/extension/engine/engine';
 import { silentLogger } from '../../src/extension/engine/log';
+import { approvalKeys, workspaceIdentity } from '../../src/extension/engine/redis/keys';
 import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
 import { callRelay } from '../helpers/relayCall';
-import { currentMasterPort, cutReplication, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
+import { clusterOkOn, clusterSlotOwner, currentMasterPort, cutReplication, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
 import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'redis-topologies-test-token';
@@ -93,6 +94,96 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const later = await startRelay(cluster.url, 'c');
     assert.deepEqual((await call<AgentSession[]>(later.engine, 'GET', '/api/sessions')).body.map((s) => s.id), ['claude-code:cluster-1']);
     for (const relay of [a, b, later]) assert.equal(relay.engine.condition().status, 'ok', JSON.stringify(relay.engine.condition().problems));
+  });
+
+  it('Cluster with replicas: the master of the workspace slot killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {
+    const cluster = await startRedisCluster(3, 1);
+    topologies.push(cluster);
+    const a = await startRelay(cluster.url, 'a');
+    const b = await startRelay(cluster.url, 'b');
+    for (const relay of [a, b]) {
+      await waitFor('every connection of the relay ready', async () => (relay.engine.health().redis?.status === 'connected' ? true : undefined));
+      assert.deepEqual(relay.engine.health().redis, { topology: 'cluster', status: 'connected', failovers: 0 });
+    }
+
+    const acknowledged: Record<string, unknown> = {};
+    const acknowledgedApprovals: string[] = [];
+    const acknowledge = async (relay: { client: RelayClient }, key: string, value: string) => {
+      await write(relay.client, key, value);
+      acknowledged[key] = value;
+    };
+    /** Creates an approval; a 503 while the slot has no master is an honest refusal, a 201 must never be lost. */
+    const propose = async (relay: { engine: Engine }, title: string) => {
+      const created = await call(relay.engine, 'POST', '/api/approvals', { title, confidence: 50, risk: 'medium' });
+      assert.ok([201, 503].includes(created.status), `answered ${created.status}: ${JSON.stringify(created.body)}`);
+      if (created.status === 201) acknowledgedApprovals.push(created.body.id);
+      return created;
+    };
+    await acknowledge(a, 'beforeA', 'before on a');
+    await acknowledge(b, 'beforeB', 'before on b');
+    const first = await propose(a, 'Deploy');
+    assert.equal(first.status, 201);
+    const waiting = call(b.engine, 'GET', `/api/approvals/${first.body.id}/wait?timeoutMs=90000`);
+    await waitFor('the agent to wait on relay b', async () => (b.engine.approvals.waiterCount === 1 ? true : undefined));
+
+    const workspaceKey = approvalKeys(workspaceIdentity('', workspace())).approvals;
+    const owner = await clusterSlotOwner(cluster.nodes[0].port, workspaceKey);
+    assert.equal(owner.replicas.length, 1);
+    const survivors = cluster.nodes.filter((node) => node.port !== owner.master).map((node) => node.port);
+
+    // Writes go on from both relays while the master is killed and its replica takes over.
+    let writing = true;
+    let round = 0;
+    const writer = (async () => {
+      while (writing) {
+        round += 1;
+        await acknowledge(round % 2 === 0 ? a : b, `during${round}`, `during, round ${round}`);
+        await propose(round % 2 === 0 ? b : a, `During the failover, round ${round}`);
+      }
+    })();
+    await waitFor('writes to be under way', async () => (round >= 2 ? true : undefined), 20_000);
+    await cluster.nodes.find((node) => node.port === owner.master)!.kill();
+    await waitFor(
+      'the replica to be promoted and the cluster ok again',
+      async () => ((await clusterSlotOwner(survivors[0], workspaceKey)).master === owner.replicas[0] && (await clusterOkOn(survivors)) ? true : undefined),
+      60_000,
+      200,
+    );
+    const roundAtPromotion = round;
+    await waitFor('writes to go on after the promotion', async () => (round >= roundAtPromotion + 2 ? true : undefined), 60_000, 100);
+    writing = false;
+    await writer;
+
+    for (const relay of [a, b]) {
+      await waitFor(
+        'each relay to report the failover and be connected and ok again',
+        async () => {
+          const redis = relay.engine.health().redis;
+          return redis !== undefined && redis.failovers > 0 && redis.status === 'connected' && relay.engine.condition().status === 'ok' ? true : undefined;
+        },
+        60_000,
+        200,
+      );
+    }
+
+    await acknowledge(a, 'afterA', 'after on a');
+    await acknowledge(b, 'afterB', 'after on b');
+    const decided = await call(a.engine, 'POST', `/api/approvals/${first.body.id}/decision`, { decision: 'approve', by: 'after the failover' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    assert.deepEqual([(await waiting).body.status, (await waiting).body.decidedBy], ['approved', 'after the failover']);
+    const after = await propose(b, 'After the failover');
+    assert.equal(after.status, 201);
+    await waitFor('relay a to hear of the approval created on b', async () => ((await call(a.engine, 'GET', `/api/approvals/${after.body.id}`)).status === 200 ? true : undefined), 20_000, 100);
+
+    // A relay with an empty data folder knows only what the new master holds.
+    const fresh = await startRelay(cluster.url, 'fresh');
+    for (const relay of [a, b, fresh]) {
+      const listed = new Set((await call<Approval[]>(relay.engine, 'GET', '/api/approvals')).body.map((approval) => approval.id));
+      assert.deepEqual(acknowledgedApprovals.filter((id) => !listed.has(id)), []);
+    }
+    const state = await converged(a.engine, b.engine, acknowledged);
+    assert.deepEqual(Object.keys(acknowledged).filter((key) => !(key in state)), []);
+    await converged(fresh.engine, a.engine, acknowledged);
   });
 
   it('Sentinel: the master killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {

@@ -55,6 +55,9 @@ export class RedisConnections {
       this.everReady.add(client);
       this.notePrimary(client);
     });
+    // A Cluster connection stays ready through a failover: it learns the promoted replica when it
+    // reloads the slot map (after a lost node, a MOVED or CLUSTERDOWN answer).
+    if (client instanceof Cluster) client.on('refresh', () => this.notePrimary(client));
     client.on('end', () => this.clients.delete(client));
     return client;
   }
