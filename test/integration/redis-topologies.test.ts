@@ -142,6 +142,11 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
       }
     })();
     await waitFor('writes to be under way', async () => (round >= 2 ? true : undefined), 20_000);
+    // What /health says from the kill until the promotion (every few ms: the window lasts seconds).
+    const reported = new Set<string>();
+    const watchHealth = setInterval(() => {
+      for (const relay of [a, b]) reported.add(relay.engine.health().redis?.status ?? 'none');
+    }, 20);
     await cluster.nodes.find((node) => node.port === owner.master)!.kill();
     await waitFor(
       'the replica to be promoted and the cluster ok again',
@@ -149,6 +154,8 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
       60_000,
       200,
     );
+    clearInterval(watchHealth);
+    assert.ok(reported.has('reconnecting'), `while the slot had no master /health said only ${[...reported].join(', ')}`);
     const roundAtPromotion = round;
     await waitFor('writes to go on after the promotion', async () => (round >= roundAtPromotion + 2 ? true : undefined), 60_000, 100);
     writing = false;
