@@ -116,10 +116,18 @@ export async function clusterSlotOwner(askPort: number, key: string): Promise<{ 
   return { master: portOf(owner[1]), replicas: lines.filter((line) => line[3] === owner[0]).map((line) => portOf(line[1])) };
 }
 
-/** Whether every node on `ports` says the cluster is ok. */
-export async function clusterOkOn(ports: number[]): Promise<boolean> {
-  for (const port of ports) if (field(await ask(port, 'CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
-  return true;
+/** Waits until `replicaPort` serves the slot of `key` as a master and every node on `survivors` says the cluster is ok. */
+export async function promotion(survivors: number[], key: string, replicaPort: number): Promise<void> {
+  const clusterOk = async () => {
+    for (const port of survivors) if (field(await ask(port, 'CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
+    return true;
+  };
+  await waitFor(
+    'the replica to be promoted and the cluster ok again',
+    async () => ((await clusterSlotOwner(survivors[0], key)).master === replicaPort && (await clusterOk()) ? true : undefined),
+    60_000,
+    200,
+  );
 }
 
 /** A master, a replica of it and three sentinels (quorum 2, master down after 1 s), once the sentinels know each other and the replica. */
@@ -189,11 +197,12 @@ export async function currentMasterPort(setup: RedisSentinelSetup): Promise<numb
 }
 
 /**
- * Stops replication without the sentinels noticing the master is down: the replica is given a
- * wrong master password and dropped, so it cannot sync again; writes from now on live on the master alone.
+ * Stops replication from the master to its replica (by port) without the sentinels or the cluster
+ * noticing the master is down: the replica is given a wrong master password and dropped, so it
+ * cannot sync again; writes from now on live on the master alone.
  */
-export async function cutReplication(setup: RedisSentinelSetup): Promise<void> {
-  await ask(setup.replica.port, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
-  await ask(setup.master.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
-  await waitFor('the replica to lose its master', async () => (field(await ask(setup.replica.port, 'INFO', 'replication'), 'master_link_status') === 'down' ? true : undefined), 20_000, 100);
+export async function cutReplication(masterPort: number, replicaPort: number): Promise<void> {
+  await ask(replicaPort, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await ask(masterPort, 'CLIENT', 'KILL', 'TYPE', 'replica');
+  await waitFor('the replica to lose its master', async () => (field(await ask(replicaPort, 'INFO', 'replication'), 'master_link_status') === 'down' ? true : undefined), 20_000, 100);
 }

@@ -10,7 +10,7 @@ import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
 import { callRelay } from '../helpers/relayCall';
-import { clusterOkOn, clusterSlotOwner, currentMasterPort, cutReplication, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
+import { clusterSlotOwner, currentMasterPort, cutReplication, promotion, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
 import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'redis-topologies-test-token';
@@ -148,12 +148,7 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
       for (const relay of [a, b]) reported.add(relay.engine.health().redis?.status ?? 'none');
     }, 20);
     await cluster.nodes.find((node) => node.port === owner.master)!.kill();
-    await waitFor(
-      'the replica to be promoted and the cluster ok again',
-      async () => ((await clusterSlotOwner(survivors[0], workspaceKey)).master === owner.replicas[0] && (await clusterOkOn(survivors)) ? true : undefined),
-      60_000,
-      200,
-    );
+    await promotion(survivors, workspaceKey, owner.replicas[0]);
     clearInterval(watchHealth);
     assert.ok(reported.has('reconnecting'), `while the slot had no master /health said only ${[...reported].join(', ')}`);
     const roundAtPromotion = round;
@@ -180,7 +175,8 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     assert.deepEqual([(await waiting).body.status, (await waiting).body.decidedBy], ['approved', 'after the failover']);
     const after = await propose(b, 'After the failover');
     assert.equal(after.status, 201);
-    await waitFor('relay a to hear of the approval created on b', async () => ((await call(a.engine, 'GET', `/api/approvals/${after.body.id}`)).status === 200 ? true : undefined), 20_000, 100);
+    // Heard over pub/sub (a GET would also read it from Redis).
+    await waitFor('relay a to hear of the approval created on b', async () => (a.engine.approvals.get(after.body.id) ? true : undefined), 20_000, 100);
 
     // A relay with an empty data folder knows only what the new master holds.
     const fresh = await startRelay(cluster.url, 'fresh');
@@ -191,6 +187,35 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const state = await converged(a.engine, b.engine, acknowledged);
     assert.deepEqual(Object.keys(acknowledged).filter((key) => !(key in state)), []);
     await converged(fresh.engine, a.engine, acknowledged);
+  });
+
+  it('Cluster with replicas: what the old master acknowledged but never replicated is put back on the promoted replica by the relays', async () => {
+    const cluster = await startRedisCluster(3, 1);
+    topologies.push(cluster);
+    const a = await startRelay(cluster.url, 'a');
+    const b = await startRelay(cluster.url, 'b');
+    const workspaceKey = approvalKeys(workspaceIdentity('', workspace())).approvals;
+    const owner = await clusterSlotOwner(cluster.nodes[0].port, workspaceKey);
+    const survivors = cluster.nodes.filter((node) => node.port !== owner.master).map((node) => node.port);
+    await write(a.client, 'replicated', 'reached the replica');
+    await waitFor('relay b to hear of the first write', async () => (stateOf(b.engine).replicated ? true : undefined), 20_000, 100);
+    await cutReplication(owner.master, owner.replicas[0]);
+
+    await write(a.client, 'unreplicated', 'only on the old master');
+    // Relay b hears of it only once the old master took it.
+    await waitFor('relay b to hear of the unreplicated write', async () => (stateOf(b.engine).unreplicated ? true : undefined), 20_000, 100);
+    const approval = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
+    assert.equal(approval.status, 201);
+    await cluster.nodes.find((node) => node.port === owner.master)!.kill();
+    await promotion(survivors, workspaceKey, owner.replicas[0]);
+    for (const relay of [a, b]) {
+      await waitFor('each relay to see the failover and be ok', async () => ((relay.engine.health().redis?.failovers ?? 0) > 0 && relay.engine.condition().status === 'ok' ? true : undefined), 60_000, 200);
+    }
+
+    // A relay with an empty data folder knows only what the promoted replica holds.
+    const fresh = await startRelay(cluster.url, 'fresh');
+    await waitFor('the fresh relay to load the approval from the promoted replica', async () => ((await call(fresh.engine, 'GET', `/api/approvals/${approval.body.id}`)).status === 200 ? true : undefined), 20_000, 200);
+    await converged(fresh.engine, a.engine, { replicated: 'reached the replica', unreplicated: 'only on the old master' });
   });
 
   it('Sentinel: the master killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {
@@ -253,7 +278,7 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const a = await startRelay(sentinel.url, 'a');
     const b = await startRelay(sentinel.url, 'b');
     await write(a.client, 'replicated', 'reached the replica');
-    await cutReplication(sentinel);
+    await cutReplication(sentinel.master.port, sentinel.replica.port);
 
     await write(a.client, 'unreplicated', 'only on the old master');
     const approval = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
