@@ -116,15 +116,17 @@ export async function clusterSlotOwner(askPort: number, key: string): Promise<{ 
   return { master: portOf(owner[1]), replicas: lines.filter((line) => line[3] === owner[0]).map((line) => portOf(line[1])) };
 }
 
+/** Whether every node on `ports` says the cluster is ok. */
+export async function clusterOkOn(ports: number[]): Promise<boolean> {
+  for (const port of ports) if (field(await ask(port, 'CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
+  return true;
+}
+
 /** Waits until `replicaPort` serves the slot of `key` as a master and every node on `survivors` says the cluster is ok. */
 export async function promotion(survivors: number[], key: string, replicaPort: number): Promise<void> {
-  const clusterOk = async () => {
-    for (const port of survivors) if (field(await ask(port, 'CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
-    return true;
-  };
   await waitFor(
     'the replica to be promoted and the cluster ok again',
-    async () => ((await clusterSlotOwner(survivors[0], key)).master === replicaPort && (await clusterOk()) ? true : undefined),
+    async () => ((await clusterSlotOwner(survivors[0], key)).master === replicaPort && (await clusterOkOn(survivors)) ? true : undefined),
     60_000,
     200,
   );

@@ -10,7 +10,7 @@ import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
 import { callRelay } from '../helpers/relayCall';
-import { clusterSlotOwner, currentMasterPort, cutReplication, promotion, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
+import { clusterOkOn, clusterSlotOwner, currentMasterPort, cutReplication, promotion, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
 import { RelayClient } from '../helpers/wsClient';
 
 const TOKEN = 'redis-topologies-test-token';
@@ -94,6 +94,23 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const later = await startRelay(cluster.url, 'c');
     assert.deepEqual((await call<AgentSession[]>(later.engine, 'GET', '/api/sessions')).body.map((s) => s.id), ['claude-code:cluster-1']);
     for (const relay of [a, b, later]) assert.equal(relay.engine.condition().status, 'ok', JSON.stringify(relay.engine.condition().problems));
+  });
+
+  it('a Cluster master without a replica restarted: /health is connected again once it is back, and no failover is counted', async () => {
+    const cluster = await startRedisCluster(3);
+    topologies.push(cluster);
+    const a = await startRelay(cluster.url, 'a');
+    await waitFor('every connection of the relay ready', async () => (a.engine.health().redis?.status === 'connected' ? true : undefined));
+    const owner = await clusterSlotOwner(cluster.nodes[0].port, approvalKeys(workspaceIdentity('', workspace())).approvals);
+    // A master the relay's data does not live on: only the connections' start-up checks may have used it.
+    const other = cluster.nodes.find((node) => node.port !== owner.master)!;
+    await other.kill();
+    await waitFor('the other nodes to see the cluster fail', async () => ((await clusterOkOn(cluster.nodes.filter((node) => node !== other).map((node) => node.port))) ? undefined : true), 20_000, 100);
+    await other.restart();
+    await waitFor('every node to see the cluster ok', async () => ((await clusterOkOn(cluster.nodes.map((node) => node.port))) ? true : undefined), 20_000, 100);
+    await waitFor('the relay to be connected again', async () => (a.engine.health().redis?.status === 'connected' ? true : undefined), 20_000, 100);
+    assert.equal(a.engine.health().redis?.failovers, 0);
+    assert.equal((await call(a.engine, 'POST', '/api/approvals', { title: 'After the restart', confidence: 50, risk: 'medium' })).status, 201);
   });
 
   it('Cluster with replicas: the master of the workspace slot killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {

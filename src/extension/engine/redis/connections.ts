@@ -127,6 +127,9 @@ export class RedisConnections {
     cluster.on('+node', (node: Redis) => node.on('ready', () => lost.delete(nodeKey(node))));
     cluster.on('refresh', () => {
       for (const key of lost) if (!ownsSlots(key)) lost.delete(key);
+      // A lost master still holding slots may be back (restarted, not replaced), and this connection
+      // may have no command for it: try it, so it is ready or lost again.
+      for (const node of cluster.nodes('master')) if (lost.has(nodeKey(node)) && node.status === 'wait') node.connect().catch(() => undefined);
       this.notePrimary(cluster);
     });
   }
