@@ -9,6 +9,7 @@ import { approvalKeys, workspaceIdentity } from '../../src/extension/engine/redi
 import type { Approval } from '../../src/shared/approvals';
 import type { AgentSession } from '../../src/shared/sessions';
 import { waitFor } from '../helpers/net';
+import { onNode } from '../helpers/redis';
 import { callRelay } from '../helpers/relayCall';
 import { clusterOkOn, clusterSlotOwner, currentMasterPort, cutReplication, promotion, startRedisCluster, startRedisSentinel, type RedisCluster, type RedisSentinelSetup } from '../helpers/redisTopologies';
 import { RelayClient } from '../helpers/wsClient';
@@ -65,6 +66,24 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
       100,
     );
 
+  /** A Cluster with a replica per master, two relays on it, the master serving the workspace's slot and its replica. */
+  const clusterWithTwoRelays = async () => {
+    const cluster = await startRedisCluster(3, 1);
+    topologies.push(cluster);
+    const a = await startRelay(cluster.url, 'a');
+    const b = await startRelay(cluster.url, 'b');
+    const workspaceKey = approvalKeys(workspaceIdentity('', workspace())).approvals;
+    const owner = await clusterSlotOwner(cluster.nodes[0].port, workspaceKey);
+    assert.equal(owner.replicas.length, 1);
+    const survivors = cluster.nodes.filter((node) => node.port !== owner.master).map((node) => node.port);
+    /** Kills the master of the workspace's slot (SIGKILL) and waits for its replica to take over. */
+    const failOver = async () => {
+      await cluster.nodes.find((node) => node.port === owner.master)!.kill();
+      await promotion(survivors, workspaceKey, owner.replicas[0]);
+    };
+    return { cluster, a, b, workspaceKey, owner, failOver };
+  };
+
   it('a three-master Cluster: approvals, dashboard state and agent sessions are shared by two relays, every multi-key script in one slot', async () => {
     const cluster = await startRedisCluster(3);
     topologies.push(cluster);
@@ -114,10 +133,7 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
   });
 
   it('Cluster with replicas: the master of the workspace slot killed mid-run, the failover is reported and survived, nothing acknowledged is lost and both relays converge', async () => {
-    const cluster = await startRedisCluster(3, 1);
-    topologies.push(cluster);
-    const a = await startRelay(cluster.url, 'a');
-    const b = await startRelay(cluster.url, 'b');
+    const { cluster, a, b, failOver } = await clusterWithTwoRelays();
     for (const relay of [a, b]) {
       await waitFor('every connection of the relay ready', async () => (relay.engine.health().redis?.status === 'connected' ? true : undefined));
       assert.deepEqual(relay.engine.health().redis, { topology: 'cluster', status: 'connected', failovers: 0 });
@@ -143,11 +159,6 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const waiting = call(b.engine, 'GET', `/api/approvals/${first.body.id}/wait?timeoutMs=90000`);
     await waitFor('the agent to wait on relay b', async () => (b.engine.approvals.waiterCount === 1 ? true : undefined));
 
-    const workspaceKey = approvalKeys(workspaceIdentity('', workspace())).approvals;
-    const owner = await clusterSlotOwner(cluster.nodes[0].port, workspaceKey);
-    assert.equal(owner.replicas.length, 1);
-    const survivors = cluster.nodes.filter((node) => node.port !== owner.master).map((node) => node.port);
-
     // Writes go on from both relays while the master is killed and its replica takes over.
     let writing = true;
     let round = 0;
@@ -164,8 +175,7 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     const watchHealth = setInterval(() => {
       for (const relay of [a, b]) reported.add(relay.engine.health().redis?.status ?? 'none');
     }, 20);
-    await cluster.nodes.find((node) => node.port === owner.master)!.kill();
-    await promotion(survivors, workspaceKey, owner.replicas[0]);
+    await failOver();
     clearInterval(watchHealth);
     assert.ok(reported.has('reconnecting'), `while the slot had no master /health said only ${[...reported].join(', ')}`);
     const roundAtPromotion = round;
@@ -206,32 +216,33 @@ describe('Redis Cluster and Sentinel (real redis-server processes, two in-proces
     await converged(fresh.engine, a.engine, acknowledged);
   });
 
-  it('Cluster with replicas: what the old master acknowledged but never replicated is put back on the promoted replica by the relays', async () => {
-    const cluster = await startRedisCluster(3, 1);
-    topologies.push(cluster);
-    const a = await startRelay(cluster.url, 'a');
-    const b = await startRelay(cluster.url, 'b');
-    const workspaceKey = approvalKeys(workspaceIdentity('', workspace())).approvals;
-    const owner = await clusterSlotOwner(cluster.nodes[0].port, workspaceKey);
-    const survivors = cluster.nodes.filter((node) => node.port !== owner.master).map((node) => node.port);
+  it('Cluster with replicas: what the old master acknowledged but never replicated is put back on the promoted replica by the relays, a decision as decided', async () => {
+    const { cluster, a, b, workspaceKey, owner, failOver } = await clusterWithTwoRelays();
     await write(a.client, 'replicated', 'reached the replica');
     await waitFor('relay b to hear of the first write', async () => (stateOf(b.engine).replicated ? true : undefined), 20_000, 100);
+    const toDecide = await call(a.engine, 'POST', '/api/approvals', { title: 'Decided on the old master only', confidence: 50, risk: 'medium' });
+    assert.equal(toDecide.status, 201);
+    await waitFor('the replica to hold the pending approval', async () => ((await onNode(owner.replicas[0], (replica) => replica.call('READONLY').then(() => replica.hget(workspaceKey, toDecide.body.id)))) ? true : undefined), 20_000, 100);
     await cutReplication(owner.master, owner.replicas[0]);
 
     await write(a.client, 'unreplicated', 'only on the old master');
     // Relay b hears of it only once the old master took it.
     await waitFor('relay b to hear of the unreplicated write', async () => (stateOf(b.engine).unreplicated ? true : undefined), 20_000, 100);
-    const approval = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
-    assert.equal(approval.status, 201);
-    await cluster.nodes.find((node) => node.port === owner.master)!.kill();
-    await promotion(survivors, workspaceKey, owner.replicas[0]);
+    const unreplicated = await call(a.engine, 'POST', '/api/approvals', { title: 'Only on the old master', confidence: 50, risk: 'medium' });
+    assert.equal(unreplicated.status, 201);
+    const decided = await call(a.engine, 'POST', `/api/approvals/${toDecide.body.id}/decision`, { decision: 'approve', by: 'the old master' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    await waitFor('relay b to hear of the decision', async () => (b.engine.approvals.get(toDecide.body.id)?.status === 'approved' ? true : undefined), 20_000, 100);
+    await failOver();
     for (const relay of [a, b]) {
       await waitFor('each relay to see the failover and be ok', async () => ((relay.engine.health().redis?.failovers ?? 0) > 0 && relay.engine.condition().status === 'ok' ? true : undefined), 60_000, 200);
     }
 
     // A relay with an empty data folder knows only what the promoted replica holds.
     const fresh = await startRelay(cluster.url, 'fresh');
-    await waitFor('the fresh relay to load the approval from the promoted replica', async () => ((await call(fresh.engine, 'GET', `/api/approvals/${approval.body.id}`)).status === 200 ? true : undefined), 20_000, 200);
+    await waitFor('the fresh relay to load the approval from the promoted replica', async () => ((await call(fresh.engine, 'GET', `/api/approvals/${unreplicated.body.id}`)).status === 200 ? true : undefined), 20_000, 200);
+    const held = await call(fresh.engine, 'GET', `/api/approvals/${toDecide.body.id}`);
+    assert.deepEqual([held.body.status, held.body.decidedBy], ['approved', 'the old master']);
     await converged(fresh.engine, a.engine, { replicated: 'reached the replica', unreplicated: 'only on the old master' });
   });
 
