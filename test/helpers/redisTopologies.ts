@@ -53,26 +53,83 @@ async function stopAll(processes: RedisProcess[], root: string): Promise<void> {
   rmSync(root, { recursive: true, force: true });
 }
 
-/** `masters` cluster-enabled servers joined by `redis-cli --cluster create` (no replicas), once every node says the cluster is ok. */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+/**
+ * `masters` cluster-enabled servers, each with `replicasPerMaster` replicas, joined by `redis-cli
+ * --cluster create`, once every node knows every other, says the cluster is ok, and every replica
+ * is in sync with its master.
+ */
+export async function startRedisCluster(masters = 3, replicasPerMaster = 0): Promise<RedisCluster> {
   const root = mkdtempSync(path.join(tmpdir(), 'am-redis-cluster-'));
   const nodes: RedisProcess[] = [];
   const cluster = stopAtEnd({ url: '', nodes, stop: () => stopAll(nodes, root) });
-  for (let i = 0; i < masters; i += 1) {
+  // Short enough for a failover in a few seconds; without replicas a slow machine must not fail the cluster.
+  const nodeTimeoutMs = replicasPerMaster > 0 ? 1000 : 2000;
+  for (let i = 0; i < masters * (1 + replicasPerMaster); i += 1) {
     const port = await freeClusterPort();
     const dir = path.join(root, String(port));
     mkdirSync(dir);
-    const node = redisProcess(port, dir, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] });
+    const node = redisProcess(port, dir, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)] });
     nodes.push(node);
     await node.restart();
   }
   const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-  await run(redisBinary('redis-cli'), ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+  await run(redisBinary('redis-cli'), ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
   for (const node of nodes) {
-    await waitFor(`cluster state ok on ${node.port}`, async () => (field(await ask(node.port, 'CLUSTER', 'INFO'), 'cluster_state') === 'ok' ? true : undefined), 20_000, 100);
+    await waitFor(
+      `cluster state ok on ${node.port}, every node known`,
+      async () => {
+        const info = await ask(node.port, 'CLUSTER', 'INFO');
+        return field(info, 'cluster_state') === 'ok' && field(info, 'cluster_known_nodes') === String(nodes.length) ? true : undefined;
+      },
+      20_000,
+      100,
+    );
+  }
+  for (const node of nodes) {
+    await waitFor(
+      `node ${node.port} to be a master or a replica in sync`,
+      async () => {
+        const replication = await ask(node.port, 'INFO', 'replication');
+        return field(replication, 'role') === 'master' || field(replication, 'master_link_status') === 'up' ? true : undefined;
+      },
+      20_000,
+      100,
+    );
   }
   cluster.url = `redis-cluster://${addresses.join(',')}`;
   return cluster;
+}
+
+/** The master a surviving node (`askPort`) gives for the slot of `key`, and that master's replicas, by port. */
+export async function clusterSlotOwner(askPort: number, key: string): Promise<{ master: number; replicas: number[] }> {
+  const slot = Number(await ask(askPort, 'CLUSTER', 'KEYSLOT', key));
+  // CLUSTER NODES lines: id address flags master-id ping pong epoch link slot-ranges…
+  const lines = (await ask(askPort, 'CLUSTER', 'NODES')).trim().split('\n').map((line) => line.split(' '));
+  const portOf = (address: string) => Number(/:(\d+)@/.exec(address)?.[1]);
+  const servesSlot = (ranges: string[]) =>
+    ranges.some((range) => {
+      const [first, last = first] = range.split('-').map(Number);
+      return slot >= first && slot <= last;
+    });
+  const owner = lines.find(([, , flags, , , , , , ...ranges]) => flags.split(',').includes('master') && !flags.split(',').includes('fail') && servesSlot(ranges));
+  if (!owner) throw new Error(`no live master serves slot ${slot} according to ${askPort}`);
+  return { master: portOf(owner[1]), replicas: lines.filter((line) => line[3] === owner[0]).map((line) => portOf(line[1])) };
+}
+
+/** Whether every node on `ports` says the cluster is ok. */
+export async function clusterOkOn(ports: number[]): Promise<boolean> {
+  for (const port of ports) if (field(await ask(port, 'CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
+  return true;
+}
+
+/** Waits until `replicaPort` serves the slot of `key` as a master and every node on `survivors` says the cluster is ok. */
+export async function promotion(survivors: number[], key: string, replicaPort: number): Promise<void> {
+  await waitFor(
+    'the replica to be promoted and the cluster ok again',
+    async () => ((await clusterSlotOwner(survivors[0], key)).master === replicaPort && (await clusterOkOn(survivors)) ? true : undefined),
+    60_000,
+    200,
+  );
 }
 
 /** A master, a replica of it and three sentinels (quorum 2, master down after 1 s), once the sentinels know each other and the replica. */
@@ -142,11 +199,12 @@ export async function currentMasterPort(setup: RedisSentinelSetup): Promise<numb
 }
 
 /**
- * Stops replication without the sentinels noticing the master is down: the replica is given a
- * wrong master password and dropped, so it cannot sync again; writes from now on live on the master alone.
+ * Stops replication from the master to its replica (by port) without the sentinels or the cluster
+ * noticing the master is down: the replica is given a wrong master password and dropped, so it
+ * cannot sync again; writes from now on live on the master alone.
  */
-export async function cutReplication(setup: RedisSentinelSetup): Promise<void> {
-  await ask(setup.replica.port, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
-  await ask(setup.master.port, 'CLIENT', 'KILL', 'TYPE', 'replica');
-  await waitFor('the replica to lose its master', async () => (field(await ask(setup.replica.port, 'INFO', 'replication'), 'master_link_status') === 'down' ? true : undefined), 20_000, 100);
+export async function cutReplication(masterPort: number, replicaPort: number): Promise<void> {
+  await ask(replicaPort, 'CONFIG', 'SET', 'masterauth', 'not-the-password');
+  await ask(masterPort, 'CLIENT', 'KILL', 'TYPE', 'replica');
+  await waitFor('the replica to lose its master', async () => (field(await ask(replicaPort, 'INFO', 'replication'), 'master_link_status') === 'down' ? true : undefined), 20_000, 100);
 }

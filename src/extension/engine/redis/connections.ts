@@ -22,10 +22,15 @@ export const THROUGH_SHORT_OUTAGES: ConnectionOptions = { offlineQueue: true, ma
 /** Reconnects after 200, 400, 800 ms …, then every 2 s, for as long as it takes. */
 const retryDelay = (attempt: number) => Math.min(100 * 2 ** attempt, 2000);
 
+/** How often a Cluster connection reloads the slot map, so even an idle one learns of a promoted replica. */
+const SLOT_MAP_REFRESH_MS = 2000;
+
 export class RedisConnections {
   readonly target: RedisTarget;
   private readonly clients = new Set<RedisClient>();
   private readonly everReady = new WeakSet<RedisClient>();
+  /** Per Cluster connection: the masters whose connection it lost while they still held slots. */
+  private readonly lostMasters = new WeakMap<Cluster, Set<string>>();
   /** The primary (Sentinel) or the set of masters (Cluster) the connections last found. */
   private primary: string | undefined;
   private failovers = 0;
@@ -55,6 +60,7 @@ export class RedisConnections {
       this.everReady.add(client);
       this.notePrimary(client);
     });
+    if (client instanceof Cluster) this.watchMasters(client);
     client.on('end', () => this.clients.delete(client));
     return client;
   }
@@ -71,7 +77,7 @@ export class RedisConnections {
   health(): RedisHealth {
     const live = [...this.clients];
     // A connection that was ready and is not is a lost one; one still opening (a store loading in the background) is not.
-    const lost = live.some((c) => this.everReady.has(c) && c.status !== 'ready');
+    const lost = live.some((c) => this.everReady.has(c) && (c.status !== 'ready' || (this.lostMasters.get(c as Cluster)?.size ?? 0) > 0));
     const opening = live.some((c) => !this.everReady.has(c) && c.status !== 'wait');
     const status = lost ? 'reconnecting' : opening || !live.some((c) => this.everReady.has(c)) ? 'connecting' : 'connected';
     return { topology: this.target.topology, status, failovers: this.failovers, ...(this.lastFailoverAt !== undefined ? { lastFailoverAt: this.lastFailoverAt } : {}) };
@@ -87,6 +93,7 @@ export class RedisConnections {
         lazyConnect: true,
         enableOfflineQueue: options.offlineQueue,
         clusterRetryStrategy: retryDelay,
+        slotsRefreshInterval: SLOT_MAP_REFRESH_MS,
         redisOptions: { ...auth, maxRetriesPerRequest: options.maxRetriesPerRequest, connectTimeout: common.connectTimeout },
       });
     }
@@ -101,6 +108,29 @@ export class RedisConnections {
       sentinelRetryStrategy: retryDelay,
       // Hears +switch-master from the sentinels and moves to the new master at once.
       failoverDetector: true,
+    });
+  }
+
+  /**
+   * A Cluster connection stays ready through a failover, with the slots of the lost master
+   * unserved until a replica is promoted: it is reconnecting from losing that master until a
+   * reloaded slot map no longer names it (or it answers again), and the reload that shows the
+   * promoted replica is the failover.
+   */
+  private watchMasters(cluster: Cluster): void {
+    const lost = new Set<string>();
+    this.lostMasters.set(cluster, lost);
+    const ownsSlots = (key: string) => cluster.slots.some((owners) => owners?.[0] === key);
+    cluster.on('-node', (node: Redis) => {
+      if (ownsSlots(nodeKey(node))) lost.add(nodeKey(node));
+    });
+    cluster.on('+node', (node: Redis) => node.on('ready', () => lost.delete(nodeKey(node))));
+    cluster.on('refresh', () => {
+      for (const key of lost) if (!ownsSlots(key)) lost.delete(key);
+      // A lost master still holding slots may be back (restarted, not replaced), and this connection
+      // may have no command for it: try it, so it is ready or lost again.
+      for (const node of cluster.nodes('master')) if (lost.has(nodeKey(node)) && node.status === 'wait') node.connect().catch(() => undefined);
+      this.notePrimary(cluster);
     });
   }
 
@@ -128,10 +158,8 @@ export async function closeGracefully(client: RedisClient): Promise<void> {
   client.disconnect();
 }
 
+const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
+
 function mastersOf(cluster: Cluster): string {
-  return cluster
-    .nodes('master')
-    .map((node) => `${node.options.host}:${node.options.port}`)
-    .sort()
-    .join(',');
+  return cluster.nodes('master').map(nodeKey).sort().join(',');
 }

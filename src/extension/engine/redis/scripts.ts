@@ -15,7 +15,7 @@ declare module 'ioredis' {
     agentMeshApprovalInsert(...args: Arg[]): Result<number, Context>;
     /** KEYS approvals, channel, epoch; ARGV id, record, message → {1, ''} moved, {0, current} not pending, {-1, ''} data lost. */
     agentMeshApprovalTransition(...args: Arg[]): Result<[number, string], Context>;
-    /** KEYS approvals, channel, epoch; ARGV id1, record1, …, new epoch → records put back. */
+    /** KEYS approvals, channel, epoch; ARGV id1, record1, …, new epoch → records put back (missing, or pending where this one is decided). */
     agentMeshApprovalRestore(...args: Arg[]): Result<number, Context>;
     /** KEYS session, events, index, channel; ARGV id, session, last activity, retention ms, max events, event or '', message. */
     agentMeshSessionUpsert(...args: Arg[]): Result<number, Context>;
@@ -53,11 +53,21 @@ if cjson.decode(current).status ~= 'pending' then return {0, current} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PUBLISH', KEYS[2], ARGV[3])
 return {1, ''}`;
-// Puts back what one relay knows without overwriting what another relay already put back.
+// Puts back what one relay knows without overwriting what another relay already put back, except
+// that a decided record replaces a pending one: a decision never goes back to pending, so one the
+// old master took but never replicated is not offered again after a failover.
 const APPROVAL_RESTORE = `
+local function status(text)
+  local ok, record = pcall(cjson.decode, text)
+  return ok and type(record) == 'table' and record.status or nil
+end
 local restored = 0
 for i = 1, #ARGV - 1, 2 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then restored = restored + 1 end
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if not current or (status(current) == 'pending' and status(ARGV[i + 1]) ~= 'pending') then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    restored = restored + 1
+  end
 end
 redis.call('SET', KEYS[3], ARGV[#ARGV], 'NX')
 return restored`;

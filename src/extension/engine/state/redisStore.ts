@@ -65,6 +65,7 @@ export class RedisStore implements StateStore {
   private closed = false;
   private lastError = '';
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly stopWatchingFailovers: () => void;
 
   constructor(private readonly options: RedisStoreOptions) {
     const connectTimeoutMs = options.connectTimeoutMs;
@@ -82,6 +83,13 @@ export class RedisStore implements StateStore {
       if (this.loaded) this.sink?.requestSave();
     });
     this.subscriber.on('message', (_channel: string, message: string) => this.onAnnouncement(message));
+    // The new primary may lack the last writes the old one acknowledged (a Cluster connection is
+    // not even 'ready' again): forget what Redis was known to hold, so the next push merges every path.
+    this.stopWatchingFailovers = options.connections.onFailover(() => {
+      this.synced = new Map();
+      this.cached = undefined;
+      if (this.loaded) this.sink?.requestSave();
+    });
   }
 
   get where(): string {
@@ -153,6 +161,7 @@ export class RedisStore implements StateStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopWatchingFailovers();
     clearTimeout(this.retryTimer);
     this.client.disconnect();
     this.subscriber.disconnect();
