@@ -73,6 +73,18 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     return { fleet, oauth };
   }
 
+  /** A fleet whose person signs in every time they are asked, at once. */
+  function newFleetOfEagerPerson(logger: Logger): McpFleet {
+    const oauth = new McpOAuth({
+      secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
+      logger,
+      openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
+    });
+    const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+    fleets.push(fleet);
+    return fleet;
+  }
+
   before(async () => {
     fixture = await startOAuthMcpServer({ accessTtlSeconds: 60 });
     dataDir = await mkdtemp(path.join(tmpdir(), 'agent-mesh-oauth-'));
@@ -193,6 +205,46 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.equal(textOf(await fleet.callTool('revoked', 'admin', {})), 'admin done');
   });
 
+  it('renews expired tokens once for calls refused together: one refresh of the rotating refresh token, and every call succeeds', async () => {
+    const logger = recordingLogger();
+    const { fleet } = newFleet(logger);
+    await fleet.start(parseSettingsServers({ together: { type: 'http', url: fixture.url } }));
+    await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'together')));
+    await settled(fleet, 'together', (s) => s.status === 'connected');
+    const before = { ...fixture.stats };
+
+    fixture.expireAccessTokens();
+    const answers = await Promise.all([1, 2, 3].map(() => fleet.callTool('together', 'whoami', {})));
+    for (const answer of answers) assert.match(textOf(answer), /clientId/);
+    assert.equal(fixture.stats.unauthorized - before.unauthorized, 3, 'each call was refused its expired token');
+    assert.equal(fixture.stats.refreshes - before.refreshes, 1, 'one refresh for the three refused calls');
+    assert.equal(fixture.stats.refusedGrants, before.refusedGrants, 'the rotated refresh token was not sent again');
+    assert.equal(fixture.stats.authorizations, before.authorizations, 'no browser');
+    assert.equal(fleet.server('together').status, 'connected');
+  });
+
+  it('sends the person to sign in once for calls refused together after the tokens were revoked, and connects once signed in', async () => {
+    const logger = recordingLogger();
+    const fleet = newFleetOfEagerPerson(logger);
+    await fleet.start(parseSettingsServers({ 'revoked-together': { type: 'http', url: fixture.url } }));
+    await settled(fleet, 'revoked-together', (s) => s.status === 'connected');
+    const before = { ...fixture.stats };
+
+    fixture.revokeAll();
+    const calls = await Promise.allSettled([1, 2, 3].map(() => fleet.callTool('revoked-together', 'whoami', {})));
+    const reasons = calls.map((call) => (call.status === 'rejected' ? (call.reason as Error).message : 'succeeded'));
+    assert.match(reasons[0]!, /sign-in required/);
+    assert.deepEqual(reasons, [reasons[0], reasons[0], reasons[0]], 'every call gets the same answer');
+    await settled(fleet, 'revoked-together', (s) => s.status === 'connected');
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1, 'one authorization request for the three refused calls');
+    assert.equal(fixture.stats.codeExchanges - before.codeExchanges, 1, 'one authorization code traded');
+    assert.equal(fixture.stats.refusedGrants - before.refusedGrants, 1, 'the revoked refresh token was tried once');
+
+    const again = await Promise.all([1, 2].map(() => fleet.callTool('revoked-together', 'whoami', {})));
+    for (const answer of again) assert.match(textOf(answer), /clientId/);
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1);
+  });
+
   it('signs in with a client ID registered beforehand, without registering', async () => {
     fixture.preRegister('agent-mesh-preregistered');
     const registrations = fixture.stats.registrations;
@@ -228,14 +280,7 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     const refusing403 = await startOAuthMcpServer({ refuseEveryToken: true });
     try {
       const logger = recordingLogger();
-      // A person who signs in every time they are asked.
-      const oauth = new McpOAuth({
-        secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
-        logger,
-        openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
-      });
-      const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
-      fleets.push(fleet);
+      const fleet = newFleetOfEagerPerson(logger);
       await fleet.start(parseSettingsServers({ 'refuses-every-token': { type: 'http', url: refusing403.url } }));
       const failed = await settled(fleet, 'refuses-every-token', (s) => s.status === 'error' && !s.error!.startsWith('sign-in required'));
       assert.match(failed.error!, /^authorization failed: .*3 sign-ins in a row/);

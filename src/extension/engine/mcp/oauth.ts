@@ -4,7 +4,7 @@
 // one `ServerSignIn` per server, which keeps what it learns in a SecretStore and brings the
 // browser back through a loopback redirect. Tokens never reach a log, an error or the audit.
 import { randomBytes } from 'node:crypto';
-import { extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, extractWWWAuthenticateParams, UnauthorizedError, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { parseJsonAs } from '../jsonText';
@@ -20,6 +20,8 @@ const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
 /** Sign-ins in a row a server may ask for without then accepting the tokens (it keeps refusing them). */
 const MAX_SIGN_INS_IN_A_ROW = 3;
+/** Each request to the authorization server while renewing refused tokens, so a renewal always ends. */
+const RENEWAL_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
 const StoredSignInSchema = z.object({
@@ -54,6 +56,8 @@ export interface McpOAuthOptions {
 export class McpOAuth {
   /** Completed sign-ins per server since it last accepted the tokens (a connect or a user's new sign-in resets it). */
   private readonly signInsInARow = new Map<string, number>();
+  /** Per server, the end of the last renewal of refused tokens: the next one starts after it. */
+  private readonly renewals = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: McpOAuthOptions) {}
 
@@ -77,7 +81,20 @@ export class McpOAuth {
       signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+      oneRenewalAtATime: (renewal) => this.oneRenewalAtATime(serverName, renewal),
+      storedTokens: async () => (await this.read(serverName, url)).tokens as OAuthTokens | undefined,
     });
+  }
+
+  /** Runs `renewal` once the server's renewal in progress, if any, has ended (either way). */
+  private oneRenewalAtATime<T>(serverName: string, renewal: () => Promise<T>): Promise<T> {
+    const run = (this.renewals.get(serverName) ?? Promise.resolve()).then(renewal, renewal);
+    const end = run.catch(() => undefined);
+    this.renewals.set(serverName, end);
+    void end.then(() => {
+      if (this.renewals.get(serverName) === end) this.renewals.delete(serverName);
+    });
+    return run;
   }
 
   /**
@@ -130,6 +147,30 @@ interface SignInHost {
   signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
+  /** Serializes the renewals of refused tokens of one server (every connection of it). */
+  oneRenewalAtATime<T>(renewal: () => Promise<T>): Promise<T>;
+  /** The tokens in the store now (another connection to the server may have renewed them). */
+  storedTokens(): Promise<OAuthTokens | undefined>;
+}
+
+/** The access token a request carried, if it carried one. */
+function bearerOf(init: RequestInit | undefined): string | undefined {
+  const authorization = new Headers(init?.headers).get('authorization');
+  return authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice('bearer '.length) : undefined;
+}
+
+function withBearer(init: RequestInit | undefined, accessToken: string): RequestInit {
+  const headers = new Headers(init?.headers);
+  headers.set('authorization', `Bearer ${accessToken}`);
+  return { ...init, headers };
+}
+
+/** `fetch` for the authorization server during a renewal: every request ends within the renewal timeout. */
+function fetchWithin(timeoutMs: number): typeof fetch {
+  return (url, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
 }
 
 /**
@@ -140,6 +181,8 @@ export class ServerSignIn implements OAuthClientProvider {
   /** Set once the SDK started an authorization (the server answered 401 or 403 insufficient_scope). */
   authorizing = false;
   private verifier: string | undefined;
+  /** The verifier of the authorization the SDK is about to send the browser to; kept only if it does. */
+  private offeredVerifier: string | undefined;
   private expectedState: string | undefined;
   private redirect: LoopbackRedirect | undefined;
   /** The server asked for more scope than the tokens have (403 insufficient_scope). */
@@ -201,12 +244,42 @@ export class ServerSignIn implements OAuthClientProvider {
     this.stepUp = false;
   }
 
-  /** `fetch` for the transports: notes a step-up request before the SDK answers it. */
+  /**
+   * `fetch` for the transports: notes a step-up request before the SDK answers it, and answers a
+   * refused access token itself, so the requests refused it together share one renewal (one
+   * refresh of a rotating refresh token, or one browser sign-in) and are sent again with its token.
+   */
   readonly fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const response = await fetch(url, init);
     if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
-    return response;
+    const refused = response.status === 401 ? bearerOf(init) : undefined;
+    if (refused === undefined) return response;
+    const challenge = extractWWWAuthenticateParams(response);
+    await response.body?.cancel().catch(() => undefined);
+    const again = await fetch(url, withBearer(init, await this.renewed(refused, challenge)));
+    if (again.status !== 401) return again;
+    await again.body?.cancel().catch(() => undefined);
+    throw new UnauthorizedError('the server refused the renewed access token');
   };
+
+  /**
+   * The access token to send instead of `refused`: the one another request renewed meanwhile, or a
+   * new one from the SDK's `auth()` (a refresh). Throws `UnauthorizedError` while the person is sent
+   * to sign in in the browser, to every request refused until they are back.
+   */
+  private renewed(refused: string, challenge: { resourceMetadataUrl?: URL; scope?: string }): Promise<string> {
+    return this.host.oneRenewalAtATime(async () => {
+      if (this.awaitingBrowser) throw new UnauthorizedError('sign-in required');
+      const stored = await this.host.storedTokens();
+      if (stored && stored.access_token !== this.record.tokens?.access_token) this.record = { ...this.record, tokens: stored };
+      const current = this.record.tokens?.access_token;
+      if (current !== undefined && current !== refused) return current;
+      const result = await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: fetchWithin(RENEWAL_REQUEST_TIMEOUT_MS) });
+      const renewed = this.record.tokens?.access_token;
+      if (result !== 'AUTHORIZED' || renewed === undefined) throw new UnauthorizedError('sign-in required');
+      return renewed;
+    });
+  }
 
   /** The SDK asks for this first whenever it starts an authorization. */
   async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
@@ -233,7 +306,7 @@ export class ServerSignIn implements OAuthClientProvider {
   }
 
   saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
+    this.offeredVerifier = verifier;
   }
 
   codeVerifier(): string {
@@ -243,8 +316,10 @@ export class ServerSignIn implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (!this.expectedState) throw new Error('the sign-in has no state');
+    // Another request's authorization that started together with the one under way: that one is shared.
+    if (this.awaitingBrowser) return;
+    this.verifier = this.offeredVerifier;
     this.host.beginSignIn();
-    this.redirect?.cancel();
     try {
       this.redirect = await LoopbackRedirect.listen({ port: this.record.redirectPort!, state: this.expectedState, timeoutMs: this.host.timeoutMs, serverName: this.serverName });
     } catch (error) {

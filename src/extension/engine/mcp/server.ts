@@ -154,6 +154,8 @@ export class ServerRunner {
   private pendingSignIn: ServerSignIn | undefined;
   /** The sign-in of the current connection, when the server signed in. */
   private signIn: ServerSignIn | undefined;
+  /** The connection closed mid-session to sign in again: its calls all fail with that sign-in's error. */
+  private closedForSignIn: { client: Client; pending: SignInPending } | undefined;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
@@ -224,12 +226,14 @@ export class ServerRunner {
    * and sent the browser to sign in: the connection is closed and the server waits for the sign-in.
    */
   private signInMidSession(client: Client, error: Error): Error {
+    if (this.closedForSignIn?.client === client) return this.closedForSignIn.pending;
     const transport = client.transport as Partial<SignInTransport> | undefined;
     if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
     const pending = new SignInPending(this.signIn, transport as SignInTransport);
     this.generation++;
     this.client = undefined;
     this.cancelTimers();
+    this.closedForSignIn = { client, pending };
     this.clearLists();
     void client.close().catch(() => undefined);
     this.waitForSignIn(pending);
@@ -521,6 +525,7 @@ export class ServerRunner {
   private cancelTimers(): void {
     this.pendingSignIn?.cancel();
     this.pendingSignIn = undefined;
+    this.closedForSignIn = undefined;
     this.logCopy.summarise();
     this.cancelAttempt?.();
     this.cancelAttempt = undefined;
