@@ -58,6 +58,13 @@ function settled(fleet: McpFleet, name: string, check: (s: McpServerInfo) => boo
   }, 20_000);
 }
 
+/** Calls made together that must all fail with the one sign-in's error. */
+async function allSentToSignIn(calls: Promise<unknown>[]): Promise<void> {
+  const reasons = (await Promise.allSettled(calls)).map((call) => (call.status === 'rejected' ? (call.reason as Error).message : 'succeeded'));
+  assert.match(reasons[0]!, /sign-in required/);
+  assert.deepEqual(reasons, reasons.map(() => reasons[0]), 'every call gets the same answer');
+}
+
 const textOf = (result: Record<string, unknown>) => (result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 
 describe('MCP fleet sign-in to an OAuth-protected server (headless)', function () {
@@ -82,6 +89,14 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     });
     const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
     fleets.push(fleet);
+    return fleet;
+  }
+
+  /** A fleet of that person, connected to the fixture as `server` (signed in). */
+  async function signedInFleetOfEagerPerson(server: string): Promise<McpFleet> {
+    const fleet = newFleetOfEagerPerson(recordingLogger());
+    await fleet.start(parseSettingsServers({ [server]: { type: 'http', url: fixture.url } }));
+    await settled(fleet, server, (s) => s.status === 'connected');
     return fleet;
   }
 
@@ -224,17 +239,11 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
   });
 
   it('sends the person to sign in once for calls refused together after the tokens were revoked, and connects once signed in', async () => {
-    const logger = recordingLogger();
-    const fleet = newFleetOfEagerPerson(logger);
-    await fleet.start(parseSettingsServers({ 'revoked-together': { type: 'http', url: fixture.url } }));
-    await settled(fleet, 'revoked-together', (s) => s.status === 'connected');
+    const fleet = await signedInFleetOfEagerPerson('revoked-together');
     const before = { ...fixture.stats };
 
     fixture.revokeAll();
-    const calls = await Promise.allSettled([1, 2, 3].map(() => fleet.callTool('revoked-together', 'whoami', {})));
-    const reasons = calls.map((call) => (call.status === 'rejected' ? (call.reason as Error).message : 'succeeded'));
-    assert.match(reasons[0]!, /sign-in required/);
-    assert.deepEqual(reasons, [reasons[0], reasons[0], reasons[0]], 'every call gets the same answer');
+    await allSentToSignIn([1, 2, 3].map(() => fleet.callTool('revoked-together', 'whoami', {})));
     await settled(fleet, 'revoked-together', (s) => s.status === 'connected');
     assert.equal(fixture.stats.authorizations - before.authorizations, 1, 'one authorization request for the three refused calls');
     assert.equal(fixture.stats.codeExchanges - before.codeExchanges, 1, 'one authorization code traded');
@@ -243,6 +252,17 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     const again = await Promise.all([1, 2].map(() => fleet.callTool('revoked-together', 'whoami', {})));
     for (const answer of again) assert.match(textOf(answer), /clientId/);
     assert.equal(fixture.stats.authorizations - before.authorizations, 1);
+  });
+
+  it('steps up once for calls that need more scope together', async () => {
+    const fleet = await signedInFleetOfEagerPerson('step-up-together');
+    const before = { ...fixture.stats };
+
+    await allSentToSignIn([1, 2].map(() => fleet.callTool('step-up-together', 'admin', {})));
+    await settled(fleet, 'step-up-together', (s) => s.status === 'connected');
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1, 'one authorization request for both calls');
+    assert.equal(fixture.stats.codeExchanges - before.codeExchanges, 1, 'one authorization code traded');
+    assert.equal(textOf(await fleet.callTool('step-up-together', 'admin', {})), 'admin done');
   });
 
   it('signs in with a client ID registered beforehand, without registering', async () => {
@@ -273,6 +293,24 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
       assert.deepEqual(connected.tools.map((t) => t.name).sort(), ['admin', 'whoami']);
     } finally {
       await openHandshake.stop();
+    }
+  });
+
+  it('sends the person to sign in once when the stream and the tool list ask for it together', async () => {
+    const streamRefused = await startOAuthMcpServer({ openHandshake: 'stream-refused' });
+    try {
+      const logger = recordingLogger();
+      const { fleet } = newFleet(logger);
+      await fleet.start(parseSettingsServers({ 'stream-refused': { type: 'http', url: streamRefused.url } }));
+      await waitFor('the stream and the tool list to be refused', async () => (streamRefused.stats.unauthorized >= 2 ? true : undefined));
+      const { status } = await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'stream-refused')));
+      assert.equal(status, 200);
+      await settled(fleet, 'stream-refused', (s) => s.status === 'connected');
+      assert.equal(printedAddress(logger.lines, 'stream-refused', 2), undefined, 'one address printed');
+      assert.equal(streamRefused.stats.authorizations, 1);
+      assert.equal(streamRefused.stats.codeExchanges, 1);
+    } finally {
+      await streamRefused.stop();
     }
   });
 

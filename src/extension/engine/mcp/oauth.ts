@@ -4,7 +4,7 @@
 // one `ServerSignIn` per server, which keeps what it learns in a SecretStore and brings the
 // browser back through a loopback redirect. Tokens never reach a log, an error or the audit.
 import { randomBytes } from 'node:crypto';
-import { auth, extractWWWAuthenticateParams, UnauthorizedError, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { parseJsonAs } from '../jsonText';
@@ -56,8 +56,8 @@ export interface McpOAuthOptions {
 export class McpOAuth {
   /** Completed sign-ins per server since it last accepted the tokens (a connect or a user's new sign-in resets it). */
   private readonly signInsInARow = new Map<string, number>();
-  /** Per server, the end of the last renewal of refused tokens: the next one starts after it. */
-  private readonly renewals = new Map<string, Promise<unknown>>();
+  /** Per server, the renewal of refused tokens under way (it answers whether it got tokens). */
+  private readonly renewals = new Map<string, Promise<boolean>>();
 
   constructor(private readonly options: McpOAuthOptions) {}
 
@@ -81,20 +81,19 @@ export class McpOAuth {
       signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
-      oneRenewalAtATime: (renewal) => this.oneRenewalAtATime(serverName, renewal),
+      joinRenewal: (renewal) => this.joinRenewal(serverName, renewal),
       storedTokens: async () => (await this.read(serverName, url)).tokens as OAuthTokens | undefined,
     });
   }
 
-  /** Runs `renewal` once the server's renewal in progress, if any, has ended (either way). */
-  private oneRenewalAtATime<T>(serverName: string, renewal: () => Promise<T>): Promise<T> {
-    const run = (this.renewals.get(serverName) ?? Promise.resolve()).then(renewal, renewal);
-    const end = run.catch(() => undefined);
-    this.renewals.set(serverName, end);
-    void end.then(() => {
-      if (this.renewals.get(serverName) === end) this.renewals.delete(serverName);
-    });
-    return run;
+  /** The server's renewal under way, or else `renewal` started now; the slot is free again once it ends, either way. */
+  private joinRenewal(serverName: string, renewal: () => Promise<boolean>): Promise<boolean> {
+    let underWay = this.renewals.get(serverName);
+    if (!underWay) {
+      underWay = renewal().finally(() => this.renewals.delete(serverName));
+      this.renewals.set(serverName, underWay);
+    }
+    return underWay;
   }
 
   /**
@@ -147,9 +146,9 @@ interface SignInHost {
   signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
-  /** Serializes the renewals of refused tokens of one server (every connection of it). */
-  oneRenewalAtATime<T>(renewal: () => Promise<T>): Promise<T>;
-  /** The tokens in the store now (another connection to the server may have renewed them). */
+  /** One renewal of refused tokens per server (every connection of it) at a time, shared by whoever asks meanwhile. */
+  joinRenewal(renewal: () => Promise<boolean>): Promise<boolean>;
+  /** The tokens in the store now (a renewal on another connection to the server kept them there). */
   storedTokens(): Promise<OAuthTokens | undefined>;
 }
 
@@ -245,40 +244,53 @@ export class ServerSignIn implements OAuthClientProvider {
   }
 
   /**
-   * `fetch` for the transports: notes a step-up request before the SDK answers it, and answers a
-   * refused access token itself, so the requests refused it together share one renewal (one
-   * refresh of a rotating refresh token, or one browser sign-in) and are sent again with its token.
+   * `fetch` for the transports. A request the server refuses access (401, or 403 insufficient_scope:
+   * a step-up) waits for the server's one renewal — under way, or started now — and is sent again
+   * with its access token; the requests refused together share one refresh of a rotating refresh
+   * token, or one registration and one browser sign-in. When only the browser can help, the refusal
+   * goes back to the SDK, whose own authorization then joins the sign-in under way.
    */
   readonly fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const response = await fetch(url, init);
-    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
-    const refused = response.status === 401 ? bearerOf(init) : undefined;
-    if (refused === undefined) return response;
-    const challenge = extractWWWAuthenticateParams(response);
+    if (!this.refusesAccess(response, url, init)) return response;
+    const accessToken = await this.renewedAccessToken(bearerOf(init), extractWWWAuthenticateParams(response));
+    if (accessToken === undefined) return response;
     await response.body?.cancel().catch(() => undefined);
-    const again = await fetch(url, withBearer(init, await this.renewed(refused, challenge)));
-    if (again.status !== 401) return again;
-    await again.body?.cancel().catch(() => undefined);
-    throw new UnauthorizedError('the server refused the renewed access token');
+    return fetch(url, withBearer(init, accessToken));
   };
 
   /**
-   * The access token to send instead of `refused`: the one another request renewed meanwhile, or a
-   * new one from the SDK's `auth()` (a refresh). Throws `UnauthorizedError` while the person is sent
-   * to sign in in the browser, to every request refused until they are back.
+   * Whether `response` refuses access to the server: to a request with our access token, or to one
+   * to the server's own address (its first, before any sign-in). Not the authorization server's
+   * answers, which the SDK reads itself. A step-up also makes the next sign-in go through the browser.
    */
-  private renewed(refused: string, challenge: { resourceMetadataUrl?: URL; scope?: string }): Promise<string> {
-    return this.host.oneRenewalAtATime(async () => {
-      if (this.awaitingBrowser) throw new UnauthorizedError('sign-in required');
+  private refusesAccess(response: Response, url: string | URL, init: RequestInit | undefined): boolean {
+    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
+    else if (response.status !== 401) return false;
+    return bearerOf(init) !== undefined || new URL(url).href === this.record.url;
+  }
+
+  /**
+   * The access token to send instead of `refused`: the one renewed meanwhile, or the one of the
+   * server's renewal under way or started now (the SDK's `auth()`: a refresh, else the browser).
+   * Undefined when the person is sent to the browser, or when the renewal failed (the SDK's own
+   * authorization then meets the same failure and reports it).
+   */
+  private async renewedAccessToken(refused: string | undefined, challenge: { resourceMetadataUrl?: URL; scope?: string }): Promise<string | undefined> {
+    if (this.awaitingBrowser) return undefined;
+    const current = this.record.tokens?.access_token;
+    if (current !== undefined && current !== refused) return current;
+    const authorized = await this.host
+      .joinRenewal(async () => (await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: fetchWithin(RENEWAL_REQUEST_TIMEOUT_MS) })) === 'AUTHORIZED')
+      .catch(() => false);
+    if (!authorized) return undefined;
+    // The renewal may have run on another connection to the server, which kept its tokens in the store.
+    if (this.record.tokens?.access_token === refused) {
       const stored = await this.host.storedTokens();
-      if (stored && stored.access_token !== this.record.tokens?.access_token) this.record = { ...this.record, tokens: stored };
-      const current = this.record.tokens?.access_token;
-      if (current !== undefined && current !== refused) return current;
-      const result = await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: fetchWithin(RENEWAL_REQUEST_TIMEOUT_MS) });
-      const renewed = this.record.tokens?.access_token;
-      if (result !== 'AUTHORIZED' || renewed === undefined) throw new UnauthorizedError('sign-in required');
-      return renewed;
-    });
+      if (stored) this.record = { ...this.record, tokens: stored };
+    }
+    const renewed = this.record.tokens?.access_token;
+    return renewed === refused ? undefined : renewed;
   }
 
   /** The SDK asks for this first whenever it starts an authorization. */

@@ -228,7 +228,8 @@ export class ServerRunner {
   private signInMidSession(client: Client, error: Error): Error {
     if (this.closedForSignIn?.client === client) return this.closedForSignIn.pending;
     const transport = client.transport as Partial<SignInTransport> | undefined;
-    if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
+    // A call refused together with the one that sent the browser may fail on the SDK's own loop guards.
+    if (!(error instanceof UnauthorizedError || httpStatusOf(error) === 401 || httpStatusOf(error) === 403) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
     const pending = new SignInPending(this.signIn, transport as SignInTransport);
     this.generation++;
     this.client = undefined;
@@ -548,7 +549,7 @@ export class ServerRunner {
  */
 function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: SignInTransport): Error {
   if (error instanceof UnauthorizedError && signIn?.awaitingBrowser) return new SignInPending(signIn, transport);
-  const status = error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
+  const status = httpStatusOf(error);
   if (status === 401 || error instanceof UnauthorizedError) {
     const how = signIn ? 'sign in again from the server\'s menu' : 'check the Authorization header of its entry';
     return new PermanentFailure(`authorization failed: the server answered 401 Unauthorized (${how})`);
@@ -556,6 +557,10 @@ function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, tr
   if (status === 403) return new PermanentFailure('authorization failed: the server answered 403 Forbidden (the account or token lacks access)');
   if (signIn?.authorizing) return new PermanentFailure(`authorization failed: ${error.message}`);
   return error;
+}
+
+function httpStatusOf(error: Error): number | undefined {
+  return error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
 }
 
 async function paginate<P extends { nextCursor?: string }, T>(fetchPage: (cursor: string | undefined) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {
