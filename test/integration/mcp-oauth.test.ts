@@ -254,6 +254,28 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.equal(fixture.stats.authorizations - before.authorizations, 1);
   });
 
+  it('gives up a renewal the authorization server leaves unanswered, so the calls waiting for it are answered and the next renewal can start', async () => {
+    const logger = recordingLogger();
+    const oauth = new McpOAuth({ secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')), logger, openBrowser: printSignInAddress(logger), renewalRequestTimeoutMs: 500 });
+    const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+    fleets.push(fleet);
+    await fleet.start(parseSettingsServers({ silent: { type: 'http', url: fixture.url } }));
+    await signInAsBrowser(await waitFor('the first address', async () => printedAddress(logger.lines, 'silent', 1)));
+    await settled(fleet, 'silent', (s) => s.status === 'connected');
+
+    fixture.expireAccessTokens();
+    const answer = fixture.holdTokenRequests();
+    try {
+      // The refresh gets no answer: the SDK then asks the person, as for any refresh that failed.
+      await allSentToSignIn([1, 2].map(() => fleet.callTool('silent', 'whoami', {})));
+    } finally {
+      answer();
+    }
+    await signInAsBrowser(await waitFor('the second address', async () => printedAddress(logger.lines, 'silent', 2)));
+    await settled(fleet, 'silent', (s) => s.status === 'connected');
+    assert.match(textOf(await fleet.callTool('silent', 'whoami', {})), /clientId/);
+  });
+
   it('steps up once for calls that need more scope together', async () => {
     const fleet = await signedInFleetOfEagerPerson('step-up-together');
     const before = { ...fixture.stats };

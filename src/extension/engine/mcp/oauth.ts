@@ -20,8 +20,7 @@ const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
 /** Sign-ins in a row a server may ask for without then accepting the tokens (it keeps refusing them). */
 const MAX_SIGN_INS_IN_A_ROW = 3;
-/** Each request to the authorization server while renewing refused tokens, so a renewal always ends. */
-const RENEWAL_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_RENEWAL_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
 const StoredSignInSchema = z.object({
@@ -50,6 +49,8 @@ export interface McpOAuthOptions {
    */
   clientMetadataUrl?: () => string | undefined;
   signInTimeoutMs?: number;
+  /** How long each request to the authorization server may take while renewing refused tokens, so a renewal always ends. */
+  renewalRequestTimeoutMs?: number;
 }
 
 /** The fleet's sign-ins: one `ServerSignIn` per connect of a remote server, and sign-out. */
@@ -81,6 +82,7 @@ export class McpOAuth {
       signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+      renewalFetch: fetchWithin(this.options.renewalRequestTimeoutMs ?? DEFAULT_RENEWAL_REQUEST_TIMEOUT_MS),
       joinRenewal: (renewal) => this.joinRenewal(serverName, renewal),
       storedTokens: async () => (await this.read(serverName, url)).tokens as OAuthTokens | undefined,
     });
@@ -146,6 +148,8 @@ interface SignInHost {
   signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
+  /** `fetch` for the authorization server while renewing refused tokens. */
+  renewalFetch: typeof fetch;
   /** One renewal of refused tokens per server (every connection of it) at a time, shared by whoever asks meanwhile. */
   joinRenewal(renewal: () => Promise<boolean>): Promise<boolean>;
   /** The tokens in the store now (a renewal on another connection to the server kept them there). */
@@ -234,8 +238,9 @@ export class ServerSignIn implements OAuthClientProvider {
 
   tokens(): OAuthTokens | undefined {
     const tokens = this.record.tokens as OAuthTokens | undefined;
-    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for.
-    return tokens && this.stepUp ? { ...tokens, refresh_token: undefined } : tokens;
+    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for;
+    // and once the browser is out, the SDK's own authorization joins that sign-in rather than refresh.
+    return tokens && (this.stepUp || this.awaitingBrowser) ? { ...tokens, refresh_token: undefined } : tokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
@@ -281,7 +286,7 @@ export class ServerSignIn implements OAuthClientProvider {
     const current = this.record.tokens?.access_token;
     if (current !== undefined && current !== refused) return current;
     const authorized = await this.host
-      .joinRenewal(async () => (await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: fetchWithin(RENEWAL_REQUEST_TIMEOUT_MS) })) === 'AUTHORIZED')
+      .joinRenewal(async () => (await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: this.host.renewalFetch })) === 'AUTHORIZED')
       .catch(() => false);
     if (!authorized) return undefined;
     // The renewal may have run on another connection to the server, which kept its tokens in the store.
