@@ -58,6 +58,13 @@ function settled(fleet: McpFleet, name: string, check: (s: McpServerInfo) => boo
   }, 20_000);
 }
 
+/** Calls made together that must all fail with the one sign-in's error. */
+async function allSentToSignIn(calls: Promise<unknown>[]): Promise<void> {
+  const reasons = (await Promise.allSettled(calls)).map((call) => (call.status === 'rejected' ? (call.reason as Error).message : 'succeeded'));
+  assert.match(reasons[0]!, /sign-in required/);
+  assert.deepEqual(reasons, reasons.map(() => reasons[0]), 'every call gets the same answer');
+}
+
 const textOf = (result: Record<string, unknown>) => (result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 
 describe('MCP fleet sign-in to an OAuth-protected server (headless)', function () {
@@ -71,6 +78,26 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
     fleets.push(fleet);
     return { fleet, oauth };
+  }
+
+  /** A fleet whose person signs in every time they are asked, at once. */
+  function newFleetOfEagerPerson(logger: Logger): McpFleet {
+    const oauth = new McpOAuth({
+      secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
+      logger,
+      openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
+    });
+    const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+    fleets.push(fleet);
+    return fleet;
+  }
+
+  /** A fleet of that person, connected to the fixture as `server` (signed in). */
+  async function signedInFleetOfEagerPerson(server: string): Promise<McpFleet> {
+    const fleet = newFleetOfEagerPerson(recordingLogger());
+    await fleet.start(parseSettingsServers({ [server]: { type: 'http', url: fixture.url } }));
+    await settled(fleet, server, (s) => s.status === 'connected');
+    return fleet;
   }
 
   before(async () => {
@@ -193,6 +220,73 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     assert.equal(textOf(await fleet.callTool('revoked', 'admin', {})), 'admin done');
   });
 
+  it('renews expired tokens once for calls refused together: one refresh of the rotating refresh token, and every call succeeds', async () => {
+    const logger = recordingLogger();
+    const { fleet } = newFleet(logger);
+    await fleet.start(parseSettingsServers({ together: { type: 'http', url: fixture.url } }));
+    await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'together')));
+    await settled(fleet, 'together', (s) => s.status === 'connected');
+    const before = { ...fixture.stats };
+
+    fixture.expireAccessTokens();
+    const answers = await Promise.all([1, 2, 3].map(() => fleet.callTool('together', 'whoami', {})));
+    for (const answer of answers) assert.match(textOf(answer), /clientId/);
+    assert.equal(fixture.stats.unauthorized - before.unauthorized, 3, 'each call was refused its expired token');
+    assert.equal(fixture.stats.refreshes - before.refreshes, 1, 'one refresh for the three refused calls');
+    assert.equal(fixture.stats.refusedGrants, before.refusedGrants, 'the rotated refresh token was not sent again');
+    assert.equal(fixture.stats.authorizations, before.authorizations, 'no browser');
+    assert.equal(fleet.server('together').status, 'connected');
+  });
+
+  it('sends the person to sign in once for calls refused together after the tokens were revoked, and connects once signed in', async () => {
+    const fleet = await signedInFleetOfEagerPerson('revoked-together');
+    const before = { ...fixture.stats };
+
+    fixture.revokeAll();
+    await allSentToSignIn([1, 2, 3].map(() => fleet.callTool('revoked-together', 'whoami', {})));
+    await settled(fleet, 'revoked-together', (s) => s.status === 'connected');
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1, 'one authorization request for the three refused calls');
+    assert.equal(fixture.stats.codeExchanges - before.codeExchanges, 1, 'one authorization code traded');
+    assert.equal(fixture.stats.refusedGrants - before.refusedGrants, 1, 'the revoked refresh token was tried once');
+
+    const again = await Promise.all([1, 2].map(() => fleet.callTool('revoked-together', 'whoami', {})));
+    for (const answer of again) assert.match(textOf(answer), /clientId/);
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1);
+  });
+
+  it('gives up a renewal the authorization server leaves unanswered, so the calls waiting for it are answered and the next renewal can start', async () => {
+    const logger = recordingLogger();
+    const oauth = new McpOAuth({ secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')), logger, openBrowser: printSignInAddress(logger), renewalRequestTimeoutMs: 500 });
+    const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
+    fleets.push(fleet);
+    await fleet.start(parseSettingsServers({ silent: { type: 'http', url: fixture.url } }));
+    await signInAsBrowser(await waitFor('the first address', async () => printedAddress(logger.lines, 'silent', 1)));
+    await settled(fleet, 'silent', (s) => s.status === 'connected');
+
+    fixture.expireAccessTokens();
+    const answer = fixture.holdTokenRequests();
+    try {
+      // The refresh gets no answer: the SDK then asks the person, as for any refresh that failed.
+      await allSentToSignIn([1, 2].map(() => fleet.callTool('silent', 'whoami', {})));
+    } finally {
+      answer();
+    }
+    await signInAsBrowser(await waitFor('the second address', async () => printedAddress(logger.lines, 'silent', 2)));
+    await settled(fleet, 'silent', (s) => s.status === 'connected');
+    assert.match(textOf(await fleet.callTool('silent', 'whoami', {})), /clientId/);
+  });
+
+  it('steps up once for calls that need more scope together', async () => {
+    const fleet = await signedInFleetOfEagerPerson('step-up-together');
+    const before = { ...fixture.stats };
+
+    await allSentToSignIn([1, 2].map(() => fleet.callTool('step-up-together', 'admin', {})));
+    await settled(fleet, 'step-up-together', (s) => s.status === 'connected');
+    assert.equal(fixture.stats.authorizations - before.authorizations, 1, 'one authorization request for both calls');
+    assert.equal(fixture.stats.codeExchanges - before.codeExchanges, 1, 'one authorization code traded');
+    assert.equal(textOf(await fleet.callTool('step-up-together', 'admin', {})), 'admin done');
+  });
+
   it('signs in with a client ID registered beforehand, without registering', async () => {
     fixture.preRegister('agent-mesh-preregistered');
     const registrations = fixture.stats.registrations;
@@ -224,18 +318,29 @@ describe('MCP fleet sign-in to an OAuth-protected server (headless)', function (
     }
   });
 
+  it('sends the person to sign in once when the stream and the tool list ask for it together', async () => {
+    const streamRefused = await startOAuthMcpServer({ openHandshake: 'stream-refused' });
+    try {
+      const logger = recordingLogger();
+      const { fleet } = newFleet(logger);
+      await fleet.start(parseSettingsServers({ 'stream-refused': { type: 'http', url: streamRefused.url } }));
+      await waitFor('the stream and the tool list to be refused', async () => (streamRefused.stats.unauthorized >= 2 ? true : undefined));
+      const { status } = await signInAsBrowser(await waitFor('the printed authorization address', async () => printedAddress(logger.lines, 'stream-refused')));
+      assert.equal(status, 200);
+      await settled(fleet, 'stream-refused', (s) => s.status === 'connected');
+      assert.equal(printedAddress(logger.lines, 'stream-refused', 2), undefined, 'one address printed');
+      assert.equal(streamRefused.stats.authorizations, 1);
+      assert.equal(streamRefused.stats.codeExchanges, 1);
+    } finally {
+      await streamRefused.stop();
+    }
+  });
+
   it('stops sending the person to sign in after three sign-ins in a row that the server still refuses', async () => {
     const refusing403 = await startOAuthMcpServer({ refuseEveryToken: true });
     try {
       const logger = recordingLogger();
-      // A person who signs in every time they are asked.
-      const oauth = new McpOAuth({
-        secrets: new FileSecretStore(path.join(dataDir, 'mcp-oauth.json')),
-        logger,
-        openBrowser: (_server, address) => void signInAsBrowser(address).catch(() => undefined),
-      });
-      const fleet = new McpFleet({ settings: SETTINGS, trusted: true, inputResolver: refusing, logger, oauth });
-      fleets.push(fleet);
+      const fleet = newFleetOfEagerPerson(logger);
       await fleet.start(parseSettingsServers({ 'refuses-every-token': { type: 'http', url: refusing403.url } }));
       const failed = await settled(fleet, 'refuses-every-token', (s) => s.status === 'error' && !s.error!.startsWith('sign-in required'));
       assert.match(failed.error!, /^authorization failed: .*3 sign-ins in a row/);

@@ -4,7 +4,7 @@
 // one `ServerSignIn` per server, which keeps what it learns in a SecretStore and brings the
 // browser back through a loopback redirect. Tokens never reach a log, an error or the audit.
 import { randomBytes } from 'node:crypto';
-import { extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, extractWWWAuthenticateParams, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { parseJsonAs } from '../jsonText';
@@ -20,6 +20,7 @@ const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_RECORD_CHARS = 64 * 1024;
 /** Sign-ins in a row a server may ask for without then accepting the tokens (it keeps refusing them). */
 const MAX_SIGN_INS_IN_A_ROW = 3;
+const DEFAULT_RENEWAL_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What is kept per server. The SDK's objects are kept as they are (it stamps them with their issuer). */
 const StoredSignInSchema = z.object({
@@ -48,12 +49,16 @@ export interface McpOAuthOptions {
    */
   clientMetadataUrl?: () => string | undefined;
   signInTimeoutMs?: number;
+  /** How long each request to the authorization server may take while renewing refused tokens, so a renewal always ends. */
+  renewalRequestTimeoutMs?: number;
 }
 
 /** The fleet's sign-ins: one `ServerSignIn` per connect of a remote server, and sign-out. */
 export class McpOAuth {
   /** Completed sign-ins per server since it last accepted the tokens (a connect or a user's new sign-in resets it). */
   private readonly signInsInARow = new Map<string, number>();
+  /** Per server, the renewal of refused tokens under way (it answers whether it got tokens). */
+  private readonly renewals = new Map<string, Promise<boolean>>();
 
   constructor(private readonly options: McpOAuthOptions) {}
 
@@ -77,7 +82,20 @@ export class McpOAuth {
       signedIn: () => this.signInsInARow.set(serverName, (this.signInsInARow.get(serverName) ?? 0) + 1),
       openBrowser: (authorizationUrl) => this.options.openBrowser(serverName, authorizationUrl),
       timeoutMs: this.options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+      renewalFetch: fetchWithin(this.options.renewalRequestTimeoutMs ?? DEFAULT_RENEWAL_REQUEST_TIMEOUT_MS),
+      joinRenewal: (renewal) => this.joinRenewal(serverName, renewal),
+      storedTokens: async () => (await this.read(serverName, url)).tokens as OAuthTokens | undefined,
     });
+  }
+
+  /** The server's renewal under way, or else `renewal` started now; the slot is free again once it ends, either way. */
+  private joinRenewal(serverName: string, renewal: () => Promise<boolean>): Promise<boolean> {
+    let underWay = this.renewals.get(serverName);
+    if (!underWay) {
+      underWay = renewal().finally(() => this.renewals.delete(serverName));
+      this.renewals.set(serverName, underWay);
+    }
+    return underWay;
   }
 
   /**
@@ -130,6 +148,32 @@ interface SignInHost {
   signedIn(): void;
   openBrowser(authorizationUrl: URL): void;
   timeoutMs: number;
+  /** `fetch` for the authorization server while renewing refused tokens. */
+  renewalFetch: typeof fetch;
+  /** One renewal of refused tokens per server (every connection of it) at a time, shared by whoever asks meanwhile. */
+  joinRenewal(renewal: () => Promise<boolean>): Promise<boolean>;
+  /** The tokens in the store now (a renewal on another connection to the server kept them there). */
+  storedTokens(): Promise<OAuthTokens | undefined>;
+}
+
+/** The access token a request carried, if it carried one. */
+function bearerOf(init: RequestInit | undefined): string | undefined {
+  const authorization = new Headers(init?.headers).get('authorization');
+  return authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice('bearer '.length) : undefined;
+}
+
+function withBearer(init: RequestInit | undefined, accessToken: string): RequestInit {
+  const headers = new Headers(init?.headers);
+  headers.set('authorization', `Bearer ${accessToken}`);
+  return { ...init, headers };
+}
+
+/** `fetch` for the authorization server during a renewal: every request ends within the renewal timeout. */
+function fetchWithin(timeoutMs: number): typeof fetch {
+  return (url, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
 }
 
 /**
@@ -140,6 +184,8 @@ export class ServerSignIn implements OAuthClientProvider {
   /** Set once the SDK started an authorization (the server answered 401 or 403 insufficient_scope). */
   authorizing = false;
   private verifier: string | undefined;
+  /** The verifier of the authorization the SDK is about to send the browser to; kept only if it does. */
+  private offeredVerifier: string | undefined;
   private expectedState: string | undefined;
   private redirect: LoopbackRedirect | undefined;
   /** The server asked for more scope than the tokens have (403 insufficient_scope). */
@@ -192,8 +238,9 @@ export class ServerSignIn implements OAuthClientProvider {
 
   tokens(): OAuthTokens | undefined {
     const tokens = this.record.tokens as OAuthTokens | undefined;
-    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for.
-    return tokens && this.stepUp ? { ...tokens, refresh_token: undefined } : tokens;
+    // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for;
+    // and once the browser is out, the SDK's own authorization joins that sign-in rather than refresh.
+    return tokens && (this.stepUp || this.awaitingBrowser) ? { ...tokens, refresh_token: undefined } : tokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
@@ -201,12 +248,55 @@ export class ServerSignIn implements OAuthClientProvider {
     this.stepUp = false;
   }
 
-  /** `fetch` for the transports: notes a step-up request before the SDK answers it. */
+  /**
+   * `fetch` for the transports. A request the server refuses access (401, or 403 insufficient_scope:
+   * a step-up) waits for the server's one renewal — under way, or started now — and is sent again
+   * with its access token; the requests refused together share one refresh of a rotating refresh
+   * token, or one registration and one browser sign-in. When only the browser can help, the refusal
+   * goes back to the SDK, whose own authorization then joins the sign-in under way.
+   */
   readonly fetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
     const response = await fetch(url, init);
-    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
-    return response;
+    if (!this.refusesAccess(response, url, init)) return response;
+    const accessToken = await this.renewedAccessToken(bearerOf(init), extractWWWAuthenticateParams(response));
+    if (accessToken === undefined) return response;
+    await response.body?.cancel().catch(() => undefined);
+    return fetch(url, withBearer(init, accessToken));
   };
+
+  /**
+   * Whether `response` refuses access to the server: to a request with our access token, or to one
+   * to the server's own address (its first, before any sign-in). Not the authorization server's
+   * answers, which the SDK reads itself. A step-up also makes the next sign-in go through the browser.
+   */
+  private refusesAccess(response: Response, url: string | URL, init: RequestInit | undefined): boolean {
+    if (response.status === 403 && extractWWWAuthenticateParams(response).error === 'insufficient_scope') this.stepUp = true;
+    else if (response.status !== 401) return false;
+    return bearerOf(init) !== undefined || new URL(url).href === this.record.url;
+  }
+
+  /**
+   * The access token to send instead of `refused`: the one renewed meanwhile, or the one of the
+   * server's renewal under way or started now (the SDK's `auth()`: a refresh, else the browser).
+   * Undefined when the person is sent to the browser, or when the renewal failed (the SDK's own
+   * authorization then meets the same failure and reports it).
+   */
+  private async renewedAccessToken(refused: string | undefined, challenge: { resourceMetadataUrl?: URL; scope?: string }): Promise<string | undefined> {
+    if (this.awaitingBrowser) return undefined;
+    const current = this.record.tokens?.access_token;
+    if (current !== undefined && current !== refused) return current;
+    const authorized = await this.host
+      .joinRenewal(async () => (await auth(this, { serverUrl: this.record.url, ...challenge, fetchFn: this.host.renewalFetch })) === 'AUTHORIZED')
+      .catch(() => false);
+    if (!authorized) return undefined;
+    // The renewal may have run on another connection to the server, which kept its tokens in the store.
+    if (this.record.tokens?.access_token === refused) {
+      const stored = await this.host.storedTokens();
+      if (stored) this.record = { ...this.record, tokens: stored };
+    }
+    const renewed = this.record.tokens?.access_token;
+    return renewed === refused ? undefined : renewed;
+  }
 
   /** The SDK asks for this first whenever it starts an authorization. */
   async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
@@ -233,7 +323,7 @@ export class ServerSignIn implements OAuthClientProvider {
   }
 
   saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
+    this.offeredVerifier = verifier;
   }
 
   codeVerifier(): string {
@@ -243,8 +333,10 @@ export class ServerSignIn implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (!this.expectedState) throw new Error('the sign-in has no state');
+    // Another request's authorization that started together with the one under way: that one is shared.
+    if (this.awaitingBrowser) return;
+    this.verifier = this.offeredVerifier;
     this.host.beginSignIn();
-    this.redirect?.cancel();
     try {
       this.redirect = await LoopbackRedirect.listen({ port: this.record.redirectPort!, state: this.expectedState, timeoutMs: this.host.timeoutMs, serverName: this.serverName });
     } catch (error) {

@@ -154,6 +154,8 @@ export class ServerRunner {
   private pendingSignIn: ServerSignIn | undefined;
   /** The sign-in of the current connection, when the server signed in. */
   private signIn: ServerSignIn | undefined;
+  /** The connection closed mid-session to sign in again: its calls all fail with that sign-in's error. */
+  private closedForSignIn: { client: Client; pending: SignInPending } | undefined;
 
   constructor(private readonly options: ServerRunnerOptions) {
     this.config = options.config;
@@ -224,12 +226,15 @@ export class ServerRunner {
    * and sent the browser to sign in: the connection is closed and the server waits for the sign-in.
    */
   private signInMidSession(client: Client, error: Error): Error {
+    if (this.closedForSignIn?.client === client) return this.closedForSignIn.pending;
     const transport = client.transport as Partial<SignInTransport> | undefined;
-    if (!(error instanceof UnauthorizedError) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
+    // A call refused together with the one that sent the browser may fail on the SDK's own loop guards.
+    if (!(error instanceof UnauthorizedError || httpStatusOf(error) === 401 || httpStatusOf(error) === 403) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
     const pending = new SignInPending(this.signIn, transport as SignInTransport);
     this.generation++;
     this.client = undefined;
     this.cancelTimers();
+    this.closedForSignIn = { client, pending };
     this.clearLists();
     void client.close().catch(() => undefined);
     this.waitForSignIn(pending);
@@ -521,6 +526,7 @@ export class ServerRunner {
   private cancelTimers(): void {
     this.pendingSignIn?.cancel();
     this.pendingSignIn = undefined;
+    this.closedForSignIn = undefined;
     this.logCopy.summarise();
     this.cancelAttempt?.();
     this.cancelAttempt = undefined;
@@ -543,7 +549,7 @@ export class ServerRunner {
  */
 function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: SignInTransport): Error {
   if (error instanceof UnauthorizedError && signIn?.awaitingBrowser) return new SignInPending(signIn, transport);
-  const status = error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
+  const status = httpStatusOf(error);
   if (status === 401 || error instanceof UnauthorizedError) {
     const how = signIn ? 'sign in again from the server\'s menu' : 'check the Authorization header of its entry';
     return new PermanentFailure(`authorization failed: the server answered 401 Unauthorized (${how})`);
@@ -551,6 +557,10 @@ function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, tr
   if (status === 403) return new PermanentFailure('authorization failed: the server answered 403 Forbidden (the account or token lacks access)');
   if (signIn?.authorizing) return new PermanentFailure(`authorization failed: ${error.message}`);
   return error;
+}
+
+function httpStatusOf(error: Error): number | undefined {
+  return error instanceof StreamableHTTPError || error instanceof SseError ? error.code : undefined;
 }
 
 async function paginate<P extends { nextCursor?: string }, T>(fetchPage: (cursor: string | undefined) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {
