@@ -216,8 +216,12 @@ export class ServerSignIn implements OAuthClientProvider {
     };
   }
 
-  /** True while the browser has been sent to the authorization server and not come back. */
-  get awaitingBrowser(): boolean {
+  /**
+   * True from sending the browser to the authorization server until the code it brought back was
+   * traded for tokens (or the sign-in failed): a request refused meanwhile joins this sign-in, since
+   * the tokens it would renew are about to be replaced.
+   */
+  get signInUnderWay(): boolean {
     return this.redirect !== undefined;
   }
 
@@ -240,7 +244,7 @@ export class ServerSignIn implements OAuthClientProvider {
     const tokens = this.record.tokens as OAuthTokens | undefined;
     // A refresh keeps the old scope, so a step-up goes through the browser with the scope asked for;
     // and once the browser is out, the SDK's own authorization joins that sign-in rather than refresh.
-    return tokens && (this.stepUp || this.awaitingBrowser) ? { ...tokens, refresh_token: undefined } : tokens;
+    return tokens && (this.stepUp || this.signInUnderWay) ? { ...tokens, refresh_token: undefined } : tokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
@@ -282,7 +286,7 @@ export class ServerSignIn implements OAuthClientProvider {
    * authorization then meets the same failure and reports it).
    */
   private async renewedAccessToken(refused: string | undefined, challenge: { resourceMetadataUrl?: URL; scope?: string }): Promise<string | undefined> {
-    if (this.awaitingBrowser) return undefined;
+    if (this.signInUnderWay) return undefined;
     const current = this.record.tokens?.access_token;
     if (current !== undefined && current !== refused) return current;
     const authorized = await this.host
@@ -334,7 +338,7 @@ export class ServerSignIn implements OAuthClientProvider {
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (!this.expectedState) throw new Error('the sign-in has no state');
     // Another request's authorization that started together with the one under way: that one is shared.
-    if (this.awaitingBrowser) return;
+    if (this.signInUnderWay) return;
     this.verifier = this.offeredVerifier;
     this.host.beginSignIn();
     try {
@@ -347,13 +351,13 @@ export class ServerSignIn implements OAuthClientProvider {
     this.host.openBrowser(authorizationUrl);
   }
 
-  /** Resolves with the authorization code once the browser came back with this sign-in's state. */
-  async authorizationCode(): Promise<string> {
+  /** Once the browser came back with this sign-in's state, trades its authorization code with `trade`; the sign-in is under way until that ends. */
+  async finish(trade: (code: string) => Promise<void>): Promise<void> {
     if (!this.redirect) throw new Error('no sign-in is in progress');
     try {
       const code = await this.redirect.code;
       this.host.signedIn();
-      return code;
+      await trade(code);
     } finally {
       this.redirect = undefined;
     }

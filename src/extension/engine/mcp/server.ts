@@ -116,7 +116,7 @@ class SignInPending extends Error {
 
   /** Waits for the browser to come back, then trades the code for tokens (kept in the store). */
   async complete(): Promise<void> {
-    await this.transport.finishAuth(await this.signIn.authorizationCode());
+    await this.signIn.finish((code) => this.transport.finishAuth(code));
   }
 }
 
@@ -229,7 +229,7 @@ export class ServerRunner {
     if (this.closedForSignIn?.client === client) return this.closedForSignIn.pending;
     const transport = client.transport as Partial<SignInTransport> | undefined;
     // A call refused together with the one that sent the browser may fail on the SDK's own loop guards.
-    if (!(error instanceof UnauthorizedError || httpStatusOf(error) === 401 || httpStatusOf(error) === 403) || !this.signIn?.awaitingBrowser || !transport?.finishAuth) return error;
+    if (!(error instanceof UnauthorizedError || httpStatusOf(error) === 401 || httpStatusOf(error) === 403) || !this.signIn?.signInUnderWay || !transport?.finishAuth) return error;
     const pending = new SignInPending(this.signIn, transport as SignInTransport);
     this.generation++;
     this.client = undefined;
@@ -548,7 +548,7 @@ export class ServerRunner {
  * it is about authorization (never retried, and never a reason to try the SSE transport).
  */
 function authorizationFailure(error: Error, signIn: ServerSignIn | undefined, transport: SignInTransport): Error {
-  if (error instanceof UnauthorizedError && signIn?.awaitingBrowser) return new SignInPending(signIn, transport);
+  if (error instanceof UnauthorizedError && signIn?.signInUnderWay) return new SignInPending(signIn, transport);
   const status = httpStatusOf(error);
   if (status === 401 || error instanceof UnauthorizedError) {
     const how = signIn ? 'sign in again from the server\'s menu' : 'check the Authorization header of its entry';
