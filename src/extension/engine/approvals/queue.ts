@@ -20,6 +20,7 @@ import { redactSecrets, redactText } from '../../../shared/redact';
 import { confirmationTarget, dueAtFor, isDestructiveTool, isTerminal, priorityFor, routeRequest, type ApprovalThresholds } from './routing';
 import type { Logger } from '../log';
 import { EngineError } from '../errors';
+import { StoreSwitch } from '../storeSwitch';
 import type { AuditEvent, AuditLog } from './audit';
 import type { ApprovalStore, RemoteChange } from './store';
 
@@ -82,8 +83,8 @@ export class ApprovalQueue {
   private store: ApprovalStore;
   /** Changes in flight, which a store switch lets finish first. */
   private readonly changes = new Set<Promise<unknown>>();
-  /** Set while the store is being replaced: changes wait for the new one. */
-  private switching: Promise<void> | undefined;
+  /** Changes that come while the store is being replaced wait for the new one. */
+  private readonly storeSwitch = new StoreSwitch();
   /** Set from a store switch until the new store has loaded: what this relay holds is carried into it. */
   private carryOnLoad = false;
 
@@ -193,27 +194,25 @@ export class ApprovalQueue {
    * holds carried into it (see `carryInto`). A new store that cannot be reached is retried in the
    * background like at start: approvals answer 503 meanwhile and `problem` says why.
    */
-  async replaceStore(store: ApprovalStore): Promise<void> {
-    let switched!: () => void;
-    this.switching = new Promise((resolve) => (switched = resolve));
-    try {
-      await Promise.allSettled([...this.changes]);
-      clearTimeout(this.retryTimer);
-      clearInterval(this.probeTimer);
-      this.probeTimer = undefined;
-      this.writeProblem = undefined;
-      await this.options.audit.flush();
-      await this.store.close();
-      this.store = store;
-      this.loaded = false;
-      this.carryOnLoad = true;
-      this.watchProblems(store);
-      await this.load();
-    } finally {
-      switched();
-      this.switching = undefined;
-      this.emitCondition();
-    }
+  replaceStore(store: ApprovalStore): Promise<void> {
+    return this.storeSwitch.moving(async () => {
+      try {
+        await Promise.allSettled([...this.changes]);
+        clearTimeout(this.retryTimer);
+        clearInterval(this.probeTimer);
+        this.probeTimer = undefined;
+        this.writeProblem = undefined;
+        await this.options.audit.flush();
+        await this.store.close();
+        this.store = store;
+        this.loaded = false;
+        this.carryOnLoad = true;
+        this.watchProblems(store);
+        await this.load();
+      } finally {
+        this.emitCondition();
+      }
+    });
   }
 
   private retryLoad(attempt: number): void {
@@ -599,7 +598,7 @@ export class ApprovalQueue {
    * for the changes in flight, and changes that come during a switch wait for the new store.
    */
   private async change<T>(work: () => Promise<T>): Promise<T> {
-    if (this.switching) await this.switching;
+    if (this.storeSwitch.busy) await this.storeSwitch.passage();
     const running = work();
     this.changes.add(running);
     try {

@@ -1,6 +1,7 @@
 import { MAX_VERSION_LEAP, type JsonObject, type JsonValue } from '../../../shared/protocol';
 import { nextVersion, planWrite, stampOf } from '../../../shared/state';
 import type { Logger } from '../log';
+import { StoreSwitch } from '../storeSwitch';
 import { byStampOrder, emptyDocument, type PathStamp, type StateChange, type StateDocument, type StateStore, type StoreHealth } from './store';
 import { CoalescedWrite } from './coalescedWrite';
 import { DocumentText } from './documentText';
@@ -77,8 +78,8 @@ export class StateService {
   private readonly replaceListeners = new Set<() => void>();
   private readonly statusListeners = new Set<(status: StateStatus) => void>();
 
-  /** Set while the store is being replaced: writes wait for the new store. */
-  private switching: Promise<void> | undefined;
+  /** Writes that come while the store is being replaced wait for the new store. */
+  private readonly storeSwitch = new StoreSwitch();
 
   constructor(
     private store: StateStore,
@@ -114,13 +115,8 @@ export class StateService {
    * are the same file, and the Redis store merges that file into Redis by the conflict rule, so the
    * document this relay holds comes along in both directions with nothing copied here.
    */
-  async replaceStore(store: StateStore): Promise<void> {
-    let switched!: () => void;
-    const previous = this.switching;
-    const switching = new Promise<void>((resolve) => (switched = resolve));
-    this.switching = switching;
-    try {
-      await previous;
+  replaceStore(store: StateStore): Promise<void> {
+    return this.storeSwitch.moving(async () => {
       clearTimeout(this.saveRetry);
       await this.flush();
       await this.store.close();
@@ -136,10 +132,7 @@ export class StateService {
       this.doc.version = Math.max(this.doc.version, versionBefore);
       for (const listener of this.replaceListeners) listener();
       this.emitStatus();
-    } finally {
-      switched();
-      if (this.switching === switching) this.switching = undefined;
-    }
+    });
   }
 
   get storeKind(): 'file' | 'redis' {
@@ -214,7 +207,7 @@ export class StateService {
    * applied never twice.
    */
   async update(segments: string[], value: JsonValue, stamp: PathStamp, origin?: ChangeOrigin): Promise<UpdateOutcome> {
-    if (this.switching) await this.switching;
+    if (this.storeSwitch.busy) await this.storeSwitch.passage();
     const path = segments.join('.');
     const highest = nextVersion(this.doc.paths, path) - 1;
     if (stamp.version > highest + 1 + MAX_VERSION_LEAP) return { accepted: false, reason: 'version_too_high', highest };
@@ -249,7 +242,7 @@ export class StateService {
    * store cannot write it.
    */
   async replace(state: JsonObject, deviceId: string, expectedVersion?: number): Promise<ReplaceOutcome> {
-    if (this.switching) await this.switching;
+    if (this.storeSwitch.busy) await this.storeSwitch.passage();
     // While saves fail, a version mismatch would send the caller re-reading and retrying in vain:
     // the store's own word comes first (the retry also tells when it can write again).
     if (this.saveFailure) await this.saveOrRefuse();
