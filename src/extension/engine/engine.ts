@@ -431,8 +431,8 @@ export class Engine {
   }
 
   /** Sends the channel's snapshot again to every dashboard subscribed to it, which replaces its copy. */
-  private publishSnapshot<C extends EventChannel>(channel: C): void {
-    const snapshot = this.snapshots.get(channel) as (() => ChannelSnapshot<C>) | undefined;
+  private publishSnapshot(channel: EventChannel): void {
+    const snapshot = this.snapshots.get(channel);
     if (snapshot) this.hub.publish(channel, 'snapshot', snapshot());
   }
 

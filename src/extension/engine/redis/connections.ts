@@ -30,7 +30,7 @@ export class RedisConnections {
   private readonly clients = new Set<RedisClient>();
   private readonly everReady = new WeakSet<RedisClient>();
   /** Per Cluster connection: the masters whose connection it lost while they still held slots. */
-  private readonly lostMasters = new WeakMap<Cluster, Set<string>>();
+  private readonly lostMasters = new WeakMap<RedisClient, Set<string>>();
   /** The primary (Sentinel) or the set of masters (Cluster) the connections last found. */
   private primary: string | undefined;
   private failovers = 0;
@@ -77,7 +77,7 @@ export class RedisConnections {
   health(): RedisHealth {
     const live = [...this.clients];
     // A connection that was ready and is not is a lost one; one still opening (a store loading in the background) is not.
-    const lost = live.some((c) => this.everReady.has(c) && (c.status !== 'ready' || (this.lostMasters.get(c as Cluster)?.size ?? 0) > 0));
+    const lost = live.some((c) => this.everReady.has(c) && (c.status !== 'ready' || (this.lostMasters.get(c)?.size ?? 0) > 0));
     const opening = live.some((c) => !this.everReady.has(c) && c.status !== 'wait');
     const status = lost ? 'reconnecting' : opening || !live.some((c) => this.everReady.has(c)) ? 'connecting' : 'connected';
     return { topology: this.target.topology, status, failovers: this.failovers, ...(this.lastFailoverAt !== undefined ? { lastFailoverAt: this.lastFailoverAt } : {}) };
