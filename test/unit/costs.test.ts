@@ -109,6 +109,20 @@ describe('budgets with a linear projection to the end of the period', () => {
     assert.equal(budgetStatus('day', 1, [session('y', { costUsd: null, lastEventAt: start })], start).spentUsd, 0);
     assert.equal(budgetStatus('day', 1, spent(0.5, start), start).projectedUsd, 0.5);
   });
+
+  it('projects only once a twenty-fourth of the period has gone: minutes into a month say nothing of its pace', () => {
+    const monthStart = at('2026-12-01T00:00:00Z');
+    const early = budgetStatus('month', 1000, spent(2, at('2026-12-01T00:10:00Z')), at('2026-12-01T00:20:00Z'));
+    assert.deepEqual([early.projectedUsd, early.status], [2, 'ok'], '$2 in 20 minutes is not $4,464 by the end of December');
+    const firstHour = budgetStatus('day', 10, spent(1, at('2026-11-30T00:30:00Z')), at('2026-11-30T00:59:00Z'));
+    assert.deepEqual([firstHour.projectedUsd, firstHour.status], [1, 'ok']);
+    const afterAnHour = budgetStatus('day', 10, spent(1, at('2026-11-30T00:30:00Z')), at('2026-11-30T02:00:00Z'));
+    assert.deepEqual([afterAnHour.projectedUsd, afterAnHour.status], [12, 'warning']);
+    // A twenty-fourth of the 31 days of December is 31 hours.
+    const month = budgetStatus('month', 100, spent(31, at('2026-12-02T06:00:00Z')), at('2026-12-02T07:00:00Z'));
+    assert.equal(month.periodStart, monthStart);
+    assert.deepEqual([month.projectedUsd, month.status], [31 * 24, 'warning']);
+  });
 });
 
 describe('cost over time per agent', () => {

@@ -83,6 +83,9 @@ export function periodOf(period: BudgetPeriod, now: number): { start: number; en
   return { start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1), end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
 }
 
+/** A budget is projected once this fraction of its period (1/24: an hour of a day) has gone. */
+const PROJECT_AFTER_SHARE = 24;
+
 export function budgetStatus(period: BudgetPeriod, limitUsd: number, sessions: AgentSession[], now: number): BudgetStatus {
   const { start, end } = periodOf(period, now);
   let spentMicro = 0;
@@ -90,8 +93,9 @@ export function budgetStatus(period: BudgetPeriod, limitUsd: number, sessions: A
     if (session.costUsd !== null && session.lastEventAt >= start && session.lastEventAt < end) spentMicro += toMicro(session.costUsd);
   }
   const elapsed = now - start;
-  // At the first instant of a period nothing says how fast it goes: the projection is what is spent.
-  const projectedMicro = elapsed > 0 ? Math.round((spentMicro * (end - start)) / elapsed) : spentMicro;
+  // Early in a period too little says how fast it goes (minutes into a month would project a few
+  // dollars to thousands): until a twenty-fourth of it has gone, the projection is what is spent.
+  const projectedMicro = elapsed >= (end - start) / PROJECT_AFTER_SHARE ? Math.round((spentMicro * (end - start)) / elapsed) : spentMicro;
   const spentUsd = fromMicro(spentMicro);
   const projectedUsd = fromMicro(projectedMicro);
   const status = spentUsd > limitUsd ? 'over' : projectedUsd > limitUsd ? 'warning' : 'ok';
